@@ -1,0 +1,100 @@
+import { dirtyFractions, type SegmentedWorkload } from '../workload/segments.ts';
+import type { DirtyTracker, TakeResult } from './tracker.ts';
+
+/**
+ * Fluid fidelity: per memory segment, the expected number of pending pages (real-valued), updated
+ * in closed form. Assumptions: pages of one segment are exchangeable (the pending set is spread
+ * over the segment independently of which pages the workload writes next), and `take` removes
+ * pages from every segment in proportion to its pending count (an address-order scan over memory
+ * whose hot and cold parts are interleaved). Under these assumptions the counts are the exact
+ * expectations of the page-level model for Poisson workloads.
+ */
+export class FluidTracker implements DirtyTracker {
+  readonly fidelity = 'fluid' as const;
+  readonly totalPages: number;
+  private readonly nSeg: number;
+  private readonly pending: Float64Array;
+  private readonly pendingZero: Float64Array;
+  private readonly zeroContent: Float64Array;
+  private readonly scratch: Float64Array;
+  private lastSyncSeconds = 0;
+  private pendingTotal = 0;
+
+  constructor(private readonly workload: SegmentedWorkload, zeroPageFraction: number) {
+    this.totalPages = workload.totalPages;
+    this.nSeg = workload.segmentPages.length;
+    this.pending = new Float64Array(this.nSeg);
+    this.pendingZero = new Float64Array(this.nSeg);
+    this.zeroContent = new Float64Array(this.nSeg);
+    this.scratch = new Float64Array(this.nSeg);
+    for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] = workload.segmentPages[s] * zeroPageFraction;
+  }
+
+  get pendingPages(): number {
+    return this.pendingTotal;
+  }
+
+  startTracking(nowSeconds: number): void {
+    // Pages written before tracking starts are no longer zero.
+    if (nowSeconds > 0) {
+      dirtyFractions(this.workload, 0, nowSeconds, this.scratch);
+      for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] *= 1 - this.scratch[s];
+    }
+    this.pending.set(this.workload.segmentPages);
+    this.pendingZero.set(this.zeroContent);
+    this.pendingTotal = this.totalPages;
+    this.lastSyncSeconds = nowSeconds;
+  }
+
+  advance(): void {}
+
+  dirtySinceSync(nowSeconds: number): number {
+    dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, this.scratch);
+    let sum = 0;
+    for (let s = 0; s < this.nSeg; s++) sum += this.scratch[s] * this.workload.segmentPages[s];
+    return sum;
+  }
+
+  sync(nowSeconds: number): number {
+    const d = this.scratch;
+    dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, d);
+    const pages = this.workload.segmentPages;
+    let total = 0;
+    for (let s = 0; s < this.nSeg; s++) {
+      const ds = d[s];
+      const p = this.pending[s] + (pages[s] - this.pending[s]) * ds;
+      this.pending[s] = p;
+      this.pendingZero[s] -= this.pendingZero[s] * ds;
+      this.zeroContent[s] -= this.zeroContent[s] * ds;
+      total += p;
+    }
+    this.pendingTotal = total;
+    this.lastSyncSeconds = nowSeconds;
+    return total;
+  }
+
+  take(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void {
+    out.pages = 0; out.zeroPages = 0; out.skippedPages = 0;
+    const total = this.pendingTotal;
+    if (!(total > 0) || !(maxPages > 0)) return;
+    const f = maxPages >= total ? 1 : maxPages / total;
+    if (skipRedirtied) dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, this.scratch);
+    let sent = 0, zero = 0, skipped = 0, remaining = 0;
+    for (let s = 0; s < this.nSeg; s++) {
+      const t = this.pending[s] * f;
+      const z = this.pendingZero[s] * f;
+      const ds = skipRedirtied ? this.scratch[s] : 0;
+      skipped += t * ds;
+      sent += t * (1 - ds);
+      zero += z * (1 - ds);
+      this.pending[s] -= t;
+      this.pendingZero[s] -= z;
+      remaining += this.pending[s];
+    }
+    this.pendingTotal = f === 1 ? 0 : remaining;
+    if (f === 1) { this.pending.fill(0); this.pendingZero.fill(0); }
+    out.pages = sent; out.zeroPages = zero; out.skippedPages = skipped;
+  }
+
+  rewind(): void {}
+}

@@ -1,0 +1,227 @@
+import type { RandomStream } from '../../sim/random.ts';
+import { forEachPhaseOverlap, type SegmentedWorkload } from '../workload/segments.ts';
+import { forEachTraceWrite, type DirtyTrace } from '../workload/trace.ts';
+import type { DirtyTracker, TakeResult } from './tracker.ts';
+
+/**
+ * Page-level fidelity: exact bitmaps (one bit per 4 KiB page in Uint32Arrays) of the pending set,
+ * the log-dirty bitmap and zero-content pages, plus an optional per-page version stamp.
+ *
+ * Writes are drawn lazily, interval by interval, when time advances: for a Poisson page the
+ * number of writes in disjoint intervals is independent, so drawing "written at least once in
+ * [t0, t1)" per interval (probability 1 − exp(−Λ)) is exact, whatever the interval boundaries.
+ * Pages to mark are found by geometric skipping, so the cost is proportional to the pages
+ * actually written, not to memory size. A sweep marks the contiguous range its pointer crosses.
+ */
+export class PageTracker implements DirtyTracker {
+  readonly fidelity = 'page' as const;
+  readonly totalPages: number;
+  private readonly words: number;
+  private readonly pendingBits: Uint32Array;
+  private readonly dirtyBits: Uint32Array;
+  private readonly zeroBits: Uint32Array;
+  /** Page versions: incremented on every write interval that touches the page (when enabled). */
+  readonly versions: Uint32Array | null;
+  private dirtyList: Int32Array;
+  private dirtyListLength = 0;
+  private pendingCount = 0;
+  private generatedUntil = 0;
+  private cursorWord = 0;
+  private readonly lambda: Float64Array;
+  /** Optional observer of every page write drawn (page, end of the interval it was drawn in). */
+  onWrite: ((page: number, nowSeconds: number) => void) | null = null;
+
+  constructor(
+    private readonly workload: SegmentedWorkload | DirtyTrace,
+    zeroPageFraction: number,
+    private readonly rng: RandomStream,
+    memoryRng: RandomStream,
+    trackVersions = false,
+  ) {
+    this.totalPages = workload.totalPages;
+    this.words = Math.ceil(this.totalPages / 32);
+    this.pendingBits = new Uint32Array(this.words);
+    this.dirtyBits = new Uint32Array(this.words);
+    this.zeroBits = new Uint32Array(this.words);
+    this.versions = trackVersions ? new Uint32Array(this.totalPages) : null;
+    this.dirtyList = new Int32Array(1024);
+    this.lambda = workload.kind === 'segments' ? new Float64Array(workload.segmentPages.length) : new Float64Array(0);
+    if (zeroPageFraction > 0) {
+      forEachBernoulli(0, this.totalPages, zeroPageFraction >= 1 ? -Infinity : Math.log(1 - zeroPageFraction), memoryRng, (p) => {
+        this.zeroBits[p >>> 5] |= 1 << (p & 31);
+      });
+    }
+  }
+
+  get pendingPages(): number {
+    return this.pendingCount;
+  }
+
+  get zeroPages(): number {
+    let n = 0;
+    for (let w = 0; w < this.words; w++) n += popcount(this.zeroBits[w]);
+    return n;
+  }
+
+  isDirty(page: number): boolean {
+    return (this.dirtyBits[page >>> 5] & (1 << (page & 31))) !== 0;
+  }
+
+  isPending(page: number): boolean {
+    return (this.pendingBits[page >>> 5] & (1 << (page & 31))) !== 0;
+  }
+
+  startTracking(nowSeconds: number): void {
+    this.advance(nowSeconds);
+    // Writes before tracking began are not in the log.
+    for (let i = 0; i < this.dirtyListLength; i++) {
+      const p = this.dirtyList[i];
+      this.dirtyBits[p >>> 5] &= ~(1 << (p & 31));
+    }
+    this.dirtyListLength = 0;
+    this.pendingBits.fill(0xffffffff);
+    const tail = this.totalPages & 31;
+    if (tail) this.pendingBits[this.words - 1] = (1 << tail) - 1;
+    this.pendingCount = this.totalPages;
+    this.cursorWord = 0;
+  }
+
+  private mark(page: number, nowSeconds: number): void {
+    const w = page >>> 5;
+    const bit = 1 << (page & 31);
+    if ((this.dirtyBits[w] & bit) === 0) {
+      this.dirtyBits[w] |= bit;
+      if (this.dirtyListLength === this.dirtyList.length) {
+        const grown = new Int32Array(this.dirtyList.length * 2);
+        grown.set(this.dirtyList);
+        this.dirtyList = grown;
+      }
+      this.dirtyList[this.dirtyListLength++] = page;
+    }
+    this.zeroBits[w] &= ~bit;
+    if (this.versions) this.versions[page]++;
+    if (this.onWrite) this.onWrite(page, nowSeconds);
+  }
+
+  advance(nowSeconds: number): void {
+    const t0 = this.generatedUntil;
+    if (!(nowSeconds > t0)) return;
+    this.generatedUntil = nowSeconds;
+    const w = this.workload;
+    if (w.kind === 'trace') {
+      forEachTraceWrite(w, t0, nowSeconds, (p) => this.mark(p, nowSeconds));
+      return;
+    }
+    const lambda = this.lambda;
+    lambda.fill(0);
+    const nSeg = lambda.length;
+    forEachPhaseOverlap(w, t0, nowSeconds, (p, dt, from, phaseStart) => {
+      const rate = w.phases[p].ratePerPage;
+      for (let s = 0; s < nSeg; s++) lambda[s] += rate[s] * dt;
+      const sw = w.phases[p].sweep;
+      if (sw) {
+        // Sweep pointer (pages since the phase began), continuous in time.
+        const a = (from - phaseStart) * sw.pagesPerSecond;
+        const b = a + dt * sw.pagesPerSecond;
+        const ia = Math.floor(a), ib = Math.floor(b);
+        if (ib - ia >= sw.bufferPages) {
+          for (let k = 0; k < sw.bufferPages; k++) this.mark(sw.firstPage + k, nowSeconds);
+        } else {
+          for (let k = ia; k < ib; k++) this.mark(sw.firstPage + (k % sw.bufferPages), nowSeconds);
+        }
+      }
+    });
+    for (let s = 0; s < nSeg; s++) {
+      if (lambda[s] > 0) {
+        const first = w.segmentFirstPage[s];
+        forEachBernoulli(first, first + w.segmentPages[s], -lambda[s], this.rng, (p) => this.mark(p, nowSeconds));
+      }
+    }
+  }
+
+  dirtySinceSync(nowSeconds: number): number {
+    this.advance(nowSeconds);
+    return this.dirtyListLength;
+  }
+
+  sync(nowSeconds: number): number {
+    this.advance(nowSeconds);
+    const list = this.dirtyList;
+    for (let i = 0; i < this.dirtyListLength; i++) {
+      const p = list[i];
+      const w = p >>> 5;
+      const bit = 1 << (p & 31);
+      this.dirtyBits[w] &= ~bit;
+      if ((this.pendingBits[w] & bit) === 0) {
+        this.pendingBits[w] |= bit;
+        this.pendingCount++;
+      }
+    }
+    this.dirtyListLength = 0;
+    return this.pendingCount;
+  }
+
+  take(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void {
+    out.pages = 0; out.zeroPages = 0; out.skippedPages = 0;
+    if (skipRedirtied) this.advance(nowSeconds);
+    let budget = Math.min(Math.floor(maxPages), this.pendingCount);
+    if (budget <= 0) return;
+    const pending = this.pendingBits, dirty = this.dirtyBits, zero = this.zeroBits;
+    let w = this.cursorWord;
+    let sent = 0, zeros = 0, skipped = 0;
+    const words = this.words;
+    while (budget > 0) {
+      let bits = pending[w];
+      if (bits !== 0) {
+        let took = 0;
+        while (bits !== 0 && budget > 0) {
+          const low = bits & -bits;
+          bits ^= low;
+          took |= low;
+          budget--;
+          if (skipRedirtied && (dirty[w] & low) !== 0) skipped++;
+          else {
+            sent++;
+            if ((zero[w] & low) !== 0) zeros++;
+          }
+        }
+        pending[w] &= ~took;
+        if (bits !== 0) break; // budget exhausted inside this word; resume here next time
+      }
+      w++;
+      if (w === words) w = 0;
+    }
+    this.cursorWord = w;
+    this.pendingCount -= sent + skipped;
+    out.pages = sent; out.zeroPages = zeros; out.skippedPages = skipped;
+  }
+
+  rewind(): void {
+    this.cursorWord = 0;
+  }
+}
+
+/**
+ * Visits each index in [from, to) independently with probability 1 − exp(logClean), in increasing
+ * order, by geometric skipping (cost proportional to the number visited).
+ */
+export function forEachBernoulli(from: number, to: number, logClean: number, rng: RandomStream, visit: (i: number) => void): void {
+  if (logClean === 0) return;
+  if (logClean === -Infinity || logClean < -40) {
+    for (let i = from; i < to; i++) visit(i);
+    return;
+  }
+  let i = from - 1;
+  for (;;) {
+    const u = 1 - rng.uniform(); // (0, 1]
+    i += 1 + Math.floor(Math.log(u) / logClean);
+    if (i >= to) return;
+    visit(i);
+  }
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}

@@ -1,0 +1,41 @@
+/**
+ * The dirty-page tracker a migration algorithm sees: the hypervisor's log-dirty bitmap plus the
+ * migration's own "still to send" set.
+ *
+ * - `sync` is the bitmap read: every page written since the previous sync joins the pending set
+ *   (Xen's SHADOW_OP_CLEAN, QEMU's migration_bitmap_sync), and the log is cleared.
+ * - `take` removes pages from the pending set in address order (both hypervisors scan pfn order),
+ *   optionally skipping pages already written again since the last sync (legacy Xen's to_skip peek).
+ *
+ * Two implementations share this interface: `FluidTracker` (expected counts in closed form, real
+ * numbers) and `PageTracker` (exact bitmaps, integer counts).
+ */
+export interface TakeResult {
+  /** Pages actually sent (to be put on the wire). */
+  pages: number;
+  /** Of the sent pages, how many were zero pages (cheaper on QEMU's wire). */
+  zeroPages: number;
+  /** Pages removed from the pending set but not sent because they were dirty again. */
+  skippedPages: number;
+}
+
+export interface DirtyTracker {
+  readonly fidelity: 'fluid' | 'page';
+  readonly totalPages: number;
+  /** Pages still to send. */
+  readonly pendingPages: number;
+  /** Starts log-dirty mode at `nowSeconds` with every page pending (the first, full round). */
+  startTracking(nowSeconds: number): void;
+  /** Brings the guest's writes up to `nowSeconds` (page level); no-op for the fluid tracker. */
+  advance(nowSeconds: number): void;
+  /** Distinct pages written since the last sync. */
+  dirtySinceSync(nowSeconds: number): number;
+  /** Reads and clears the log: pending ∪= written-since-last-sync. Returns the pending count. */
+  sync(nowSeconds: number): number;
+  /** Removes up to `maxPages` pending pages (sent + skipped ≤ maxPages). */
+  take(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void;
+  /** Restarts the address-order scan at page 0 (Xen scans the whole bitmap each round). */
+  rewind(): void;
+}
+
+export const newTakeResult = (): TakeResult => ({ pages: 0, zeroPages: 0, skippedPages: 0 });

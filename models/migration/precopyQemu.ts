@@ -1,0 +1,125 @@
+import { PAGE_SIZE_BYTES } from '../memory/pageSize.ts';
+import { newTakeResult } from '../memory/tracker.ts';
+import { stopAndCopy } from './rounds.ts';
+import type { MigrationAlgorithm, MigrationContext } from './types.ts';
+
+/**
+ * Pre-copy as QEMU 9.x/10.x does it (migration/migration.c migration_iteration_run(),
+ * migration_rate_limit(), migration_update_counters(); migration/ram.c ram_save_iterate()).
+ *
+ * The migration thread loops over *iterations*:
+ *   1. pending = dirty pages not yet sent × 4096 (ram_state_pending_estimate);
+ *      if pending < threshold: sync the dirty bitmap (pending_exact; dirty-sync-count + 1);
+ *      if pending == 0 or pending < threshold: stop the VM and send the rest (completion).
+ *   2. send pages in address order until the 100 ms window's byte budget (max-bandwidth / 10) is
+ *      used or 50 ms have passed (MAX_WAIT), then, if the budget is used, sleep to the window's end.
+ *   3. at each window end (≥ 100 ms, BUFFER_DELAY): bandwidth = bytes of the window / its length;
+ *      threshold = bandwidth × downtime-limit.
+ * There is no iteration cap: a guest that dirties faster than the link never completes (the
+ * scenario's max time then cancels or forces the stop). The rate limit is lifted at switchover.
+ *
+ * Speed: far from the threshold no sync can happen, so whole windows are sent as one transfer at
+ * the capped rate (exact at window boundaries); near it the loop goes iteration by iteration.
+ * A round row is one pass between two bitmap syncs.
+ */
+export const WINDOW_SECONDS = 0.1; // BUFFER_DELAY
+export const MAX_WAIT_SECONDS = 0.05; // ram.c MAX_WAIT
+
+export const precopyQemu: MigrationAlgorithm = {
+  name: 'precopy/qemu',
+  start(ctx: MigrationContext): void {
+    const { sim, tracker, wire, recorder } = ctx;
+    const p = ctx.params;
+    const cap = p.maxBandwidthBytesPerSecond ?? Infinity;
+    const budget = Number.isFinite(cap) ? cap * WINDOW_SECONDS : Infinity;
+    const take = newTakeResult();
+    tracker.startTracking(sim.nowSeconds);
+
+    let windowStart = sim.nowSeconds;
+    let windowBytes = 0;
+    let thresholdBytes = 0;
+    let bandwidthKnown = false;
+    // Current pass (between two syncs).
+    let passStart = sim.nowSeconds;
+    let pass = { pages: 0, zero: 0, bytes: 0 };
+
+    const closePass = (dirtied: number): void => {
+      recorder.addRound({ phase: 'precopy', startAbsoluteSeconds: passStart, durationSeconds: sim.nowSeconds - passStart, pagesSent: pass.pages, zeroPagesSent: pass.zero, pagesSkipped: 0, pagesDirtied: dirtied, bytes: pass.bytes });
+      passStart = sim.nowSeconds;
+      pass = { pages: 0, zero: 0, bytes: 0 };
+    };
+
+    const updateWindow = (): void => {
+      const now = sim.nowSeconds;
+      if (now - windowStart >= WINDOW_SECONDS - 1e-12) {
+        const bw = windowBytes / (now - windowStart);
+        thresholdBytes = bw * p.downtimeLimitSeconds;
+        bandwidthKnown = true;
+        windowStart = now;
+        windowBytes = 0;
+      }
+    };
+
+    const complete = (): void => {
+      if (pass.pages > 0) closePass(tracker.dirtySinceSync(sim.nowSeconds));
+      stopAndCopy(ctx, 'converged', Infinity, { recordDirtied: false });
+    };
+
+    const iterate = (): void => {
+      const now = sim.nowSeconds;
+      if (ctx.mustStop) {
+        if (pass.pages > 0) closePass(tracker.dirtySinceSync(now));
+        stopAndCopy(ctx, 'timeout-forced', Infinity, { recordDirtied: false });
+        return;
+      }
+      // 1. Convergence check.
+      let pendingBytes = tracker.pendingPages * PAGE_SIZE_BYTES;
+      if (pendingBytes < thresholdBytes) {
+        const dirtied = tracker.dirtySinceSync(now);
+        tracker.sync(now);
+        closePass(dirtied);
+        pendingBytes = tracker.pendingPages * PAGE_SIZE_BYTES;
+      }
+      if (pendingBytes <= 0 || pendingBytes < thresholdBytes) { complete(); return; }
+
+      // 2. Decide how much to send before the next check.
+      const rate = ctx.link.soloRate();
+      const wirePerPage = wire.bytesPerPage;
+      const perWindowBytes = Math.min(budget, rate * WINDOW_SECONDS);
+      const headroomWireBytes = ((pendingBytes - thresholdBytes) / PAGE_SIZE_BYTES) * wirePerPage;
+      const windowsAhead = Math.floor(headroomWireBytes / perWindowBytes) - 1;
+      if (bandwidthKnown && windowBytes === 0 && windowsAhead >= 2) {
+        // Fast-forward whole windows: no sync can happen before the pending set nears the threshold.
+        sendPages((windowsAhead * perWindowBytes) / wirePerPage, perWindowBytes / WINDOW_SECONDS, (bytes) => {
+          const elapsed = sim.nowSeconds - windowStart;
+          if (elapsed > 0) thresholdBytes = (bytes / elapsed) * p.downtimeLimitSeconds;
+          windowStart = sim.nowSeconds;
+          windowBytes = 0;
+          iterate();
+        });
+        return;
+      }
+      // One iteration: until the window budget is used or MAX_WAIT has passed.
+      const iterationBytes = Math.min(budget - windowBytes, rate * MAX_WAIT_SECONDS);
+      sendPages(Math.max(1, iterationBytes / wirePerPage), Infinity, (bytes) => {
+        windowBytes += bytes;
+        if (windowBytes >= budget * (1 - 1e-9) && sim.nowSeconds < windowStart + WINDOW_SECONDS) {
+          sim.at(windowStart + WINDOW_SECONDS, () => { updateWindow(); iterate(); });
+          return;
+        }
+        updateWindow();
+        iterate();
+      });
+    };
+
+    const sendPages = (pages: number, capBytesPerSecond: number, then: (bytes: number) => void): void => {
+      let n = Math.min(pages, tracker.pendingPages);
+      if (tracker.fidelity === 'page') n = Math.max(1, Math.floor(n));
+      tracker.take(n, false, sim.nowSeconds, take);
+      const bytes = wire.bytes(take.pages, take.zeroPages);
+      pass.pages += take.pages; pass.zero += take.zeroPages; pass.bytes += bytes;
+      ctx.send(bytes, capBytesPerSecond, () => then(bytes));
+    };
+    iterate();
+  },
+};

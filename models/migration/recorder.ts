@@ -1,0 +1,99 @@
+import type { Phase } from './types.ts';
+
+/** One row of the per-round table (times relative to the migration's start). */
+export interface RoundRow {
+  round: number;
+  phase: Phase;
+  startSeconds: number;
+  durationSeconds: number;
+  pagesSent: number;
+  zeroPagesSent: number;
+  pagesSkipped: number;
+  /** Distinct pages found dirty at the bitmap read that ended this round. */
+  pagesDirtied: number;
+  bytes: number;
+}
+
+export type StopReason =
+  | 'converged'
+  | 'iteration-cap'
+  | 'traffic-cap'
+  | 'rate-saturated'
+  | 'timeout-forced'
+  | 'timeout-cancelled'
+  | 'non-live';
+
+export interface BytesByPhase {
+  precopy: number;
+  stopCopy: number;
+  postcopy: number;
+  checkpoint: number;
+}
+
+export interface MigrationOutcome {
+  status: 'completed' | 'cancelled';
+  converged: boolean;
+  stopReason: StopReason;
+  totalTimeSeconds: number;
+  downtimeSeconds: number;
+  setupTimeSeconds: number;
+  bytesTransferred: number;
+  bytesByPhase: BytesByPhase;
+  pagesTransferred: number;
+  rounds: number;
+  roundRows: RoundRow[];
+}
+
+/** Collects what happens during one migration and turns it into the result fields. */
+export class MigrationRecorder {
+  readonly rows: RoundRow[] = [];
+  readonly bytesByPhase: BytesByPhase = { precopy: 0, stopCopy: 0, postcopy: 0, checkpoint: 0 };
+  pagesTransferred = 0;
+  suspendSeconds: number | null = null;
+  resumeSeconds: number | null = null;
+  endSeconds: number | null = null;
+  status: 'completed' | 'cancelled' = 'completed';
+  stopReason: StopReason = 'converged';
+  /** Whether rows are kept (sweeps can switch them off). */
+  keepRows = true;
+
+  constructor(readonly startSeconds: number, readonly setupSeconds: number) {}
+
+  addRound(row: Omit<RoundRow, 'round' | 'startSeconds'> & { startAbsoluteSeconds: number }): void {
+    this.bytesByPhase[row.phase] += row.bytes;
+    this.pagesTransferred += row.pagesSent;
+    this.roundCount++;
+    if (!this.keepRows) return;
+    this.rows.push({
+      round: this.roundCount, phase: row.phase, startSeconds: row.startAbsoluteSeconds - this.startSeconds, durationSeconds: row.durationSeconds,
+      pagesSent: row.pagesSent, zeroPagesSent: row.zeroPagesSent, pagesSkipped: row.pagesSkipped, pagesDirtied: row.pagesDirtied, bytes: row.bytes,
+    });
+  }
+
+  /** Amends the dirty count of the last row (known only at the read that ends the round). */
+  setLastRoundDirtied(pages: number): void {
+    const last = this.rows[this.rows.length - 1];
+    if (last) last.pagesDirtied = pages;
+  }
+
+  roundCount = 0;
+
+  outcome(): MigrationOutcome {
+    const end = this.endSeconds ?? this.startSeconds;
+    const downtime = this.suspendSeconds === null ? 0 : (this.resumeSeconds ?? end) - this.suspendSeconds;
+    const b = this.bytesByPhase;
+    return {
+      status: this.status,
+      converged: this.status === 'completed' && this.stopReason === 'converged',
+      stopReason: this.stopReason,
+      totalTimeSeconds: end - this.startSeconds,
+      downtimeSeconds: downtime,
+      setupTimeSeconds: this.setupSeconds,
+      bytesTransferred: b.precopy + b.stopCopy + b.postcopy + b.checkpoint,
+      bytesByPhase: { ...b },
+      pagesTransferred: this.pagesTransferred,
+      rounds: this.roundCount,
+      roundRows: this.rows,
+    };
+  }
+}

@@ -1,0 +1,91 @@
+import { newTakeResult } from '../memory/tracker.ts';
+import type { StopReason } from './recorder.ts';
+import type { MigrationContext, Phase } from './types.ts';
+
+export interface RoundSummary {
+  pages: number;
+  zeroPages: number;
+  skippedPages: number;
+  bytes: number;
+  durationSeconds: number;
+  startSeconds: number;
+}
+
+export interface RoundOptions {
+  phase: Phase;
+  /** Pages to take from the pending set (Infinity = all). */
+  maxPages: number;
+  /** Legacy Xen: skip pages written again since the last read, peeking before each batch. */
+  skipRedirtied: boolean;
+  capBytesPerSecond: number;
+  /** Pages per batch when skipping (the peek granularity). */
+  batchPages: number;
+  /** Bytes are floored to whole bytes (SimGrid counts integer bytes). */
+  floorBytes?: boolean;
+}
+
+/** Fluid rounds that skip re-dirtied pages are cut into this many chunks, each peeking once. */
+export const FLUID_SKIP_CHUNKS = 32;
+
+/**
+ * Sends one round: takes pages from the pending set and puts them on the wire. Without skipping
+ * the round is one transfer. With skipping it goes batch by batch, peeking at the dirty log
+ * before each batch as legacy Xen does. The round is recorded when it ends.
+ */
+export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r: RoundSummary) => void): void {
+  const start = ctx.sim.nowSeconds;
+  const take = newTakeResult();
+  const total: RoundSummary = { pages: 0, zeroPages: 0, skippedPages: 0, bytes: 0, durationSeconds: 0, startSeconds: start };
+  const finish = (): void => {
+    total.durationSeconds = ctx.sim.nowSeconds - start;
+    ctx.recorder.addRound({
+      phase: opts.phase, startAbsoluteSeconds: start, durationSeconds: total.durationSeconds, pagesSent: total.pages,
+      zeroPagesSent: total.zeroPages, pagesSkipped: total.skippedPages, pagesDirtied: 0, bytes: total.bytes,
+    });
+    onDone(total);
+  };
+  if (!opts.skipRedirtied) {
+    ctx.tracker.take(opts.maxPages, false, start, take);
+    let bytes = ctx.wire.bytes(take.pages, take.zeroPages);
+    if (opts.floorBytes) bytes = Math.floor(bytes);
+    total.pages = take.pages; total.zeroPages = take.zeroPages; total.bytes = bytes;
+    ctx.send(bytes, opts.capBytesPerSecond, finish);
+    return;
+  }
+  let left = Math.min(opts.maxPages, ctx.tracker.pendingPages);
+  const batch = ctx.tracker.fidelity === 'page' ? opts.batchPages : Math.max(opts.batchPages, left / FLUID_SKIP_CHUNKS);
+  const step = (): void => {
+    if (!(left > 1e-9)) { finish(); return; }
+    const n = Math.min(batch, left);
+    ctx.tracker.take(n, true, ctx.sim.nowSeconds, take);
+    left -= take.pages + take.skippedPages;
+    if (take.pages + take.skippedPages <= 0) left = 0;
+    const bytes = ctx.wire.bytes(take.pages, take.zeroPages);
+    total.pages += take.pages; total.zeroPages += take.zeroPages; total.skippedPages += take.skippedPages; total.bytes += bytes;
+    if (bytes > 0) ctx.send(bytes, opts.capBytesPerSecond, step);
+    else step();
+  };
+  step();
+}
+
+/**
+ * The stop-and-copy phase: suspend the guest, read the log a last time, send everything pending
+ * (at `capBytesPerSecond`), resume at the destination after `resumeSeconds`, and finish.
+ */
+export function stopAndCopy(ctx: MigrationContext, reason: StopReason, capBytesPerSecond: number, opts: { floorBytes?: boolean; ackLatency?: boolean; recordDirtied?: boolean } = {}): void {
+  const rec = ctx.recorder;
+  rec.stopReason = reason;
+  rec.suspendSeconds = ctx.sim.nowSeconds;
+  const dirtied = ctx.tracker.dirtySinceSync(ctx.sim.nowSeconds);
+  ctx.tracker.sync(ctx.sim.nowSeconds);
+  if (opts.recordDirtied !== false) rec.setLastRoundDirtied(dirtied);
+  sendRound(ctx, { phase: 'stopCopy', maxPages: Infinity, skipRedirtied: false, capBytesPerSecond, batchPages: Infinity, floorBytes: opts.floorBytes }, () => {
+    const resume = (): void => {
+      rec.resumeSeconds = ctx.sim.nowSeconds;
+      if (opts.ackLatency && ctx.link.latencySeconds > 0) ctx.sim.schedule(ctx.link.latencySeconds, () => ctx.finish());
+      else ctx.finish();
+    };
+    if (ctx.params.resumeSeconds > 0) ctx.sim.schedule(ctx.params.resumeSeconds, resume);
+    else resume();
+  });
+}

@@ -1,0 +1,57 @@
+import type { Simulator } from '../../sim/simulator.ts';
+import type { DirtyTracker } from '../memory/tracker.ts';
+import type { Link } from '../network/link.ts';
+import type { WireFormat } from '../network/wireFormat.ts';
+import type { MigrationRecorder } from './recorder.ts';
+
+export type PolicyName = 'xen' | 'xen-legacy' | 'qemu' | 'simgrid' | 'clark05';
+export type AlgorithmName = 'stop-and-copy' | 'precopy';
+export type Phase = 'precopy' | 'stopCopy' | 'postcopy' | 'checkpoint';
+
+/** Policy parameters after defaults are applied (every field explicit, in stated units). */
+export interface MigrationParameters {
+  algorithm: AlgorithmName;
+  policy: PolicyName | null;
+  startSeconds: number;
+  setupSeconds: number;
+  resumeSeconds: number;
+  /** QEMU downtime-limit / SimGrid max_downtime. */
+  downtimeLimitSeconds: number;
+  /** QEMU max-bandwidth, SimGrid mig_speed; null = no limit. Lifted at switchover (QEMU). */
+  maxBandwidthBytesPerSecond: number | null;
+  /** Xen policies: live-round cap and dirty-page threshold; legacy traffic cap as a multiple of RAM. */
+  maxIterations: number;
+  dirtyThresholdPages: number;
+  maxFactor: number;
+  /** Clark'05 dynamic rate limiting. */
+  startBitsPerSecond: number;
+  incrementBitsPerSecond: number;
+  maxBitsPerSecond: number;
+}
+
+export interface TimeoutRule {
+  maxTimeSeconds: number;
+  onTimeout: 'cancel' | 'stop-and-copy';
+}
+
+/** Everything an algorithm needs to run one migration. */
+export interface MigrationContext {
+  readonly sim: Simulator;
+  readonly link: Link;
+  readonly tracker: DirtyTracker;
+  readonly wire: WireFormat;
+  readonly params: MigrationParameters;
+  readonly recorder: MigrationRecorder;
+  /** Sends `bytes` (optionally rate-capped, bytes/s); calls back with the transfer's duration. Aborted by a cancel timeout. */
+  send(bytes: number, capBytesPerSecond: number, onDone: (durationSeconds: number) => void): void;
+  /** True once the scenario's max time has passed and the rule is a forced stop-and-copy. */
+  readonly mustStop: boolean;
+  /** Ends the migration (called once by the algorithm). */
+  finish(): void;
+}
+
+/** One migration algorithm (and policy). It drives the context until it calls `ctx.finish()`. */
+export interface MigrationAlgorithm {
+  readonly name: string;
+  start(ctx: MigrationContext): void;
+}

@@ -1,0 +1,146 @@
+import type { ScheduledEvent } from '../../sim/eventQueue.ts';
+import type { Simulator } from '../../sim/simulator.ts';
+
+/**
+ * A network path between two hosts, shared by concurrent transfers with max-min fairness
+ * (progressive filling): every active transfer gets an equal share of the bandwidth, except that a
+ * transfer whose own cap is lower keeps to its cap and leaves the rest to the others.
+ *
+ * A transfer's cap is the smaller of its rate limit and, when a TCP window is configured, the
+ * window bound window / RTT with RTT = 2 × latency (the bound SimGrid also applies). A transfer of
+ * V bytes finishes when its last byte has been sent plus one latency (propagation of the last
+ * byte), so a lone transfer takes latency + V / rate, as in SimGrid's model.
+ *
+ * Units: bandwidth in bits per second at the API, bytes per second inside.
+ */
+export interface LinkSpec {
+  bandwidthBitsPerSecond: number;
+  latencySeconds: number;
+  /** Optional TCP window in bytes; null = no window bound. */
+  tcpWindowBytes: number | null;
+}
+
+export interface Transfer {
+  readonly id: number;
+  readonly bytes: number;
+  remainingBytes: number;
+  capBytesPerSecond: number;
+  rateBytesPerSecond: number;
+  startSeconds: number;
+  onDone: (t: Transfer) => void;
+  event: ScheduledEvent | null;
+  active: boolean;
+}
+
+export class Link {
+  readonly bandwidthBytesPerSecond: number;
+  readonly latencySeconds: number;
+  readonly windowBoundBytesPerSecond: number;
+  private readonly active: Transfer[] = [];
+  private lastUpdateSeconds = 0;
+  private nextId = 0;
+  /** Total bytes that completed or were aborted on this link. */
+  bytesCarried = 0;
+
+  constructor(private readonly sim: Simulator, spec: LinkSpec) {
+    this.bandwidthBytesPerSecond = spec.bandwidthBitsPerSecond / 8;
+    this.latencySeconds = spec.latencySeconds;
+    this.windowBoundBytesPerSecond = spec.tcpWindowBytes !== null && spec.latencySeconds > 0 ? spec.tcpWindowBytes / (2 * spec.latencySeconds) : Infinity;
+  }
+
+  /** The rate a new lone transfer with this cap would get (bytes/s). */
+  soloRate(capBytesPerSecond = Infinity): number {
+    return Math.min(this.bandwidthBytesPerSecond, capBytesPerSecond, this.windowBoundBytesPerSecond);
+  }
+
+  get activeTransfers(): number {
+    return this.active.length;
+  }
+
+  /** Starts sending `bytes`; `onDone` fires when the last byte has arrived. */
+  send(bytes: number, capBytesPerSecond: number, onDone: (t: Transfer) => void): Transfer {
+    const t: Transfer = {
+      id: this.nextId++, bytes, remainingBytes: Math.max(0, bytes), capBytesPerSecond: Math.min(capBytesPerSecond, this.windowBoundBytesPerSecond),
+      rateBytesPerSecond: 0, startSeconds: this.sim.nowSeconds, onDone, event: null, active: true,
+    };
+    if (t.remainingBytes === 0) {
+      t.event = this.sim.schedule(this.latencySeconds, () => { t.active = false; onDone(t); });
+      return t;
+    }
+    this.settle();
+    this.active.push(t);
+    this.reallocate();
+    return t;
+  }
+
+  /** Changes a transfer's cap (e.g. a rate limit lifted at switchover). */
+  setCap(t: Transfer, capBytesPerSecond: number): void {
+    if (!t.active) return;
+    this.settle();
+    t.capBytesPerSecond = Math.min(capBytesPerSecond, this.windowBoundBytesPerSecond);
+    this.reallocate();
+  }
+
+  /** Stops a transfer now; returns the bytes it had sent. */
+  abort(t: Transfer): number {
+    if (!t.active) return t.bytes - t.remainingBytes;
+    t.active = false;
+    if (t.event) this.sim.cancel(t.event);
+    const i = this.active.indexOf(t);
+    if (i < 0) return t.bytes; // data already delivered, only the last byte's latency was left
+    this.settle();
+    this.active.splice(i, 1);
+    const sent = t.bytes - t.remainingBytes;
+    this.bytesCarried += sent;
+    this.reallocate();
+    return sent;
+  }
+
+  /** Accounts the bytes sent by every active transfer since the last change. */
+  private settle(): void {
+    const now = this.sim.nowSeconds;
+    const dt = now - this.lastUpdateSeconds;
+    if (dt > 0) {
+      for (const t of this.active) t.remainingBytes = Math.max(0, t.remainingBytes - t.rateBytesPerSecond * dt);
+    }
+    this.lastUpdateSeconds = now;
+  }
+
+  private reallocate(): void {
+    const active = this.active;
+    const n = active.length;
+    if (n === 0) return;
+    if (n === 1) {
+      const t = active[0];
+      t.rateBytesPerSecond = Math.min(this.bandwidthBytesPerSecond, t.capBytesPerSecond);
+    } else {
+      // Progressive filling: satisfy the smallest caps first, share the rest equally.
+      const order = active.slice().sort((a, b) => a.capBytesPerSecond - b.capBytesPerSecond || a.id - b.id);
+      let left = this.bandwidthBytesPerSecond;
+      for (let i = 0; i < n; i++) {
+        const share = left / (n - i);
+        const t = order[i];
+        t.rateBytesPerSecond = Math.min(share, t.capBytesPerSecond);
+        left -= t.rateBytesPerSecond;
+      }
+    }
+    for (const t of active) {
+      if (t.event) this.sim.cancel(t.event);
+      const dataSeconds = t.rateBytesPerSecond > 0 ? t.remainingBytes / t.rateBytesPerSecond : Infinity;
+      t.event = Number.isFinite(dataSeconds) ? this.sim.schedule(dataSeconds, () => this.finishData(t)) : null;
+    }
+  }
+
+  private finishData(t: Transfer): void {
+    this.settle();
+    t.remainingBytes = 0;
+    const i = this.active.indexOf(t);
+    if (i >= 0) this.active.splice(i, 1);
+    t.event = null;
+    this.bytesCarried += t.bytes;
+    this.reallocate();
+    const done = (): void => { t.active = false; t.onDone(t); };
+    if (this.latencySeconds > 0) t.event = this.sim.schedule(this.latencySeconds, done);
+    else done();
+  }
+}

@@ -1,0 +1,41 @@
+import type { PolicyName, AlgorithmName } from '../migration/types.ts';
+import type { WireFormatName } from '../network/wireFormat.ts';
+import type { WorkloadSpec } from '../workload/spec.ts';
+
+/** A scenario after validation and defaults: every field explicit. Written into summary.json. */
+export interface Scenario {
+  name: string;
+  description?: string;
+  seed: number;
+  fidelity: 'fluid' | 'page';
+  concurrentMigrations: number;
+  vm: { memoryMiB: number; zeroPageFraction: number; bytesChangedPerWrite: number };
+  workload: WorkloadSpec;
+  network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; wireFormat: WireFormatName };
+  migration: ResolvedMigrationSpec;
+  limits: { maxTimeSeconds: number; onTimeout: 'cancel' | 'stop-and-copy' };
+}
+
+/** Only the fields that apply to the chosen algorithm and policy are present. */
+export interface ResolvedMigrationSpec {
+  algorithm: AlgorithmName;
+  policy?: PolicyName;
+  startSeconds: number;
+  setupSeconds: number;
+  resumeSeconds: number;
+  downtimeLimitSeconds?: number;
+  maxBandwidthBytesPerSecond?: number | null;
+  maxIterations?: number;
+  dirtyThresholdPages?: number;
+  maxFactor?: number;
+  startBitsPerSecond?: number;
+  incrementBitsPerSecond?: number;
+  maxBitsPerSecond?: number;
+}
+
+/** A scenario with where it came from (to resolve trace paths and name errors). */
+export interface LoadedScenario {
+  scenario: Scenario;
+  file: string;
+  baseDir: string;
+}

@@ -1,0 +1,80 @@
+import { PAGE_SIZE_BYTES, MIB_BYTES } from '../memory/pageSize.ts';
+import { buildSegmentedWorkload, type PhaseDraft, type SegmentedWorkload } from './segments.ts';
+import type { WorkloadSpec } from './spec.ts';
+import { loadDirtyTrace, type DirtyTrace } from './trace.ts';
+
+export type CompiledWorkload = SegmentedWorkload | DirtyTrace;
+
+const mibToPages = (mib: number): number => Math.round((mib * MIB_BYTES) / PAGE_SIZE_BYTES);
+
+/**
+ * Zipf-like popularity is bucketed: ranks are grouped into buckets whose widths grow by this
+ * factor, and every page of a bucket gets the bucket's mean rate. Both fidelity levels use the same
+ * buckets, so they agree; within a bucket the rates differ from the exact Zipf law by at most the
+ * ratio of its end ranks' weights (≤ 1.25^s).
+ */
+export const ZIPF_BUCKET_GROWTH = 1.25;
+
+function zipfRanges(first: number, count: number, writesPerSecond: number, exponent: number): PhaseDraft['ranges'] {
+  // Normaliser H = Σ_{k=1..count} k^−s, computed per bucket (exact sums for small ranks, integral approximation beyond).
+  const bucketWeight = (a: number, b: number): number => {
+    // Σ_{k=a..b} k^−s
+    if (b - a < 64) { let s = 0; for (let k = a; k <= b; k++) s += Math.pow(k, -exponent); return s; }
+    const f = (x: number): number => (Math.abs(exponent - 1) < 1e-12 ? Math.log(x) : Math.pow(x, 1 - exponent) / (1 - exponent));
+    return f(b + 0.5) - f(a - 0.5);
+  };
+  const buckets: [number, number, number][] = [];
+  let a = 1;
+  let width = 1;
+  while (a <= count) {
+    const b = Math.min(count, a + Math.max(1, Math.floor(width)) - 1);
+    buckets.push([a, b, bucketWeight(a, b)]);
+    a = b + 1;
+    width *= ZIPF_BUCKET_GROWTH;
+  }
+  const total = buckets.reduce((s, x) => s + x[2], 0);
+  return buckets.map(([lo, hi, w]) => ({ firstPage: first + lo - 1, pageCount: hi - lo + 1, ratePerPage: (writesPerSecond * w) / total / (hi - lo + 1) }));
+}
+
+function draftOf(spec: WorkloadSpec, totalPages: number, durationSeconds: number): PhaseDraft {
+  const offset = 'offsetMiB' in spec && spec.offsetMiB !== undefined ? mibToPages(spec.offsetMiB) : 0;
+  const span = (mib: number | undefined): number => Math.min(totalPages - offset, mib === undefined ? totalPages - offset : mibToPages(mib));
+  switch (spec.type) {
+    case 'idle':
+      return { durationSeconds, ranges: [], sweep: null };
+    case 'uniform': {
+      const ws = span(spec.workingSetMiB);
+      return { durationSeconds, ranges: ws > 0 ? [{ firstPage: offset, pageCount: ws, ratePerPage: spec.writesPerSecond / ws }] : [], sweep: null };
+    }
+    case 'hotcold': {
+      const ws = span(spec.workingSetMiB);
+      const hot = Math.min(ws, mibToPages(spec.hotSetMiB));
+      const cold = ws - hot;
+      const ranges: PhaseDraft['ranges'] = [];
+      if (hot > 0) ranges.push({ firstPage: offset, pageCount: hot, ratePerPage: (spec.writesPerSecond * spec.hotWriteFraction) / hot });
+      if (cold > 0) ranges.push({ firstPage: offset + hot, pageCount: cold, ratePerPage: (spec.writesPerSecond * (1 - spec.hotWriteFraction)) / cold });
+      return { durationSeconds, ranges, sweep: null };
+    }
+    case 'sweep': {
+      const buf = span(spec.bufferMiB);
+      return { durationSeconds, ranges: [], sweep: buf > 0 && spec.writesPerSecond > 0 ? { firstPage: offset, bufferPages: buf, pagesPerSecond: spec.writesPerSecond } : null };
+    }
+    case 'zipf': {
+      const ws = span(spec.workingSetMiB);
+      return { durationSeconds, ranges: ws > 0 ? zipfRanges(offset, ws, spec.writesPerSecond, spec.exponent ?? 1) : [], sweep: null };
+    }
+    case 'phases':
+    case 'trace':
+      throw new Error(`workload type '${spec.type}' cannot be nested inside a phase`);
+  }
+}
+
+/** Compiles a workload spec for a guest of `totalPages` pages. `baseDir` resolves trace file paths. */
+export function compileWorkload(spec: WorkloadSpec, totalPages: number, resolvePath: (p: string) => string = (p) => p): CompiledWorkload {
+  if (spec.type === 'trace') return loadDirtyTrace(resolvePath(spec.file), spec.repeat ?? false);
+  if (spec.type === 'phases') {
+    const drafts = spec.phases.map((p) => draftOf(p.workload, totalPages, p.durationSeconds));
+    return buildSegmentedWorkload(totalPages, drafts, spec.repeat ?? false);
+  }
+  return buildSegmentedWorkload(totalPages, [draftOf(spec, totalPages, Infinity)], false);
+}

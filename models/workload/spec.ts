@@ -1,0 +1,14 @@
+/**
+ * Workload specifications as written in scenario files. Rates are page writes per second
+ * (a write is one store that dirties a 4 KiB page); sizes are MiB of guest memory.
+ */
+export type WorkloadSpec =
+  | { type: 'idle' }
+  | { type: 'uniform'; writesPerSecond: number; workingSetMiB?: number; offsetMiB?: number }
+  | { type: 'hotcold'; writesPerSecond: number; hotSetMiB: number; hotWriteFraction: number; workingSetMiB?: number; offsetMiB?: number }
+  | { type: 'sweep'; writesPerSecond: number; bufferMiB?: number; offsetMiB?: number }
+  | { type: 'zipf'; writesPerSecond: number; exponent?: number; workingSetMiB?: number; offsetMiB?: number }
+  | { type: 'phases'; repeat?: boolean; phases: { durationSeconds: number; workload: WorkloadSpec }[] }
+  | { type: 'trace'; file: string; repeat?: boolean };
+
+export type WorkloadType = WorkloadSpec['type'];
