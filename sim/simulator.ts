@@ -5,7 +5,11 @@ import { EventQueue, type ScheduledEvent } from './eventQueue.ts';
  * callbacks (`schedule`, `at`) and SimPy-like processes (`process`: a generator that yields a delay
  * in seconds or a `Signal` to wait for). The kernel knows nothing about virtual machines.
  */
-export type Yieldable = number | Signal<unknown>;
+/** Anything a process can wait on (a Signal). */
+export interface Waitable {
+  wait(callback: (value: unknown) => void): void;
+}
+export type Yieldable = number | Waitable;
 export type Process = Generator<Yieldable, void, unknown>;
 
 export class Simulator {

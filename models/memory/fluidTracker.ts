@@ -13,20 +13,22 @@ export class FluidTracker implements DirtyTracker {
   readonly fidelity = 'fluid' as const;
   readonly totalPages: number;
   private readonly nSeg: number;
-  private readonly pending: Float64Array;
-  private readonly pendingZero: Float64Array;
-  private readonly zeroContent: Float64Array;
-  private readonly scratch: Float64Array;
+  // Plain arrays, not typed arrays: a few segments each, and typed arrays' backing stores make
+  // per-run allocation (millions of runs in a sweep) much dearer for the garbage collector.
+  private readonly pending: number[];
+  private readonly pendingZero: number[];
+  private readonly zeroContent: number[];
+  private readonly scratch: number[];
   private lastSyncSeconds = 0;
   private pendingTotal = 0;
 
   constructor(private readonly workload: SegmentedWorkload, zeroPageFraction: number) {
     this.totalPages = workload.totalPages;
     this.nSeg = workload.segmentPages.length;
-    this.pending = new Float64Array(this.nSeg);
-    this.pendingZero = new Float64Array(this.nSeg);
-    this.zeroContent = new Float64Array(this.nSeg);
-    this.scratch = new Float64Array(this.nSeg);
+    this.pending = new Array<number>(this.nSeg).fill(0);
+    this.pendingZero = new Array<number>(this.nSeg).fill(0);
+    this.zeroContent = new Array<number>(this.nSeg).fill(0);
+    this.scratch = new Array<number>(this.nSeg).fill(0);
     for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] = workload.segmentPages[s] * zeroPageFraction;
   }
 
@@ -40,8 +42,7 @@ export class FluidTracker implements DirtyTracker {
       dirtyFractions(this.workload, 0, nowSeconds, this.scratch);
       for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] *= 1 - this.scratch[s];
     }
-    this.pending.set(this.workload.segmentPages);
-    this.pendingZero.set(this.zeroContent);
+    for (let s = 0; s < this.nSeg; s++) { this.pending[s] = this.workload.segmentPages[s]; this.pendingZero[s] = this.zeroContent[s]; }
     this.pendingTotal = this.totalPages;
     this.lastSyncSeconds = nowSeconds;
   }

@@ -6,7 +6,10 @@ import { PageTracker } from '../memory/pageTracker.ts';
 import type { DirtyTracker } from '../memory/tracker.ts';
 import { MigrationRecorder, type MigrationOutcome } from '../migration/recorder.ts';
 import { algorithmFor } from '../migration/registry.ts';
-import type { MigrationContext, MigrationParameters } from '../migration/types.ts';
+import type { MigrationAlgorithm, MigrationContext, MigrationParameters } from '../migration/types.ts';
+import type { DirtyTracker as Tracker } from '../memory/tracker.ts';
+import type { WireFormat } from '../network/wireFormat.ts';
+import type { ScheduledEvent } from '../../sim/eventQueue.ts';
 import { Link, type Transfer } from '../network/link.ts';
 import { wireFormat } from '../network/wireFormat.ts';
 import type { Scenario } from '../scenario/types.ts';
@@ -69,44 +72,8 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     const tracker = makeTracker(s, workload, streams, i);
     const recorder = new MigrationRecorder(params.startSeconds, params.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
-    let current: Transfer | null = null;
-    let finished = false;
-    let mustStop = false;
-    let timer: ReturnType<Simulator['schedule']> | null = null;
-    const ctx: MigrationContext = {
-      sim, link, tracker, wire, params, recorder,
-      get mustStop() { return mustStop; },
-      send(bytes, cap, onDone) {
-        const t0 = sim.nowSeconds;
-        current = link.send(bytes, cap, () => {
-          current = null;
-          if (!finished) onDone(sim.nowSeconds - t0);
-        });
-      },
-      finish() {
-        if (finished) return;
-        finished = true;
-        recorder.endSeconds = sim.nowSeconds;
-        if (timer) sim.cancel(timer);
-        outcomes[i] = recorder.outcome();
-      },
-    };
-    sim.at(params.startSeconds, () => {
-      timer = sim.schedule(params.setupSeconds + s.limits.maxTimeSeconds, () => {
-        timer = null;
-        if (finished) return;
-        if (s.limits.onTimeout === 'stop-and-copy') { mustStop = true; return; }
-        if (recorder.suspendSeconds !== null) return; // already suspended: let the copy finish
-        const sent = current ? link.abort(current) : 0;
-        recorder.bytesByPhase.precopy += sent;
-        recorder.status = 'cancelled';
-        recorder.stopReason = 'timeout-cancelled';
-        ctx.finish();
-      });
-      const begin = (): void => algorithm.start(ctx);
-      if (params.setupSeconds > 0) sim.schedule(params.setupSeconds, begin);
-      else begin();
-    });
+    const ctx = new RunContext(sim, link, tracker, wire, params, recorder, (o) => { outcomes[i] = o; });
+    sim.at(params.startSeconds, () => ctx.begin(algorithm, s.limits.maxTimeSeconds, s.limits.onTimeout));
   }
   sim.run();
 
@@ -145,4 +112,56 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     ...(outcomes.length > 1 ? { migrations: outcomes.map(({ roundRows: _r, ...rest }) => rest) } : {}),
     scenario: s,
   };
+}
+
+/** The context one migration runs in: sends through the link, enforces the scenario's max time. */
+class RunContext implements MigrationContext {
+  mustStop = false;
+  private current: Transfer | null = null;
+  private finished = false;
+  private timer: ScheduledEvent | null = null;
+
+  constructor(
+    readonly sim: Simulator,
+    readonly link: Link,
+    readonly tracker: Tracker,
+    readonly wire: WireFormat,
+    readonly params: MigrationParameters,
+    readonly recorder: MigrationRecorder,
+    private readonly report: (o: MigrationOutcome) => void,
+  ) {}
+
+  begin(algorithm: MigrationAlgorithm, maxTimeSeconds: number, onTimeout: 'cancel' | 'stop-and-copy'): void {
+    this.timer = this.sim.schedule(this.params.setupSeconds + maxTimeSeconds, () => this.timeout(onTimeout));
+    if (this.params.setupSeconds > 0) this.sim.schedule(this.params.setupSeconds, () => algorithm.start(this));
+    else algorithm.start(this);
+  }
+
+  private timeout(rule: 'cancel' | 'stop-and-copy'): void {
+    this.timer = null;
+    if (this.finished) return;
+    if (rule === 'stop-and-copy') { this.mustStop = true; return; }
+    if (this.recorder.suspendSeconds !== null) return; // already suspended: let the copy finish
+    const sent = this.current ? this.link.abort(this.current) : 0;
+    this.recorder.bytesByPhase.precopy += sent;
+    this.recorder.status = 'cancelled';
+    this.recorder.stopReason = 'timeout-cancelled';
+    this.finish();
+  }
+
+  send(bytes: number, cap: number, onDone: (durationSeconds: number) => void): void {
+    const t0 = this.sim.nowSeconds;
+    this.current = this.link.send(bytes, cap, () => {
+      this.current = null;
+      if (!this.finished) onDone(this.sim.nowSeconds - t0);
+    });
+  }
+
+  finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.recorder.endSeconds = this.sim.nowSeconds;
+    if (this.timer) this.sim.cancel(this.timer);
+    this.report(this.recorder.outcome());
+  }
 }

@@ -126,7 +126,7 @@ export function forEachPhaseOverlap(w: SegmentedWorkload, t0: number, t1: number
  * Fills `out[s]` with the probability that a page of segment s is written at least once in
  * [t0, t1) (the expected dirty fraction of the segment). Independent phases multiply.
  */
-export function dirtyFractions(w: SegmentedWorkload, t0: number, t1: number, out: Float64Array): void {
+export function dirtyFractions(w: SegmentedWorkload, t0: number, t1: number, out: Float64Array | number[]): void {
   const nSeg = w.segmentPages.length;
   if (!(t1 > t0)) { out.fill(0); return; }
   const phases = w.phases;
@@ -157,7 +157,7 @@ export function dirtyFractions(w: SegmentedWorkload, t0: number, t1: number, out
 }
 
 /** Expected number of distinct pages written in [t0, t1). */
-export function expectedDistinctPages(w: SegmentedWorkload, t0: number, t1: number, scratch = new Float64Array(w.segmentPages.length)): number {
+export function expectedDistinctPages(w: SegmentedWorkload, t0: number, t1: number, scratch: Float64Array | number[] = new Float64Array(w.segmentPages.length)): number {
   dirtyFractions(w, t0, t1, scratch);
   let sum = 0;
   for (let s = 0; s < scratch.length; s++) sum += scratch[s] * w.segmentPages[s];

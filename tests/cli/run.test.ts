@@ -1,0 +1,62 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const miglab = (args: string[]) => spawnSync(process.execPath, ['scripts/miglab.mjs', ...args], { encoding: 'utf8' });
+const scratch = mkdtempSync(join(tmpdir(), 'miglab-cli-'));
+
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
+
+test('miglab run writes summary.json and rounds.csv, byte-identical for the same seed', () => {
+  const a = miglab(['run', 'scenarios/precopy-xen-legacy.json', '--out', join(scratch, 'a')]);
+  const b = miglab(['run', 'scenarios/precopy-xen-legacy.json', '--out', join(scratch, 'b')]);
+  assert.is(a.status, 0, a.stderr);
+  assert.is(b.status, 0, b.stderr);
+  assert.match(a.stdout, /total time/);
+  for (const f of ['summary.json', 'rounds.csv']) assert.ok(readFileSync(join(scratch, 'a', f)).equals(readFileSync(join(scratch, 'b', f))), f);
+  const csv = readFileSync(join(scratch, 'a', 'rounds.csv'), 'utf8').trim().split('\n');
+  assert.is(csv[0], 'round,phase,startSeconds,durationSeconds,pagesSent,zeroPagesSent,pagesSkipped,pagesDirtied,bytes');
+  const summary = JSON.parse(readFileSync(join(scratch, 'a', 'summary.json'), 'utf8'));
+  assert.is(csv.length - 1, summary.rounds);
+  assert.is(summary.scenario.migration.maxIterations, 29);
+  assert.equal(readdirSync(join(scratch, 'a')).sort(), ['rounds.csv', 'summary.json']); // no temp files left
+  const c = miglab(['run', 'scenarios/precopy-xen-legacy.json', '--seed', '2', '--out', join(scratch, 'c')]);
+  assert.not.ok(readFileSync(join(scratch, 'c', 'rounds.csv')).equals(readFileSync(join(scratch, 'a', 'rounds.csv'))));
+});
+
+test('--json prints the summary alone on stdout; --set changes the scenario', () => {
+  const r = miglab(['run', 'scenarios/precopy-xen-hotcold.json', '--json', '--no-write', '--set', 'migration.policy=qemu', '--set', 'migration.downtimeLimitSeconds=0.1']);
+  assert.is(r.status, 0, r.stderr);
+  const s = JSON.parse(r.stdout);
+  assert.is(s.policy, 'qemu');
+  assert.is(s.scenario.migration.downtimeLimitSeconds, 0.1);
+  assert.ok(s.downtimeSeconds < 0.1);
+  assert.type(s.bytesByPhase.precopy, 'number');
+});
+
+test('bad input exits 2 with the message alone', () => {
+  const r = miglab(['run', 'tests/fixtures/bad/unknown-policy.json']);
+  assert.is(r.status, 2);
+  assert.match(r.stderr, /unknown-policy\.json: migration\.policy: expected one of/);
+  assert.not.match(r.stderr, /at .*\.ts:\d+/);
+  const missing = miglab(['run', 'nope.json']);
+  assert.is(missing.status, 2);
+  assert.match(missing.stderr, /nope\.json: cannot read the scenario file \(ENOENT\)/);
+  const flag = miglab(['run', 'scenarios/stop-and-copy.json', '--bogus']);
+  assert.is(flag.status, 2);
+  assert.match(flag.stderr, /bogus/);
+  assert.is(miglab(['frobnicate']).status, 2);
+});
+
+test('miglab --help and run --help list the commands and options', () => {
+  const h = miglab(['--help']);
+  assert.is(h.status, 0);
+  assert.match(h.stdout, /run\s+simulate one scenario/);
+  const r = miglab(['run', '--help']);
+  for (const opt of ['--seed', '--set', '--out', '--json']) assert.match(r.stdout, new RegExp(opt));
+});
+
+test.run();
