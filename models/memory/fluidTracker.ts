@@ -36,7 +36,14 @@ export class FluidTracker implements DirtyTracker {
     return this.pendingTotal;
   }
 
+  hasBaseline = false;
+
+  setBaseline(): void {
+    this.hasBaseline = true;
+  }
+
   startTracking(nowSeconds: number): void {
+    if (this.hasBaseline) { this.sync(nowSeconds); return; }
     // Pages written before tracking starts are no longer zero.
     if (nowSeconds > 0) {
       dirtyFractions(this.workload, 0, nowSeconds, this.scratch);

@@ -71,7 +71,14 @@ export class PageTracker implements DirtyTracker {
     return (this.pendingBits[page >>> 5] & (1 << (page & 31))) !== 0;
   }
 
+  hasBaseline = false;
+
+  setBaseline(): void {
+    this.hasBaseline = true;
+  }
+
   startTracking(nowSeconds: number): void {
+    if (this.hasBaseline) { this.sync(nowSeconds); return; }
     this.advance(nowSeconds);
     // Writes before tracking began are not in the log.
     for (let i = 0; i < this.dirtyListLength; i++) {
@@ -198,6 +205,21 @@ export class PageTracker implements DirtyTracker {
 
   rewind(): void {
     this.cursorWord = 0;
+  }
+
+  /** The pending pages in address order (for checkpoint bookkeeping). */
+  pendingList(): Int32Array {
+    const out = new Int32Array(this.pendingCount);
+    let k = 0;
+    for (let w = 0; w < this.words; w++) {
+      let bits = this.pendingBits[w];
+      while (bits !== 0) {
+        const low = bits & -bits;
+        out[k++] = (w << 5) + (31 - Math.clz32(low));
+        bits ^= low;
+      }
+    }
+    return out;
   }
 }
 

@@ -24,8 +24,16 @@ export interface DirtyTracker {
   readonly totalPages: number;
   /** Pages still to send. */
   readonly pendingPages: number;
-  /** Starts log-dirty mode at `nowSeconds` with every page pending (the first, full round). */
+  /**
+   * Starts a migration's log-dirty mode at `nowSeconds`. Normally every page is pending (the first,
+   * full round). When a checkpoint baseline exists (the destination already holds a consistent
+   * image), only pages written since that image are pending: this is a plain `sync`.
+   */
   startTracking(nowSeconds: number): void;
+  /** Declares that the destination holds the guest's image as of the last sync (COW checkpoints). */
+  setBaseline(): void;
+  /** True once a baseline is set; a plain pre-copy clears it to start from all of memory. */
+  hasBaseline: boolean;
   /** Brings the guest's writes up to `nowSeconds` (page level); no-op for the fluid tracker. */
   advance(nowSeconds: number): void;
   /** Distinct pages written since the last sync. */

@@ -27,7 +27,7 @@ export const precopyXen: MigrationAlgorithm = {
     const tracker = ctx.tracker;
     tracker.startTracking(ctx.sim.nowSeconds);
     let iteration = 0;
-    let dirtyCount = tracker.totalPages;
+    let dirtyCount = tracker.pendingPages; // all pages, or those changed since a checkpoint baseline
     let x = 0;
     const policy = (): boolean => (dirtyCount >= 0 && dirtyCount < p.dirtyThresholdPages) || iteration >= p.maxIterations;
     const loop = (): void => {

@@ -16,9 +16,10 @@ const precopyPolicies: Record<PolicyName, MigrationAlgorithm> = {
 /** The one place algorithms are looked up by name. */
 export function algorithmFor(algorithm: AlgorithmName, policy: PolicyName | null): MigrationAlgorithm {
   if (algorithm === 'stop-and-copy') return stopAndCopyAlgorithm;
-  if (algorithm === 'precopy') {
+  // cow-checkpoint runs the chosen pre-copy policy from the checkpoint baseline (see runScenario).
+  if (algorithm === 'precopy' || algorithm === 'cow-checkpoint') {
     const a = policy ? precopyPolicies[policy] : undefined;
-    if (!a) throw new Error(`precopy needs a policy (${Object.keys(precopyPolicies).join(', ')}), got ${JSON.stringify(policy)}`);
+    if (!a) throw new Error(`${algorithm} needs a policy (${Object.keys(precopyPolicies).join(', ')}), got ${JSON.stringify(policy)}`);
     return a;
   }
   throw new Error(`unknown algorithm ${JSON.stringify(algorithm)}`);

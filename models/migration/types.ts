@@ -5,7 +5,7 @@ import type { WireFormat } from '../network/wireFormat.ts';
 import type { MigrationRecorder } from './recorder.ts';
 
 export type PolicyName = 'xen' | 'xen-legacy' | 'qemu' | 'simgrid' | 'clark05';
-export type AlgorithmName = 'stop-and-copy' | 'precopy';
+export type AlgorithmName = 'stop-and-copy' | 'precopy' | 'cow-checkpoint';
 export type Phase = 'precopy' | 'stopCopy' | 'postcopy' | 'checkpoint';
 
 /** Policy parameters after defaults are applied (every field explicit, in stated units). */

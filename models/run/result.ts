@@ -1,5 +1,26 @@
 import type { MigrationOutcome } from '../migration/recorder.ts';
 import type { Scenario } from '../scenario/types.ts';
+import type { FailoverResult } from '../checkpoint/failover.ts';
+import type { CheckpointRecord } from '../checkpoint/cowCheckpointer.ts';
+
+/** Background COW checkpointing before the migration (cow-checkpoint scenarios). */
+export interface CheckpointSummary {
+  count: number;
+  bytes: number;
+  abortedBytes: number;
+  meanDurationSeconds: number;
+  maxDurationSeconds: number;
+  cowFaults: number;
+  stolenCpuSeconds: number;
+  /** Guest CPU time lost to pauses and COW faults, as a fraction of the checkpointed time. */
+  appSlowdownFraction: number;
+  peakBufferBytes: number;
+  lastCompleteInstantSeconds: number | null;
+  /** How long the migration waited for an in-flight checkpoint to complete. */
+  migrationWaitSeconds: number;
+  /** Page level: DR-image consistency checks passed (one per completed checkpoint). */
+  consistencyChecks: number;
+}
 
 /**
  * The result of one run, simulated or measured (`source`). With several concurrent migrations the
@@ -18,5 +39,11 @@ export interface RunResult extends Omit<MigrationOutcome, 'roundRows'> {
   workloadWritesPerSecond: number;
   roundRows: MigrationOutcome['roundRows'];
   migrations?: Omit<MigrationOutcome, 'roundRows'>[];
+  /** With checkpoints: the background stream (bytesByPhase.checkpoint) is not in bytesTransferred. */
+  checkpoint?: CheckpointSummary;
+  totalBytesIncludingCheckpoints?: number;
+  /** One row per completed checkpoint (written to checkpoints.csv, not to summary.json). */
+  checkpointRows?: CheckpointRecord[];
+  failover?: FailoverResult;
   scenario: Scenario;
 }

@@ -14,7 +14,10 @@ import { Link, type Transfer } from '../network/link.ts';
 import { wireFormat } from '../network/wireFormat.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { compileWorkload, type CompiledWorkload } from '../workload/build.ts';
-import type { RunResult } from './result.ts';
+import type { CheckpointSummary, RunResult } from './result.ts';
+import { CowCheckpointer } from '../checkpoint/cowCheckpointer.ts';
+import { analyseFailover } from '../checkpoint/failover.ts';
+import { MIB_BYTES } from '../memory/pageSize.ts';
 
 export interface RunOptions {
   /** Resolves trace file paths (relative to the scenario file). */
@@ -68,12 +71,25 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const algorithm = algorithmFor(params.algorithm, params.policy);
   const outcomes: MigrationOutcome[] = [];
 
+  let checkpointer: CowCheckpointer | null = null;
+  let waitSeconds = 0;
   for (let i = 0; i < s.concurrentMigrations; i++) {
-    const tracker = makeTracker(s, workload, streams, i);
+    const tracker = makeTracker(s, workload, streams, i, s.checkpoint !== undefined);
     const recorder = new MigrationRecorder(params.startSeconds, params.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
     const ctx = new RunContext(sim, link, tracker, wire, params, recorder, (o) => { outcomes[i] = o; });
-    sim.at(params.startSeconds, () => ctx.begin(algorithm, s.limits.maxTimeSeconds, s.limits.onTimeout));
+    const begin = (): void => ctx.begin(algorithm, s.limits.maxTimeSeconds, s.limits.onTimeout);
+    if (s.checkpoint && i === 0) {
+      const cp = new CowCheckpointer(sim, link, tracker, wire, workload.kind === 'segments' ? workload : null, s.checkpoint);
+      checkpointer = cp;
+      cp.start();
+      sim.at(params.startSeconds, () => cp.stop(() => {
+        waitSeconds = sim.nowSeconds - params.startSeconds;
+        // Only cow-checkpoint starts from the DR image; other algorithms send all of memory.
+        if (params.algorithm !== 'cow-checkpoint') tracker.hasBaseline = false;
+        begin();
+      }));
+    } else sim.at(params.startSeconds, begin);
   }
   sim.run();
 
@@ -98,6 +114,35 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
       rounds: max((o) => o.rounds),
     };
   };
+  let checkpointFields: Pick<RunResult, 'checkpoint' | 'totalBytesIncludingCheckpoints' | 'failover' | 'checkpointRows'> = {};
+  const agg = aggregate();
+  if (checkpointer) {
+    const recs = checkpointer.records;
+    const bytes = recs.reduce((a, r) => a + r.bytes, 0) + checkpointer.abortedBytes;
+    const stolen = recs.reduce((a, r) => a + r.stolenCpuSeconds, 0);
+    const span = recs.length ? Math.max(1e-12, recs[recs.length - 1].completeSeconds - s.checkpoint!.firstAtSeconds) : 0;
+    const summary: CheckpointSummary = {
+      count: recs.length,
+      bytes,
+      abortedBytes: checkpointer.abortedBytes,
+      meanDurationSeconds: recs.length ? recs.reduce((a, r) => a + r.pauseSeconds + r.streamSeconds, 0) / recs.length : 0,
+      maxDurationSeconds: recs.reduce((a, r) => Math.max(a, r.pauseSeconds + r.streamSeconds), 0),
+      cowFaults: recs.reduce((a, r) => a + r.cowFaults, 0),
+      stolenCpuSeconds: stolen,
+      appSlowdownFraction: span > 0 ? stolen / span : 0,
+      peakBufferBytes: recs.reduce((a, r) => Math.max(a, r.peakBufferBytes), 0),
+      lastCompleteInstantSeconds: checkpointer.lastCompleteInstant,
+      migrationWaitSeconds: waitSeconds,
+      consistencyChecks: checkpointer.consistencyChecks,
+    };
+    agg.bytesByPhase.checkpoint = bytes;
+    checkpointFields = {
+      checkpoint: summary,
+      totalBytesIncludingCheckpoints: agg.bytesTransferred + bytes,
+      checkpointRows: recs,
+      ...(s.failure ? { failover: analyseFailover(s.failure, recs, s.vm.memoryMiB * MIB_BYTES, summary.appSlowdownFraction) } : {}),
+    };
+  }
   return {
     tool: 'miglab',
     source: 'simulation',
@@ -107,9 +152,10 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     policy: params.policy,
     fidelity: s.fidelity,
     workloadWritesPerSecond: workload.kind === 'segments' ? workload.nominalWritesPerSecond : workload.pages.length / ((workload.offsets.length - 1) * workload.intervalSeconds),
-    ...aggregate(),
+    ...agg,
     roundRows: first.roundRows,
     ...(outcomes.length > 1 ? { migrations: outcomes.map(({ roundRows: _r, ...rest }) => rest) } : {}),
+    ...checkpointFields,
     scenario: s,
   };
 }

@@ -1,6 +1,7 @@
 import type { PolicyName, AlgorithmName } from '../migration/types.ts';
 import type { WireFormatName } from '../network/wireFormat.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
+import type { CheckpointParameters, FailureParameters } from '../checkpoint/parameters.ts';
 
 /** A scenario after validation and defaults: every field explicit. Written into summary.json. */
 export interface Scenario {
@@ -14,6 +15,8 @@ export interface Scenario {
   network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; wireFormat: WireFormatName };
   migration: ResolvedMigrationSpec;
   limits: { maxTimeSeconds: number; onTimeout: 'cancel' | 'stop-and-copy' };
+  checkpoint?: CheckpointParameters;
+  failure?: FailureParameters;
 }
 
 /** Only the fields that apply to the chosen algorithm and policy are present. */

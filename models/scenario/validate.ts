@@ -6,6 +6,7 @@ import type { WorkloadSpec } from '../workload/spec.ts';
 import { DEFAULT_WIRE_FORMAT, POLICY_DEFAULTS, POLICY_FIELDS, STOP_AND_COPY_DEFAULTS } from './defaults.ts';
 import { describeValue, InputError } from './errors.ts';
 import type { ResolvedMigrationSpec, Scenario } from './types.ts';
+import { CHECKPOINT_DEFAULTS, FAILURE_DEFAULTS } from '../checkpoint/parameters.ts';
 
 const schemaUrl = new URL('../../scenarios/scenario.schema.json', import.meta.url);
 export const scenarioSchema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
@@ -93,8 +94,8 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   const m = s.migration;
   const resolved: ResolvedMigrationSpec = { algorithm: m.algorithm, startSeconds: m.startSeconds ?? 0, setupSeconds: m.setupSeconds ?? 0, resumeSeconds: m.resumeSeconds ?? 0 };
   let defaults: Record<string, number | null>;
-  if (m.algorithm === 'precopy') {
-    if (m.policy === undefined) bad('migration.policy', `expected one of "xen", "xen-legacy", "qemu", "simgrid", "clark05" for precopy, got nothing`);
+  if (m.algorithm === 'precopy' || m.algorithm === 'cow-checkpoint') {
+    if (m.policy === undefined) bad('migration.policy', `expected one of "xen", "xen-legacy", "qemu", "simgrid", "clark05" for ${m.algorithm}, got nothing`);
     defaults = m.policy ? POLICY_DEFAULTS[m.policy as keyof typeof POLICY_DEFAULTS] : {};
     if (m.policy) resolved.policy = m.policy;
   } else {
@@ -122,6 +123,9 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
       else throw e;
     }
   }
+  if (m.algorithm === 'cow-checkpoint' && !s.checkpoint) bad('checkpoint', 'expected a checkpoint section (intervalSeconds, …) with algorithm cow-checkpoint, got nothing');
+  if (s.failure && !s.checkpoint) bad('failure', 'expected a checkpoint section too (failover restores the last checkpoint), got no checkpoint section');
+  if (s.failure && s.failure.atSeconds > (m.startSeconds ?? 0)) bad('failure.atSeconds', `expected at most migration.startSeconds (${m.startSeconds ?? 0}): the failure happens before the migration, got number ${s.failure.atSeconds}`);
   if (problems.length) throw new InputError(problems.join('\n'));
 
   const policyOrAlg = (resolved.policy ?? resolved.algorithm) as keyof typeof DEFAULT_WIRE_FORMAT;
@@ -141,6 +145,8 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     },
     migration: resolved,
     limits: { maxTimeSeconds: s.limits?.maxTimeSeconds ?? 3600, onTimeout: s.limits?.onTimeout ?? 'cancel' },
+    ...(s.checkpoint ? { checkpoint: { ...CHECKPOINT_DEFAULTS, ...s.checkpoint } } : {}),
+    ...(s.failure ? { failure: { ...FAILURE_DEFAULTS, ...s.failure } } : {}),
   };
 }
 

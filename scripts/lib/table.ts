@@ -11,9 +11,18 @@ export function formatRunTable(r: RunResult): string {
     ['total time', `${r.totalTimeSeconds.toFixed(3)} s`],
     ['downtime', `${(r.downtimeSeconds * 1000).toFixed(1)} ms`],
     ['setup', `${r.setupTimeSeconds.toFixed(3)} s`],
-    ['transferred', `${(r.bytesTransferred / MB).toFixed(2)} MB (pre-copy ${(r.bytesByPhase.precopy / MB).toFixed(2)}, stop-copy ${(r.bytesByPhase.stopCopy / MB).toFixed(2)}${r.bytesByPhase.checkpoint ? `, checkpoint ${(r.bytesByPhase.checkpoint / MB).toFixed(2)}` : ''})`],
-    ['rounds', String(r.rounds)],
+    ['transferred', `${(r.bytesTransferred / MB).toFixed(2)} MB (pre-copy ${(r.bytesByPhase.precopy / MB).toFixed(2)}, stop-copy ${(r.bytesByPhase.stopCopy / MB).toFixed(2)})`],
+    ['rounds', `${r.rounds} (including the stop-and-copy round)`],
   ];
+  if (r.checkpoint) {
+    const c = r.checkpoint;
+    rows.push(['checkpoints', `${c.count} complete, ${(c.bytes / MB).toFixed(2)} MB in the background; total with them ${(r.totalBytesIncludingCheckpoints! / MB).toFixed(2)} MB`]);
+    rows.push(['COW cost', `${c.cowFaults.toFixed(0)} faults, guest slowdown ${(c.appSlowdownFraction * 100).toFixed(3)} %, peak buffer ${(c.peakBufferBytes / MB).toFixed(2)} MB, migration waited ${c.migrationWaitSeconds.toFixed(2)} s`]);
+  }
+  if (r.failover) {
+    const f = r.failover;
+    rows.push(['failover', `fail at ${f.failedAtSeconds} s: RPO ${f.rpoSeconds.toFixed(2)} s, RTO ${f.rtoSeconds.toFixed(2)} s${f.jobCompletionWithCheckpointsSeconds !== null ? `; job done at ${f.jobCompletionWithCheckpointsSeconds.toFixed(0)} s (restart from scratch: ${f.jobCompletionRestartSeconds!.toFixed(0)} s)` : ''}`]);
+  }
   if (r.migrations) rows.push(['migrations', `${r.migrations.length} concurrent (times: max, bytes: sum)`]);
   const w = Math.max(...rows.map(([k]) => k.length));
   return rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n');
