@@ -1,10 +1,18 @@
 import { InputError } from '../models/scenario/errors.ts';
 import { runCommand, runHelp } from './commands/run.ts';
+import { sweepCommand, sweepHelp } from './commands/sweep.ts';
+import { mergeCommand, mergeHelp } from './commands/merge.ts';
+import { summarizeCommand, summarizeHelp } from './commands/summarize.ts';
+import { plotCommand, plotHelp } from './commands/plot.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number>; help: string };
 
 const commands: Record<string, Command> = {
   run: { summary: 'simulate one scenario (results/<name>/summary.json, rounds.csv)', run: runCommand, help: runHelp },
+  sweep: { summary: 'run a parameter sweep on all cores, resumable; --shard i/N or --slurm for clusters', run: sweepCommand, help: sweepHelp },
+  merge: { summary: 'combine sweep shards into the CSV a local run gives', run: mergeCommand, help: mergeHelp },
+  summarize: { summary: 'mean, std, 95 % CI, min, max of a sweep CSV per group', run: summarizeCommand, help: summarizeHelp },
+  plot: { summary: 'line/scatter/bar/cdf plots of a sweep CSV with CI bands (SVG, PNG, HTML)', run: plotCommand, help: plotHelp },
 };
 
 export function usage(): string {

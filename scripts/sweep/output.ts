@@ -1,0 +1,100 @@
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { stringify, type Stringifier } from 'csv-stringify';
+import { InputError } from '../../models/scenario/errors.ts';
+import { toJson, writeFileAtomic } from '../lib/files.ts';
+
+/**
+ * The CSV of a sweep (or of one shard), written as a stream in run order to `<name>.partial` and
+ * renamed when complete. A metadata file beside it names the sweep (file hash) so that a rerun
+ * continues a half-written CSV of the same sweep — after cutting a torn last line — and refuses
+ * one from another sweep without touching it.
+ */
+export interface SweepMeta {
+  tool: 'miglab';
+  miglabVersion: string;
+  gitCommit: string | null;
+  nodeVersion: string;
+  sweepFile: string;
+  sweepHash: string;
+  header: string[];
+  totalRuns: number;
+  shard: { index: number; count: number; fromRun: number; toRun: number } | null;
+  startedAt: string;
+  finishedAt: string | null;
+  status: 'running' | 'complete';
+  rows: number;
+}
+
+export interface OutputPaths { csv: string; partial: string; meta: string }
+
+export function outputPaths(dir: string, shard: { index: number; count: number } | null): OutputPaths {
+  const stem = shard ? `runs.shard-${shard.index}-of-${shard.count}` : 'runs';
+  const csv = join(dir, `${stem}.csv`);
+  return { csv, partial: `${csv}.partial`, meta: join(dir, shard ? `sweep.shard-${shard.index}-of-${shard.count}.json` : 'sweep.json') };
+}
+
+function readMeta(path: string): SweepMeta | null {
+  if (!existsSync(path)) return null;
+  try { return JSON.parse(readFileSync(path, 'utf8')) as SweepMeta; } catch { return null; }
+}
+
+/** Counts complete lines and cuts a torn last line (a run killed mid-write). */
+function completeRows(path: string): number {
+  const buf = readFileSync(path);
+  let end = buf.lastIndexOf(0x0a) + 1;
+  if (end < buf.length) truncateSync(path, end);
+  let lines = 0;
+  for (let i = 0; i < end; i++) if (buf[i] === 0x0a) lines++;
+  return Math.max(0, lines - 1); // minus the header
+}
+
+export type OutputState = { kind: 'complete'; meta: SweepMeta } | { kind: 'start'; resumeFromRow: number; meta: SweepMeta };
+
+/** Decides whether to start, resume or stop, and checks that existing files belong to this sweep. */
+export function openOutput(paths: OutputPaths, meta: SweepMeta, force: boolean): OutputState {
+  const existing = readMeta(paths.meta);
+  const same = existing !== null && existing.sweepHash === meta.sweepHash && JSON.stringify(existing.header) === JSON.stringify(meta.header) && JSON.stringify(existing.shard) === JSON.stringify(meta.shard);
+  if (existsSync(paths.csv) && !force) {
+    if (same && existing!.status === 'complete') return { kind: 'complete', meta: existing! };
+    throw new InputError(`${paths.csv}: already holds the results of ${existing ? `another sweep (${existing.sweepFile}, hash ${existing.sweepHash.slice(0, 12)})` : 'an unknown sweep'}; nothing was overwritten. Use --out for another folder, or --force to replace it.`);
+  }
+  if (existsSync(paths.partial) && !force) {
+    if (!same) throw new InputError(`${paths.partial}: is a half-written CSV of ${existing ? `another sweep (${existing.sweepFile}, hash ${existing.sweepHash.slice(0, 12)})` : 'an unknown sweep (no metadata)'}; nothing was overwritten. Use --out for another folder, or --force to start over.`);
+    const rows = statSync(paths.partial).size > 0 ? completeRows(paths.partial) : 0;
+    return { kind: 'start', resumeFromRow: rows, meta: { ...meta, startedAt: existing!.startedAt } };
+  }
+  return { kind: 'start', resumeFromRow: 0, meta };
+}
+
+/** Appends rows through csv-stringify; `finish` closes, syncs and renames into place. */
+export class CsvAppender {
+  private readonly stringifier: Stringifier;
+  private readonly file: WriteStream;
+  private readonly done: Promise<void>;
+
+  constructor(private readonly paths: OutputPaths, header: string[], writeHeader: boolean) {
+    this.file = createWriteStream(paths.partial, { flags: writeHeader ? 'w' : 'a' });
+    this.stringifier = stringify({ header: writeHeader, columns: header });
+    this.stringifier.pipe(this.file);
+    this.done = new Promise((resolve, reject) => { this.file.on('finish', () => resolve()); this.file.on('error', reject); this.stringifier.on('error', reject); });
+  }
+
+  async write(row: string[]): Promise<void> {
+    if (!this.stringifier.write(row)) await new Promise<void>((r) => this.stringifier.once('drain', () => r()));
+  }
+
+  async finish(meta: SweepMeta): Promise<void> {
+    this.stringifier.end();
+    await this.done;
+    const fd = openSync(this.paths.partial, 'r+');
+    fsyncSync(fd);
+    closeSync(fd);
+    writeFileAtomic(this.paths.meta, toJson(meta));
+    renameSync(this.paths.partial, this.paths.csv);
+  }
+}
+
+export function writeMeta(paths: OutputPaths, meta: SweepMeta): void {
+  writeFileAtomic(paths.meta, toJson(meta));
+}

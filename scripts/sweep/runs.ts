@@ -1,0 +1,78 @@
+import { resolve } from 'node:path';
+import { validateScenario } from '../../models/scenario/validate.ts';
+import { applyOverride } from '../../models/scenario/load.ts';
+import { InputError } from '../../models/scenario/errors.ts';
+import { runScenario } from '../../models/run/runScenario.ts';
+import type { RunResult } from '../../models/run/result.ts';
+import type { Scenario } from '../../models/scenario/types.ts';
+import { formatNumber } from '../lib/results.ts';
+import { expandDesign, runSeed, type Design } from './design.ts';
+import type { LoadedSweep } from './spec.ts';
+
+/** Metric columns of a sweep row (empty when not applicable to the run). */
+export const METRIC_COLUMNS = [
+  'status', 'converged', 'stopReason', 'totalTimeSeconds', 'downtimeSeconds', 'setupTimeSeconds', 'bytesTransferred',
+  'precopyBytes', 'stopCopyBytes', 'checkpointBytes', 'totalBytesIncludingCheckpoints', 'pagesTransferred', 'rounds',
+  'checkpointCount', 'appSlowdownFraction', 'cowFaults', 'rpoSeconds', 'rtoSeconds',
+] as const;
+
+function cell(v: unknown): string {
+  if (v === undefined || v === null) return '';
+  if (typeof v === 'number') return formatNumber(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  return JSON.stringify(v);
+}
+
+export function metricCells(r: RunResult): string[] {
+  const values: Record<(typeof METRIC_COLUMNS)[number], unknown> = {
+    status: r.status, converged: r.converged, stopReason: r.stopReason, totalTimeSeconds: r.totalTimeSeconds, downtimeSeconds: r.downtimeSeconds,
+    setupTimeSeconds: r.setupTimeSeconds, bytesTransferred: r.bytesTransferred, precopyBytes: r.bytesByPhase.precopy, stopCopyBytes: r.bytesByPhase.stopCopy,
+    checkpointBytes: r.bytesByPhase.checkpoint, totalBytesIncludingCheckpoints: r.totalBytesIncludingCheckpoints, pagesTransferred: r.pagesTransferred,
+    rounds: r.rounds, checkpointCount: r.checkpoint?.count, appSlowdownFraction: r.checkpoint?.appSlowdownFraction, cowFaults: r.checkpoint?.cowFaults,
+    rpoSeconds: r.failover?.rpoSeconds, rtoSeconds: r.failover?.rtoSeconds,
+  };
+  return METRIC_COLUMNS.map((c) => cell(values[c]));
+}
+
+/** Turns run indices into scenarios and rows. Pure: the same sweep and index give the same row. */
+export class SweepRunner {
+  readonly design: Design;
+  readonly header: string[];
+
+  constructor(readonly sweep: LoadedSweep) {
+    this.design = expandDesign(sweep.spec);
+    this.header = ['run', 'point', 'replicate', 'seed', ...this.design.fields, ...METRIC_COLUMNS];
+  }
+
+  scenarioFor(run: number): Scenario {
+    const { design, sweep } = this;
+    const point = Math.floor(run / design.replicates);
+    const raw = structuredClone(sweep.baseRaw);
+    design.fields.forEach((f, k) => applyOverride(raw, f.split('.'), design.points[point][k]));
+    raw.seed = runSeed(sweep.spec.seed, run);
+    return validateScenario(raw, sweep.baseFile, (p) => resolve(sweep.baseDir, p));
+  }
+
+  /** Validates every design point before anything runs; the first error names the point and its values. */
+  checkAll(): void {
+    const { design } = this;
+    for (let p = 0; p < design.points.length; p++) {
+      try {
+        this.scenarioFor(p * design.replicates);
+      } catch (e) {
+        if (!(e instanceof InputError)) throw e;
+        const values = design.fields.map((f, k) => `${f}=${JSON.stringify(design.points[p][k])}`).join(', ');
+        throw new InputError(`${this.sweep.file}: design point ${p} (${values}) is not a valid scenario:\n${e.message}`);
+      }
+    }
+  }
+
+  row(run: number): string[] {
+    const { design } = this;
+    const point = Math.floor(run / design.replicates);
+    const s = this.scenarioFor(run);
+    const r = runScenario(s, { keepRounds: false, resolvePath: (p) => resolve(this.sweep.baseDir, p) });
+    return [String(run), String(point), String(run % design.replicates), String(s.seed), ...design.points[point].map(cell), ...metricCells(r)];
+  }
+}

@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { writeFileAtomic } from '../lib/files.ts';
+import { InputError } from '../../models/scenario/errors.ts';
+
+/**
+ * Slurm back-end: writes two batch scripts into the output folder — a job array whose task i runs
+ * `miglab sweep --shard i/N`, and a merge job that depends on the whole array (afterok) — and
+ * submits them with sbatch. Seeds depend only on the run index, so the merged CSV equals a local run.
+ */
+export function submitSlurm(o: { sweepFile: string; outDir: string; tasks: number; partition?: string; time?: string; workersPerTask: number }): { array: string; merge: string } {
+  mkdirSync(join(o.outDir, 'slurm'), { recursive: true });
+  const miglab = resolve(new URL('../miglab.mjs', import.meta.url).pathname);
+  const common = [o.partition ? `#SBATCH --partition=${o.partition}` : '', o.time ? `#SBATCH --time=${o.time}` : ''].filter(Boolean).join('\n');
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const arrayScript = `#!/bin/bash
+#SBATCH --job-name=miglab-sweep
+#SBATCH --array=0-${o.tasks - 1}
+#SBATCH --cpus-per-task=${o.workersPerTask}
+#SBATCH --output=${o.outDir}/slurm/shard-%a.out
+${common}
+set -euo pipefail
+exec ${q(process.execPath)} ${q(miglab)} sweep ${q(o.sweepFile)} --shard "$SLURM_ARRAY_TASK_ID/${o.tasks}" --workers ${o.workersPerTask} --out ${q(o.outDir)} --quiet
+`;
+  const mergeScript = `#!/bin/bash
+#SBATCH --job-name=miglab-merge
+#SBATCH --output=${o.outDir}/slurm/merge.out
+${common}
+set -euo pipefail
+exec ${q(process.execPath)} ${q(miglab)} merge ${q(o.outDir)} --shards ${o.tasks}
+`;
+  const arrayPath = join(o.outDir, 'slurm', 'array.sbatch');
+  const mergePath = join(o.outDir, 'slurm', 'merge.sbatch');
+  writeFileAtomic(arrayPath, arrayScript);
+  writeFileAtomic(mergePath, mergeScript);
+  const sbatch = (args: string[]): string => {
+    try {
+      return execFileSync('sbatch', ['--parsable', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim().split(';')[0];
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException & { stderr?: string };
+      if (err.code === 'ENOENT') throw new InputError('--slurm: sbatch was not found on PATH (is this a Slurm login node?)');
+      throw new InputError(`--slurm: sbatch failed: ${(err.stderr ?? String(e)).trim()}`);
+    }
+  };
+  const array = sbatch([arrayPath]);
+  const merge = sbatch([`--dependency=afterok:${array}`, mergePath]);
+  return { array, merge };
+}
