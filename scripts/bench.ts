@@ -8,6 +8,8 @@
  *     recurrence (peers.md §3.3) on the same sizes — the least work any pre-copy model can do.
  *  2. page level: a 4 GiB and a 64 GiB guest with a hot/cold workload (Xen and QEMU policies); baseline:
  *     one pass over a bitmap of the guest's size.
+ *  3. sweep throughput: a 10,000-run fluid sweep end to end (validation, workers, streamed CSV) with
+ *     1 and with 2 worker threads; the ratio is the parallel speed-up.
  * Peak memory is the process's maximum resident set size.
  */
 import { performance } from 'node:perf_hooks';
@@ -17,6 +19,10 @@ import type { Scenario } from '../models/scenario/types.ts';
 import { RandomStream } from '../sim/random.ts';
 import { compileWorkload } from '../models/workload/build.ts';
 import { pagesForMiB } from '../models/memory/pageSize.ts';
+import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sweepCommand } from './commands/sweep.ts';
 
 const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 const fmt = (x: number, d = 1): string => x.toFixed(d);
@@ -106,4 +112,38 @@ benchPage(4096, 'qemu', '≤ 50 ms');
 console.log(`  peak RSS so far: ${fmt(peakRssMiB(), 0)} MiB\n`);
 benchPage(65536, 'xen', '≤ 1 s, ≤ 1 GiB RSS');
 benchPage(65536, 'qemu', '≤ 1 s, ≤ 1 GiB RSS');
+console.log(`  peak RSS: ${fmt(peakRssMiB(), 0)} MiB`);
+
+async function benchSweep(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'miglab-bench-'));
+  try {
+    const sweep = {
+      name: 'bench', seed: 1,
+      base: { name: 'bench', vm: { memoryMiB: 1024 }, workload: { type: 'hotcold', writesPerSecond: 1000, hotSetMiB: 32, hotWriteFraction: 0.9 }, network: { bandwidthBitsPerSecond: 1e9, latencySeconds: 1e-4 }, migration: { algorithm: 'precopy', policy: 'xen' } },
+      axes: [
+        { field: 'migration.policy', values: ['xen', 'xen-legacy', 'qemu', 'simgrid', 'clark05'] },
+        { field: 'vm.memoryMiB', log: { from: 256, to: 16384, count: 10 } },
+        { field: 'workload.writesPerSecond', log: { from: 100, to: 20000, count: 50 } },
+        { field: 'network.bandwidthBitsPerSecond', values: [1e8, 1e9, 1e10, 4e10] },
+      ],
+    };
+    const file = join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify(sweep));
+    const times: Record<number, number> = {};
+    for (const workers of [1, 2]) {
+      const t0 = performance.now();
+      await sweepCommand([file, '--workers', String(workers), '--out', join(dir, `w${workers}`), '--quiet']);
+      times[workers] = performance.now() - t0;
+    }
+    const same = readFileSync(join(dir, 'w1', 'runs.csv')).equals(readFileSync(join(dir, 'w2', 'runs.csv')));
+    console.log(`sweep, 10,000 fluid runs end to end (validate, simulate, stream the CSV):`);
+    console.log(`  1 worker: ${fmt(times[1] / 1000, 2)} s   2 workers: ${fmt(times[2] / 1000, 2)} s   target ≤ 10 s`);
+    console.log(`  speed-up 1 → 2 workers: ${fmt(times[1] / times[2], 2)}×   target ≥ 1.7×   (CSV identical: ${same})`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+console.log('');
+await benchSweep();
 console.log(`  peak RSS: ${fmt(peakRssMiB(), 0)} MiB`);

@@ -4,7 +4,7 @@ import { resolve, relative } from 'node:path';
 import { InputError } from '../../models/scenario/errors.ts';
 import { loadSweep } from '../sweep/spec.ts';
 import { SweepRunner } from '../sweep/runs.ts';
-import { executeRuns, defaultWorkers } from '../sweep/execute.ts';
+import { SweepExecutor, defaultWorkers } from '../sweep/execute.ts';
 import { CsvAppender, openOutput, outputPaths, writeMeta, type SweepMeta } from '../sweep/output.ts';
 import { progressBar } from '../sweep/progress.ts';
 import { gitCommit, miglabVersion } from '../lib/provenance.ts';
@@ -56,23 +56,33 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (!Number.isInteger(workers) || workers < 1) throw new InputError(`--workers: expected a whole number ≥ 1, got ${JSON.stringify(values.workers)}`);
   const loaded = loadSweep(positionals[0]);
   const runner = new SweepRunner(loaded);
-  runner.checkAll();
   const outDir = resolve(values.out ?? resolve('results', loaded.spec.name));
   const total = runner.design.totalRuns;
 
   if (values.slurm) {
     const tasks = values.tasks === undefined ? 8 : Number(values.tasks);
     if (!Number.isInteger(tasks) || tasks < 1) throw new InputError(`--tasks: expected a whole number ≥ 1, got ${JSON.stringify(values.tasks)}`);
+    await new SweepExecutor(runner, 1).check(); // refuse a broken sweep before queueing anything
     const ids = submitSlurm({ sweepFile: resolve(positionals[0]), outDir, tasks: Math.min(tasks, total), partition: values.partition, time: values.time, workersPerTask: values.workers === undefined ? 1 : workers });
     console.log(`submitted job array ${ids.array} (${Math.min(tasks, total)} shards) and merge job ${ids.merge} (afterok); results: ${relative(process.cwd(), outDir) || '.'}/runs.csv`);
     return 0;
   }
 
   const shard = values.shard !== undefined ? parseShard(values.shard) : null;
+  const executor = new SweepExecutor(runner, workers);
+  try {
+    await executor.check(); // every design point is a valid scenario before anything is written
+    return await runSweep(values, positionals[0], loaded.hash, runner, executor, outDir, shard, total);
+  } finally {
+    await executor.close();
+  }
+}
+
+async function runSweep(values: { force?: boolean; quiet?: boolean }, sweepFile: string, hash: string, runner: SweepRunner, executor: SweepExecutor, outDir: string, shard: { index: number; count: number } | null, total: number): Promise<number> {
   const [from, to] = shard ? shardRange(total, shard) : [0, total];
   const paths = outputPaths(outDir, shard);
   const meta: SweepMeta = {
-    tool: 'miglab', miglabVersion: miglabVersion(), gitCommit: gitCommit(), nodeVersion: process.version, sweepFile: resolve(positionals[0]), sweepHash: loaded.hash,
+    tool: 'miglab', miglabVersion: miglabVersion(), gitCommit: gitCommit(), nodeVersion: process.version, sweepFile: resolve(sweepFile), sweepHash: hash,
     header: runner.header, totalRuns: total, shard: shard ? { ...shard, fromRun: from, toRun: to } : null, startedAt: new Date().toISOString(), finishedAt: null, status: 'running', rows: 0,
   };
   const state = openOutput(paths, meta, values.force ?? false);
@@ -86,7 +96,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const writeHeader = !existsSync(paths.partial) || statSync(paths.partial).size === 0 || values.force === true;
   const out = new CsvAppender(paths, runner.header, writeHeader);
   const progress = progressBar(to - from, resumeFrom - from, values.quiet ?? false);
-  await executeRuns(runner, resumeFrom, to, workers, async (_run, row) => { await out.write(row); progress.tick(); });
+  await executor.run(resumeFrom, to, async (_run, row) => { await out.write(row); progress.tick(); });
   progress.stop();
   await out.finish({ ...state.meta, finishedAt: new Date().toISOString(), status: 'complete', rows: to - from });
   if (!values.quiet) console.error(`wrote ${paths.csv} (${to - from} runs)`);

@@ -1,7 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 
-const root = new URL('../../', import.meta.url);
+/** The miglab checkout: the nearest folder above this file with miglab's package.json (works from dist/ too). */
+function findRoot(): URL {
+  let dir = new URL('./', import.meta.url);
+  for (;;) {
+    const pkg = new URL('package.json', dir);
+    if (existsSync(pkg) && (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name === 'miglab') return dir;
+    const up = new URL('../', dir);
+    if (up.href === dir.href) return new URL('../../', import.meta.url);
+    dir = up;
+  }
+}
+const root = findRoot();
 
 export function miglabVersion(): string {
   return (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;

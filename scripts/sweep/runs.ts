@@ -54,10 +54,10 @@ export class SweepRunner {
     return validateScenario(raw, sweep.baseFile, (p) => resolve(sweep.baseDir, p));
   }
 
-  /** Validates every design point before anything runs; the first error names the point and its values. */
-  checkAll(): void {
+  /** Validates design points [from, to) (replicate 0 of each); the first error names the point and its values. */
+  checkPoints(from: number, to: number): void {
     const { design } = this;
-    for (let p = 0; p < design.points.length; p++) {
+    for (let p = from; p < to; p++) {
       try {
         this.scenarioFor(p * design.replicates);
       } catch (e) {

@@ -2,5 +2,5 @@
 // the main thread, so a worker registers them itself before loading the task module.
 import { register } from 'tsx/esm/api';
 register();
-const { default: runChunk } = await import('./worker.ts');
-export default runChunk;
+const { default: runTask } = await import('./worker.ts');
+export default runTask;

@@ -1,10 +1,13 @@
+import { InputError } from '../../models/scenario/errors.ts';
 import { loadSweep } from './spec.ts';
 import { SweepRunner } from './runs.ts';
 
-/** Worker-thread task: rows of runs [from, to) of a sweep. The runner is cached per sweep file. */
+/** A worker-thread task: validate design points [from, to), or compute the rows of runs [from, to). */
+export interface WorkerTask { kind: 'warm' | 'check' | 'run'; sweepFile: string; hash: string; from: number; to: number }
+
 const cache = new Map<string, SweepRunner>();
 
-export default function runChunk(task: { sweepFile: string; hash: string; from: number; to: number }): string[][] {
+function runnerFor(task: WorkerTask): SweepRunner {
   const key = `${task.sweepFile}\0${task.hash}`;
   let runner = cache.get(key);
   if (!runner) {
@@ -12,6 +15,15 @@ export default function runChunk(task: { sweepFile: string; hash: string; from: 
     if (loaded.hash !== task.hash) throw new Error(`${task.sweepFile} changed while the sweep was running`);
     runner = new SweepRunner(loaded);
     cache.set(key, runner);
+  }
+  return runner;
+}
+
+export default function runTask(task: WorkerTask): string[][] | string | null {
+  const runner = runnerFor(task);
+  if (task.kind === 'warm') { runner.row(0); return null; } // loads modules, compiles schemas, warms the JIT
+  if (task.kind === 'check') {
+    try { runner.checkPoints(task.from, task.to); return null; } catch (e) { if (e instanceof InputError) return e.message; throw e; }
   }
   const rows: string[][] = [];
   for (let i = task.from; i < task.to; i++) rows.push(runner.row(i));
