@@ -20,6 +20,7 @@ export class SweepExecutor {
       this.pool = new Tinypool({ filename, minThreads: workers, maxThreads: workers, isolateWorkers: false });
       // Warm every worker (module loading, schema compilation) while this thread checks the design.
       this.warming = Promise.all(Array.from({ length: workers }, () => this.task({ kind: 'warm', from: 0, to: 0 }))).then(() => undefined);
+      this.warming.catch(() => {}); // a pool closed early (bad input) rejects these; nobody waits for them then
     }
   }
 
@@ -52,7 +53,12 @@ export class SweepExecutor {
 
   async run(from: number, to: number, onRow: (run: number, row: string[]) => Promise<void> | void): Promise<void> {
     if (!this.pool || to - from < 2) {
-      for (let i = from; i < to; i++) await onRow(i, this.runner.row(i));
+      let yielded = performance.now();
+      for (let i = from; i < to; i++) {
+        await onRow(i, this.runner.row(i));
+        // Let the file stream write what is done (a kill then loses at most ~20 ms of runs).
+        if (performance.now() - yielded > 20) { await new Promise((r) => setImmediate(r)); yielded = performance.now(); }
+      }
       return;
     }
     const pending = new Map<number, string[][]>();
