@@ -4,6 +4,9 @@ import { sweepCommand, sweepHelp } from './commands/sweep.ts';
 import { mergeCommand, mergeHelp } from './commands/merge.ts';
 import { summarizeCommand, summarizeHelp } from './commands/summarize.ts';
 import { plotCommand, plotHelp } from './commands/plot.ts';
+import { replayCommand, replayHelp } from './commands/replay.ts';
+import { validateCommand, validateHelp } from './commands/validate.ts';
+import { testbedCommand, testbedHelp } from './commands/testbed.ts';
 
 type Command = { summary: string; run: (argv: string[]) => Promise<number>; help: string };
 
@@ -13,6 +16,9 @@ const commands: Record<string, Command> = {
   merge: { summary: 'combine sweep shards into the CSV a local run gives', run: mergeCommand, help: mergeHelp },
   summarize: { summary: 'mean, std, 95 % CI, min, max of a sweep CSV per group', run: summarizeCommand, help: summarizeHelp },
   plot: { summary: 'line/scatter/bar/cdf plots of a sweep CSV with CI bands (SVG, PNG, HTML)', run: plotCommand, help: plotHelp },
+  replay: { summary: 'run a scenario on a real hypervisor (QEMU/KVM over QMP) and record the measurement', run: replayCommand, help: replayHelp },
+  validate: { summary: 'replay, simulate, and tabulate predicted vs measured with % error', run: validateCommand, help: validateHelp },
+  testbed: { summary: 'prepare the local QEMU testbed (Debian packages only)', run: testbedCommand, help: testbedHelp },
 };
 
 export function usage(): string {

@@ -31,7 +31,8 @@ export interface BytesByPhase {
 }
 
 export interface MigrationOutcome {
-  status: 'completed' | 'cancelled';
+  /** failed: only for measured runs (e.g. the destination died). */
+  status: 'completed' | 'cancelled' | 'failed';
   converged: boolean;
   stopReason: StopReason;
   totalTimeSeconds: number;

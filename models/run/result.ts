@@ -45,5 +45,7 @@ export interface RunResult extends Omit<MigrationOutcome, 'roundRows'> {
   /** One row per completed checkpoint (written to checkpoints.csv, not to summary.json). */
   checkpointRows?: CheckpointRecord[];
   failover?: FailoverResult;
+  /** Measured runs only: what the real system reported and achieved. */
+  measurement?: Record<string, unknown>;
   scenario: Scenario;
 }

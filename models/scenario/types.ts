@@ -17,6 +17,17 @@ export interface Scenario {
   limits: { maxTimeSeconds: number; onTimeout: 'cancel' | 'stop-and-copy' };
   checkpoint?: CheckpointParameters;
   failure?: FailureParameters;
+  /** Settings for replays on real hypervisors (not used by the simulator). */
+  real?: { qemu?: QemuReplaySettings };
+}
+
+export interface QemuReplaySettings {
+  capabilities?: ('postcopy-ram' | 'xbzrle' | 'multifd' | 'auto-converge' | 'background-snapshot')[];
+  postcopyAfterSeconds?: number;
+  xbzrleCacheBytes?: number;
+  multifdChannels?: number;
+  warmupSeconds?: number;
+  bootTimeoutSeconds?: number;
 }
 
 /** Only the fields that apply to the chosen algorithm and policy are present. */

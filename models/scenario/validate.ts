@@ -147,6 +147,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     limits: { maxTimeSeconds: s.limits?.maxTimeSeconds ?? 3600, onTimeout: s.limits?.onTimeout ?? 'cancel' },
     ...(s.checkpoint ? { checkpoint: { ...CHECKPOINT_DEFAULTS, ...s.checkpoint } } : {}),
     ...(s.failure ? { failure: { ...FAILURE_DEFAULTS, ...s.failure } } : {}),
+    ...(s.real ? { real: s.real } : {}),
   };
 }
 

@@ -1,0 +1,47 @@
+import { runScenario } from '../models/run/runScenario.ts';
+import type { RunResult } from '../models/run/result.ts';
+import type { Scenario } from '../models/scenario/types.ts';
+import { validateScenario } from '../models/scenario/validate.ts';
+
+/**
+ * Prediction vs measurement. The simulation is run twice: from the scenario's nominal inputs, and
+ * from the inputs the real run actually achieved (the dirtier's measured write rate, the measured
+ * zero-page fraction of the guest, the measured setup time, and the speed of the unthrottled
+ * stop-and-copy as the link rate), so model error can be told apart from input error.
+ */
+export interface ValidationRow {
+  scenario: string;
+  metric: 'totalTimeSeconds' | 'downtimeSeconds' | 'bytesTransferred' | 'rounds' | 'converged';
+  measured: number;
+  predictedNominal: number;
+  errorNominalPercent: number | null;
+  predictedAchieved: number;
+  errorAchievedPercent: number | null;
+}
+
+export function achievedScenario(s: Scenario, measured: RunResult): Scenario {
+  const a = (measured.measurement?.achieved ?? {}) as Record<string, number | null>;
+  const raw = structuredClone(s) as unknown as Record<string, any>;
+  raw.vm.zeroPageFraction = Math.max(0, Math.min(1, a.zeroPageFraction ?? raw.vm.zeroPageFraction));
+  if ('writesPerSecond' in raw.workload && typeof a.writesPerSecond === 'number') raw.workload.writesPerSecond = a.writesPerSecond;
+  if (typeof a.stopCopyBytesPerSecond === 'number' && a.stopCopyBytesPerSecond > 0) raw.network.bandwidthBitsPerSecond = a.stopCopyBytesPerSecond * 8;
+  raw.migration.setupSeconds = measured.setupTimeSeconds;
+  raw.fidelity = 'page';
+  delete raw.real;
+  return validateScenario(raw, `${s.name} (achieved inputs)`, (p) => p);
+}
+
+const pct = (pred: number, meas: number): number | null => (meas === 0 ? (pred === 0 ? 0 : null) : ((pred - meas) / meas) * 100);
+
+export function compare(s: Scenario, measured: RunResult): { rows: ValidationRow[]; nominal: RunResult; achieved: RunResult } {
+  const nominal = runScenario(s, { keepRounds: false });
+  const achieved = runScenario(achievedScenario(s, measured), { keepRounds: false });
+  const metrics: ValidationRow['metric'][] = ['totalTimeSeconds', 'downtimeSeconds', 'bytesTransferred', 'rounds', 'converged'];
+  const val = (r: RunResult, m: ValidationRow['metric']): number => (m === 'converged' ? (r.converged ? 1 : 0) : r[m]);
+  const rows = metrics.map((m) => ({
+    scenario: s.name, metric: m, measured: val(measured, m),
+    predictedNominal: val(nominal, m), errorNominalPercent: m === 'converged' ? (val(nominal, m) === val(measured, m) ? 0 : 100) : pct(val(nominal, m), val(measured, m)),
+    predictedAchieved: val(achieved, m), errorAchievedPercent: m === 'converged' ? (val(achieved, m) === val(measured, m) ? 0 : 100) : pct(val(achieved, m), val(measured, m)),
+  }));
+  return { rows, nominal, achieved };
+}

@@ -1,0 +1,77 @@
+import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { stringify } from 'csv-stringify/sync';
+import { InputError } from '../../models/scenario/errors.ts';
+import { loadScenario } from '../../models/scenario/load.ts';
+import type { Scenario } from '../../models/scenario/types.ts';
+import { compare, type ValidationRow } from '../../real/validation.ts';
+import { loadSweep } from '../sweep/spec.ts';
+import { SweepRunner } from '../sweep/runs.ts';
+import { writeFileAtomic, toJson } from '../lib/files.ts';
+import { formatNumber, writeRunResults } from '../lib/results.ts';
+import { htmlPage, renderSvg, svgToPng, type VegaLiteSpec } from '../lib/plot.ts';
+import { backendFor, progress } from './replay.ts';
+
+export const validateHelp = `miglab validate <scenario.json | sweep.json> --backend qemu [--out DIR]
+
+Replays each scenario (every design point of a sweep, one after another) on the real hypervisor,
+simulates it from its nominal inputs and from the inputs the real run achieved, and writes
+validation.csv (measured vs predicted with % error per metric: total time, downtime, bytes,
+passes, converged), validation.json, the measured runs, and predicted-vs-measured.{svg,png,html}.`;
+
+export async function validateCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { backend: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  if (values.help) { console.log(validateHelp); return 0; }
+  if (positionals.length !== 1) throw new InputError(`miglab validate: expected one scenario or sweep file, got ${positionals.length}\n\n${validateHelp}`);
+  const backend = backendFor(values.backend);
+  const file = positionals[0];
+  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  let scenarios: Scenario[];
+  let name: string;
+  if ('axes' in raw && 'base' in raw) {
+    const runner = new SweepRunner(loadSweep(file));
+    runner.checkPoints(0, runner.design.points.length);
+    scenarios = Array.from({ length: runner.design.totalRuns }, (_, i) => ({ ...runner.scenarioFor(i), name: `${runner.sweep.spec.name}-${i}` }));
+    name = runner.sweep.spec.name;
+  } else {
+    const s = loadScenario(file).scenario;
+    scenarios = [s];
+    name = s.name;
+  }
+  const dir = resolve(values.out ?? join('results', name, `validate-${backend.name}`));
+  await backend.prepare();
+  const rows: ValidationRow[] = [];
+  const runs: unknown[] = [];
+  for (const [i, s] of scenarios.entries()) {
+    progress(`[${i + 1}/${scenarios.length}] ${s.name}`);
+    const measured = await backend.replay(s, { workDir: join(tmpdir(), `miglab-validate-${process.pid}`), log: progress });
+    writeRunResults(join(dir, 'runs', s.name), measured);
+    const c = compare(s, measured);
+    rows.push(...c.rows);
+    runs.push({ scenario: s.name, status: measured.status, integrity: measured.measurement?.integrity, achieved: measured.measurement?.achieved, rows: c.rows });
+  }
+  const cols: (keyof ValidationRow)[] = ['scenario', 'metric', 'measured', 'predictedNominal', 'errorNominalPercent', 'predictedAchieved', 'errorAchievedPercent'];
+  writeFileAtomic(join(dir, 'validation.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: cols }));
+  writeFileAtomic(join(dir, 'validation.json'), toJson({ backend: backend.name, source: file, runs }));
+  const points = rows.filter((r) => r.metric !== 'converged' && r.metric !== 'rounds');
+  const spec = {
+    title: 'miglab prediction vs measurement', data: { values: points }, facet: { column: { field: 'metric', type: 'nominal', title: null } },
+    spec: { width: 220, height: 220, layer: [
+      { mark: { type: 'point', filled: true }, encoding: { x: { field: 'measured', type: 'quantitative' }, y: { field: 'predictedAchieved', type: 'quantitative', title: 'predicted (achieved inputs)' }, tooltip: [{ field: 'scenario' }, { field: 'errorAchievedPercent' }] } },
+      { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { x: { aggregate: 'min', field: 'measured', type: 'quantitative' }, y: { aggregate: 'min', field: 'measured', type: 'quantitative' }, x2: { aggregate: 'max', field: 'measured' }, y2: { aggregate: 'max', field: 'measured' } } },
+    ] },
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+  } as unknown as VegaLiteSpec;
+  const svg = await renderSvg(spec);
+  writeFileAtomic(join(dir, 'predicted-vs-measured.svg'), svg);
+  writeFileAtomic(join(dir, 'predicted-vs-measured.png'), svgToPng(svg));
+  writeFileAtomic(join(dir, 'predicted-vs-measured.html'), htmlPage('miglab validation', [{ heading: `${backend.name}: predicted vs measured`, spec }]));
+  const w = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`);
+  const n = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
+  console.log(['scenario'.padEnd(28) + 'metric'.padEnd(18) + 'measured'.padStart(13) + 'nominal'.padStart(13) + 'err'.padStart(10) + 'achieved'.padStart(13) + 'err'.padStart(10),
+    ...rows.map((r) => r.scenario.slice(0, 27).padEnd(28) + r.metric.padEnd(18) + n(r.measured).padStart(13) + n(r.predictedNominal).padStart(13) + w(r.errorNominalPercent).padStart(10) + n(r.predictedAchieved).padStart(13) + w(r.errorAchievedPercent).padStart(10))].join('\n'));
+  console.log(`\nwrote ${join(dir, 'validation.csv')} and predicted-vs-measured.{svg,png,html}`);
+  return 0;
+}

@@ -1,0 +1,109 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { QemuBackend } from '../../real/qemu/replay.ts';
+import { liveProcesses } from '../../real/processes.ts';
+import { loadScenario } from '../../models/scenario/load.ts';
+import { compare } from '../../real/validation.ts';
+import { runScenario } from '../../models/run/runScenario.ts';
+
+/**
+ * Real QEMU 10 migrations on this machine (TCG), prepared by scripts/testbeds/qemu-setup.sh from
+ * Debian packages. MIGLAB_SKIP_E2E=1 skips them where that cannot be installed.
+ */
+const skip = process.env.MIGLAB_SKIP_E2E === '1';
+const t = skip ? test.skip : test;
+const scratch = mkdtempSync(join(tmpdir(), 'miglab-qemu-test-'));
+const backend = new QemuBackend();
+const work = (n: string) => join(scratch, n);
+// The bracket keeps pgrep from matching its own shell's command line.
+const ourQemus = (): number => Number(spawnSync('bash', ['-c', `pgrep -f -- "[-]serial file:${scratch}" | wc -l`], { encoding: 'utf8' }).stdout.trim());
+
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
+
+t('testbed: QEMU ≥ 9, kernel and initramfs from Debian packages', async () => {
+  await backend.prepare();
+  const v = spawnSync(backend.paths!.qemu, ['--version'], { encoding: 'utf8' }).stdout;
+  const major = Number(/version (\d+)/.exec(v)?.[1]);
+  assert.ok(major >= 9, v);
+});
+
+t('converging pre-copy: completes, guest intact, numbers consistent with QEMU, prediction within ±25 % time / ±15 % bytes', async () => {
+  const s = loadScenario('scenarios/qemu-replay-converging.json').scenario;
+  const r = await backend.replay(s, { workDir: work('conv') });
+  const m = r.measurement!;
+  const q = m.finalQueryMigrate as Record<string, any>;
+  assert.is(r.status, 'completed', String(m.failureReason));
+  assert.ok((m.integrity as any).ok, JSON.stringify(m.integrity));
+  // The adapter's fields are QEMU's own figures.
+  assert.is(r.bytesTransferred, q.ram.transferred);
+  assert.is(r.totalTimeSeconds, q['total-time'] / 1000);
+  assert.is(r.downtimeSeconds, q.downtime / 1000);
+  assert.is(r.rounds, q.ram['dirty-sync-count']);
+  assert.ok(Math.abs(r.bytesByPhase.precopy + r.bytesByPhase.stopCopy - r.bytesTransferred) <= 0.01 * r.bytesTransferred);
+  assert.ok(Math.abs((m.achieved as any).writesPerSecond - 2000) / 2000 < 0.05, 'the dirtier ran at its rate');
+  assert.ok((m.events as { event: string }[]).some((e) => e.event === 'MIGRATION_PASS'));
+  const { rows } = compare(s, r);
+  const err = (metric: string) => rows.find((x) => x.metric === metric)!.errorAchievedPercent!;
+  assert.ok(Math.abs(err('totalTimeSeconds')) <= 25, `time error ${err('totalTimeSeconds')} %`);
+  assert.ok(Math.abs(err('bytesTransferred')) <= 15, `bytes error ${err('bytesTransferred')} %`);
+  assert.is(rows.find((x) => x.metric === 'converged')!.errorAchievedPercent, 0);
+  assert.is(liveProcesses(), 0);
+  assert.is(ourQemus(), 0);
+});
+
+t('non-converging pre-copy: cancelled at max time, the source keeps running intact; miglab agrees it cannot converge', async () => {
+  const s = loadScenario('scenarios/qemu-replay-nonconverging.json').scenario;
+  const r = await backend.replay(s, { workDir: work('nonconv') });
+  assert.is(r.status, 'cancelled');
+  assert.is(r.measurement!.sourceRunningAfter, true);
+  assert.ok((r.measurement!.integrity as any).ok, JSON.stringify(r.measurement!.integrity));
+  // QEMU kept sending at its 10 MiB/s cap until the cancel (the bulk pass alone takes ≈ 13 s).
+  assert.ok(r.rounds >= 2, 'past the first bitmap sync');
+  assert.ok(r.bytesTransferred > 0.8 * 10485760 * (r.totalTimeSeconds - 1), `${r.bytesTransferred} B in ${r.totalTimeSeconds} s`);
+  assert.is(runScenario(s).status, 'cancelled');
+  assert.is(ourQemus(), 0);
+});
+
+t('post-copy: a guest that pre-copy cannot move completes after migrate-start-postcopy, intact', async () => {
+  const s = loadScenario('scenarios/qemu-replay-postcopy.json').scenario;
+  const r = await backend.replay(s, { workDir: work('post') });
+  assert.is(r.status, 'completed', String(r.measurement!.failureReason));
+  assert.is(r.measurement!.postcopyStarted, true);
+  assert.is(r.algorithm, 'postcopy');
+  assert.ok(r.bytesByPhase.postcopy > 0);
+  assert.ok((r.measurement!.integrity as any).ok, JSON.stringify(r.measurement!.integrity));
+  assert.is(ourQemus(), 0);
+});
+
+t('faults: destination killed mid-migration → failed with a reason, source still running; a guest that never boots → clear error, nothing left', async () => {
+  const s = loadScenario('scenarios/qemu-replay-nonconverging.json').scenario;
+  const r = await backend.replay(s, { workDir: work('kill'), killDestinationAfterSeconds: 2 });
+  assert.is(r.status, 'failed');
+  assert.ok(String(r.measurement!.failureReason).length > 0);
+  assert.is(r.measurement!.sourceRunningAfter, true);
+  const broken = new QemuBackend();
+  broken.paths = { ...backend.paths!, initrd: '/dev/null' };
+  const bad = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.bootTimeoutSeconds=8']).scenario;
+  try {
+    await broken.replay(bad, { workDir: work('noboot') });
+    assert.unreachable('should fail');
+  } catch (e) {
+    assert.match((e as Error).message, /never started its dirtier within 8 s|died while booting|exited at start/);
+  }
+  const missing = new QemuBackend();
+  missing.paths = { ...backend.paths!, qemu: '/nonexistent/qemu-system-x86_64' };
+  try {
+    await missing.replay(bad, { workDir: work('missing') });
+    assert.unreachable('should fail');
+  } catch (e) {
+    assert.match((e as Error).message, /cannot start QEMU \(source\) \/nonexistent\/qemu-system-x86_64: no such binary/);
+  }
+  assert.is(liveProcesses(), 0);
+  assert.is(ourQemus(), 0);
+});
+
+test.run();
