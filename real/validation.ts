@@ -7,7 +7,8 @@ import { validateScenario } from '../models/scenario/validate.ts';
  * Prediction vs measurement. The simulation is run twice: from the scenario's nominal inputs, and
  * from the inputs the real run actually achieved (the dirtier's measured write rate, the measured
  * zero-page fraction of the guest, the measured setup time, and the speed of the unthrottled
- * stop-and-copy as the link rate), so model error can be told apart from input error.
+ * stop-and-copy as the link rate, and the bulk rate when QEMU fell short of its cap), so model error
+ * can be told apart from input error.
  */
 export interface ValidationRow {
   scenario: string;
@@ -26,6 +27,9 @@ export function achievedScenario(s: Scenario, measured: RunResult): Scenario {
   if ('writesPerSecond' in raw.workload && typeof a.writesPerSecond === 'number') raw.workload.writesPerSecond = a.writesPerSecond;
   if (typeof a.stopCopyBytesPerSecond === 'number' && a.stopCopyBytesPerSecond > 0) raw.network.bandwidthBitsPerSecond = a.stopCopyBytesPerSecond * 8;
   raw.migration.setupSeconds = measured.setupTimeSeconds;
+  // Under emulation QEMU may not reach its cap: then the rate it did reach is the input.
+  const cap = raw.migration.maxBandwidthBytesPerSecond;
+  if (typeof a.bulkBytesPerSecond === 'number' && typeof cap === 'number' && a.bulkBytesPerSecond < 0.9 * cap) raw.migration.maxBandwidthBytesPerSecond = a.bulkBytesPerSecond;
   raw.fidelity = 'page';
   delete raw.real;
   return validateScenario(raw, `${s.name} (achieved inputs)`, (p) => p);

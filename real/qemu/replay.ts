@@ -221,7 +221,9 @@ export class QemuBackend implements ReplayBackend {
       bytesTransferred: transferred,
       bytesByPhase: { precopy: ram['precopy-bytes'] ?? Math.max(0, transferred - stopBytes), stopCopy: stopBytes, postcopy: ram['postcopy-bytes'] ?? 0, checkpoint: 0 },
       pagesTransferred: (ram.normal ?? lastRam.normal ?? 0) + (ram.duplicate ?? lastRam.duplicate ?? 0),
-      rounds: ram['dirty-sync-count'] ?? last?.dirtySync ?? 0,
+      // Passes: QEMU's dirty-sync-count minus the sync at setup, which starts no pass (the same
+      // count as miglab's rounds: live passes + the stop-and-copy).
+      rounds: Math.max(0, (ram['dirty-sync-count'] ?? lastRam['dirty-sync-count'] ?? 0) - 1),
       roundRows: rows,
       scenario: s,
       measurement: {
