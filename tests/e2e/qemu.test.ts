@@ -62,7 +62,7 @@ t('non-converging pre-copy: cancelled at max time, the source keeps running inta
   assert.is(r.measurement!.sourceRunningAfter, true);
   assert.ok((r.measurement!.integrity as any).ok, JSON.stringify(r.measurement!.integrity));
   // QEMU kept sending at its 10 MiB/s cap until the cancel (the bulk pass alone takes ≈ 13 s).
-  assert.ok(r.rounds >= 2, 'past the first bitmap sync');
+  assert.ok(r.rounds >= 1, 'at least the bulk pass was counted');
   assert.ok(r.bytesTransferred > 0.8 * 10485760 * (r.totalTimeSeconds - 1), `${r.bytesTransferred} B in ${r.totalTimeSeconds} s`);
   assert.is(runScenario(s).status, 'cancelled');
   assert.is(ourQemus(), 0);
