@@ -139,6 +139,15 @@ async function benchSweep(): Promise<void> {
     console.log(`sweep, 10,000 fluid runs end to end (validate, simulate, stream the CSV):`);
     console.log(`  1 worker: ${fmt(times[1] / 1000, 2)} s   2 workers: ${fmt(times[2] / 1000, 2)} s   target ≤ 10 s`);
     console.log(`  speed-up 1 → 2 workers: ${fmt(times[1] / times[2], 2)}×   target ≥ 1.7×   (CSV identical: ${same})`);
+    // Baseline for what two cores can give: the same runs split in two separate processes (as
+    // --shard does), each timed alone and then both at once.
+    const half = (i: number) => [process.execPath, [join(import.meta.dirname, 'bench-shard.js'), file, String(i)]] as const;
+    const { spawnSync, spawn } = await import('node:child_process');
+    const alone = [0, 1].map((i) => Number(spawnSync(...half(i), { encoding: 'utf8' }).stdout.trim()));
+    const t0 = performance.now();
+    await Promise.all([0, 1].map((i) => new Promise((r) => spawn(...half(i), { stdio: 'ignore' }).on('exit', r))));
+    const both = performance.now() - t0;
+    console.log(`  two shard processes: alone ${fmt(alone[0] / 1000, 2)} s + ${fmt(alone[1] / 1000, 2)} s, together ${fmt(both / 1000, 2)} s wall → ${fmt((alone[0] + alone[1]) / both, 2)}× (includes start-up)`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
