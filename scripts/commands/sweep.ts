@@ -71,7 +71,6 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const shard = values.shard !== undefined ? parseShard(values.shard) : null;
   const executor = new SweepExecutor(runner, workers);
   try {
-    await executor.check(); // every design point is a valid scenario before anything is written
     return await runSweep(values, positionals[0], loaded.hash, runner, executor, outDir, shard, total);
   } finally {
     await executor.close();
@@ -92,12 +91,22 @@ async function runSweep(values: { force?: boolean; quiet?: boolean }, sweepFile:
   }
   const resumeFrom = from + state.resumeFromRow;
   if (state.resumeFromRow > 0 && !values.quiet) console.error(`resuming at run ${resumeFrom} (${state.resumeFromRow} of ${to - from} already in ${paths.partial})`);
-  writeMeta(paths, state.meta);
-  const writeHeader = !existsSync(paths.partial) || statSync(paths.partial).size === 0 || values.force === true;
-  const out = new CsvAppender(paths, runner.header, writeHeader);
+  // Workers start simulating at once while this thread checks every design point; nothing is
+  // written until the check has passed.
+  const check = executor.check();
+  let out: CsvAppender | null = null;
+  const open = (): CsvAppender => {
+    writeMeta(paths, state.meta);
+    const writeHeader = !existsSync(paths.partial) || statSync(paths.partial).size === 0 || values.force === true;
+    return new CsvAppender(paths, runner.header, writeHeader);
+  };
   const progress = progressBar(to - from, resumeFrom - from, values.quiet ?? false);
-  await executor.run(resumeFrom, to, async (_run, row) => { await out.write(row); progress.tick(); });
-  progress.stop();
+  try {
+    await executor.run(resumeFrom, to, async (text, runs) => { out ??= open(); await out.write(text); progress.tick(runs); }, check);
+  } finally {
+    progress.stop();
+  }
+  out ??= open();
   await out.finish({ ...state.meta, finishedAt: new Date().toISOString(), status: 'complete', rows: to - from });
   if (!values.quiet) console.error(`wrote ${paths.csv} (${to - from} runs)`);
   return 0;

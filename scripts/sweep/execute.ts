@@ -4,11 +4,13 @@ import { Tinypool } from 'tinypool';
 import { InputError } from '../../models/scenario/errors.ts';
 import type { SweepRunner } from './runs.ts';
 import type { WorkerTask } from './worker.ts';
+import { rowsToCsv } from './output.ts';
 
 /**
  * Runs a sweep's design points, in this thread (workers = 1) or on a pool of worker threads fed
  * chunks of runs. Two phases share the pool: `check` validates every design point before anything
- * is written; `run` hands rows to `onRow` strictly in run order, whatever order workers finish in.
+ * is written; `run` hands each chunk's CSV text (formatted where it was computed) to `onChunk`
+ * strictly in run order, whatever order workers finish in. The main thread only orders and writes.
  */
 export class SweepExecutor {
   private pool: Tinypool | null = null;
@@ -39,45 +41,68 @@ export class SweepExecutor {
   }
 
   /**
-   * Validates every design point (here, while the workers warm up); throws the first problem as an
-   * InputError. Very large designs are checked by the pool instead.
+   * Validates every design point in this thread, in slices that leave the event loop free (so
+   * workers' results keep arriving meanwhile); throws the first problem as an InputError.
    */
   async check(): Promise<void> {
     const points = this.runner.design.points.length;
-    if (!this.pool || points < 50000) { this.runner.checkPoints(0, points); return; }
-    await this.warming;
+    for (let a = 0; a < points; a += 256) {
+      this.runner.checkPoints(a, Math.min(points, a + 256));
+      if (this.pool) await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** Validates design points on the pool (for callers with no other work to overlap it with). */
+  async checkOnPool(): Promise<void> {
+    const points = this.runner.design.points.length;
+    if (!this.pool || points < 200) { this.runner.checkPoints(0, points); return; }
     const results = (await Promise.all(this.chunks(0, points).map(([a, b]) => this.task({ kind: 'check', from: a, to: b })))) as (string | null)[];
     const first = results.find((r) => r !== null);
     if (first) throw new InputError(first);
   }
 
-  async run(from: number, to: number, onRow: (run: number, row: string[]) => Promise<void> | void): Promise<void> {
+  /**
+   * Computes runs [from, to). Nothing reaches `onChunk` before `gate` resolves (the design check);
+   * if it rejects, the run stops with that error and nothing was handed over.
+   */
+  async run(from: number, to: number, onChunk: (csvText: string, runs: number) => Promise<void> | void, gate: Promise<void> = Promise.resolve()): Promise<void> {
     if (!this.pool || to - from < 2) {
-      let yielded = performance.now();
+      await gate;
+      // Chunks of ~20 ms, handed over as they finish: a kill loses at most one chunk.
+      let rows: string[][] = [];
+      let started = performance.now();
       for (let i = from; i < to; i++) {
-        await onRow(i, this.runner.row(i));
-        // Let the file stream write what is done (a kill then loses at most ~20 ms of runs).
-        if (performance.now() - yielded > 20) { await new Promise((r) => setImmediate(r)); yielded = performance.now(); }
+        rows.push(this.runner.row(i));
+        if (performance.now() - started > 20 || i === to - 1) {
+          await onChunk(rowsToCsv(rows), rows.length);
+          rows = [];
+          await new Promise((r) => setImmediate(r));
+          started = performance.now();
+        }
       }
       return;
     }
-    const pending = new Map<number, string[][]>();
+    const pending = new Map<number, { text: string; runs: number }>();
     let next = from;
     let flushing: Promise<void> = Promise.resolve();
+    let gateOpen = false;
     const flush = async (): Promise<void> => {
+      if (!gateOpen) { await gate; gateOpen = true; }
       for (;;) {
-        const rows = pending.get(next);
-        if (!rows) return;
+        const c = pending.get(next);
+        if (!c) return;
         pending.delete(next);
-        for (const r of rows) await onRow(next++, r);
+        await onChunk(c.text, c.runs);
+        next += c.runs;
       }
     };
-    await this.warming;
-    await Promise.all(this.chunks(from, to).map(([a, b]) => this.task({ kind: 'run', from: a, to: b }).then((rows) => {
-      pending.set(a, rows as string[][]);
+    gate.catch(() => undefined); // observed below through `flushing`
+    const work = Promise.all(this.chunks(from, to).map(([a, b]) => this.task({ kind: 'run', from: a, to: b }).then((text) => {
+      pending.set(a, { text: text as string, runs: b - a });
       flushing = flushing.then(flush);
       return flushing;
     })));
+    await Promise.race([work, gate.then(() => work)]);
     await flushing;
   }
 

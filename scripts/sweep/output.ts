@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { stringify, type Stringifier } from 'csv-stringify';
+import { stringify } from 'csv-stringify/sync';
 import { InputError } from '../../models/scenario/errors.ts';
 import { toJson, writeFileAtomic } from '../lib/files.ts';
 
@@ -67,25 +67,32 @@ export function openOutput(paths: OutputPaths, meta: SweepMeta, force: boolean):
   return { kind: 'start', resumeFromRow: 0, meta };
 }
 
-/** Appends rows through csv-stringify; `finish` closes, syncs and renames into place. */
+/** CSV text of rows (no header), by csv-stringify: workers format their own chunks with it. */
+export function rowsToCsv(rows: string[][]): string {
+  return rows.length ? stringify(rows) : '';
+}
+
+/**
+ * Streams CSV text to `<name>.partial` in run order (the header by csv-stringify, then chunks of
+ * rows formatted by csv-stringify where they were computed), with back-pressure; `finish` closes,
+ * syncs and renames into place.
+ */
 export class CsvAppender {
-  private readonly stringifier: Stringifier;
   private readonly file: WriteStream;
   private readonly done: Promise<void>;
 
   constructor(private readonly paths: OutputPaths, header: string[], writeHeader: boolean) {
     this.file = createWriteStream(paths.partial, { flags: writeHeader ? 'w' : 'a' });
-    this.stringifier = stringify({ header: writeHeader, columns: header });
-    this.stringifier.pipe(this.file);
-    this.done = new Promise((resolve, reject) => { this.file.on('finish', () => resolve()); this.file.on('error', reject); this.stringifier.on('error', reject); });
+    this.done = new Promise((resolve, reject) => { this.file.on('finish', () => resolve()); this.file.on('error', reject); });
+    if (writeHeader) this.file.write(stringify([header]));
   }
 
-  async write(row: string[]): Promise<void> {
-    if (!this.stringifier.write(row)) await new Promise<void>((r) => this.stringifier.once('drain', () => r()));
+  async write(text: string): Promise<void> {
+    if (text && !this.file.write(text)) await new Promise<void>((r) => this.file.once('drain', () => r()));
   }
 
   async finish(meta: SweepMeta): Promise<void> {
-    this.stringifier.end();
+    this.file.end();
     await this.done;
     const fd = openSync(this.paths.partial, 'r+');
     fsyncSync(fd);

@@ -1,6 +1,7 @@
 import { InputError } from '../../models/scenario/errors.ts';
 import { loadSweep } from './spec.ts';
 import { SweepRunner } from './runs.ts';
+import { rowsToCsv } from './output.ts';
 
 /** A worker-thread task: validate design points [from, to), or compute the rows of runs [from, to). */
 export interface WorkerTask { kind: 'warm' | 'check' | 'run'; sweepFile: string; hash: string; from: number; to: number }
@@ -19,7 +20,7 @@ function runnerFor(task: WorkerTask): SweepRunner {
   return runner;
 }
 
-export default function runTask(task: WorkerTask): string[][] | string | null {
+export default function runTask(task: WorkerTask): string | null {
   const runner = runnerFor(task);
   if (task.kind === 'warm') {
     // Loads the modules, compiles the schemas and warms the JIT; a bad run is reported by the check, not here.
@@ -31,5 +32,5 @@ export default function runTask(task: WorkerTask): string[][] | string | null {
   }
   const rows: string[][] = [];
   for (let i = task.from; i < task.to; i++) rows.push(runner.row(i));
-  return rows;
+  return rowsToCsv(rows);
 }
