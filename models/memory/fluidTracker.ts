@@ -105,4 +105,22 @@ export class FluidTracker implements DirtyTracker {
   }
 
   rewind(): void {}
+
+  /**
+   * Skips `count` steady-state periods: the log was read at the end of each, with the same outcome
+   * as the last read. Only the clock and the zero-page content move: a still-zero page stays zero
+   * over the whole skipped span with the span's clean probability (independent increments, so this
+   * equals the product over the periods). In a steady state no pending page is zero any more; the
+   * pending zero count is scaled the same way only for completeness.
+   */
+  skipPeriods(periodSeconds: number, count: number): void {
+    const d = this.scratch;
+    const end = this.lastSyncSeconds + periodSeconds * count;
+    dirtyFractions(this.workload, this.lastSyncSeconds, end, d);
+    for (let s = 0; s < this.nSeg; s++) {
+      this.zeroContent[s] *= 1 - d[s];
+      this.pendingZero[s] *= 1 - d[s];
+    }
+    this.lastSyncSeconds = end;
+  }
 }

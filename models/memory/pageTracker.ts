@@ -207,6 +207,10 @@ export class PageTracker implements DirtyTracker {
     this.cursorWord = 0;
   }
 
+  skipPeriods(): void {
+    throw new Error('PageTracker.skipPeriods: the page-level tracker draws every write and cannot skip a steady state');
+  }
+
   /** The pending pages in address order (for checkpoint bookkeeping). */
   pendingList(): Int32Array {
     const out = new Int32Array(this.pendingCount);

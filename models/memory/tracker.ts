@@ -44,6 +44,12 @@ export interface DirtyTracker {
   take(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void;
   /** Restarts the address-order scan at page 0 (Xen scans the whole bitmap each round). */
   rewind(): void;
+  /**
+   * Moves the tracker on by `count` periods of `periodSeconds`, each ending with a sync whose outcome
+   * repeats the last one (a periodic steady state being skipped). Fluid trackers over stationary
+   * workloads only; the page-level tracker draws real writes and cannot skip.
+   */
+  skipPeriods(periodSeconds: number, count: number): void;
 }
 
 export const newTakeResult = (): TakeResult => ({ pages: 0, zeroPages: 0, skippedPages: 0 });

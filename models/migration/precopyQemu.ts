@@ -1,6 +1,7 @@
 import { PAGE_SIZE_BYTES } from '../memory/pageSize.ts';
 import { newTakeResult } from '../memory/tracker.ts';
 import { stopAndCopy } from './rounds.ts';
+import { SteadyStateSkipper } from './steadyState.ts';
 import type { MigrationAlgorithm, MigrationContext } from './types.ts';
 
 /**
@@ -42,6 +43,7 @@ export const precopyQemu: MigrationAlgorithm = {
     // Current pass (between two syncs).
     let passStart = sim.nowSeconds;
     let pass = { pages: 0, zero: 0, bytes: 0 };
+    const steady = new SteadyStateSkipper(ctx);
 
     const closePass = (dirtied: number): void => {
       recorder.addRound({ phase: 'precopy', startAbsoluteSeconds: passStart, durationSeconds: sim.nowSeconds - passStart, pagesSent: pass.pages, zeroPagesSent: pass.zero, pagesSkipped: 0, pagesDirtied: dirtied, bytes: pass.bytes });
@@ -76,9 +78,18 @@ export const precopyQemu: MigrationAlgorithm = {
       let pendingBytes = tracker.pendingPages * PAGE_SIZE_BYTES;
       if (pendingBytes < thresholdBytes) {
         const dirtied = tracker.dirtySinceSync(now);
+        const period = now - passStart;
         tracker.sync(now);
         closePass(dirtied);
         pendingBytes = tracker.pendingPages * PAGE_SIZE_BYTES;
+        // A non-converging steady state: jump over identical passes (then this same check again).
+        const dt = pendingBytes >= thresholdBytes ? steady.observe(period, [thresholdBytes, windowBytes, now - windowStart, bandwidthKnown ? 1 : 0]) : 0;
+        if (dt > 0) {
+          passStart += dt;
+          windowStart += dt;
+          sim.schedule(dt, iterate);
+          return;
+        }
       }
       if (pendingBytes <= 0 || pendingBytes < thresholdBytes) { complete(); return; }
 

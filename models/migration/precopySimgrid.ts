@@ -1,5 +1,6 @@
 import { PAGE_SIZE_BYTES } from '../memory/pageSize.ts';
 import { sendRound, stopAndCopy } from './rounds.ts';
+import { SteadyStateSkipper } from './steadyState.ts';
 import type { MigrationAlgorithm, MigrationContext } from './types.ts';
 
 /**
@@ -22,6 +23,7 @@ export const precopySimgrid: MigrationAlgorithm = {
     const tracker = ctx.tracker;
     const cap = p.maxBandwidthBytesPerSecond ?? Infinity;
     tracker.startTracking(ctx.sim.nowSeconds);
+    const steady = new SteadyStateSkipper(ctx);
     const round = (): void => {
       sendRound(ctx, { phase: 'precopy', maxPages: Infinity, skipRedirtied: false, capBytesPerSecond: cap, batchPages: Infinity, floorBytes: true }, (r) => {
         const bandwidth = r.durationSeconds > 0 ? r.bytes / r.durationSeconds : Infinity;
@@ -31,7 +33,10 @@ export const precopySimgrid: MigrationAlgorithm = {
         if (!(threshold < dirtiedBytes)) { stopAndCopy(ctx, 'converged', cap, { floorBytes: true, ackLatency: true }); return; }
         const dirtied = tracker.sync(ctx.sim.nowSeconds);
         ctx.recorder.setLastRoundDirtied(dirtied);
-        round();
+        // A non-converging steady state: jump over identical rounds.
+        const skippedSeconds = steady.observe(r.durationSeconds, [threshold, dirtiedBytes]);
+        if (skippedSeconds > 0) ctx.sim.schedule(skippedSeconds, round);
+        else round();
       });
     };
     round();

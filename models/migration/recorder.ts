@@ -60,21 +60,41 @@ export class MigrationRecorder {
 
   constructor(readonly startSeconds: number, readonly setupSeconds: number) {}
 
+  /** The last round recorded (kept even when rows are not). */
+  lastRound: RoundRow | null = null;
+
   addRound(row: Omit<RoundRow, 'round' | 'startSeconds'> & { startAbsoluteSeconds: number }): void {
     this.bytesByPhase[row.phase] += row.bytes;
     this.pagesTransferred += row.pagesSent;
     this.roundCount++;
-    if (!this.keepRows) return;
-    this.rows.push({
+    const r: RoundRow = {
       round: this.roundCount, phase: row.phase, startSeconds: row.startAbsoluteSeconds - this.startSeconds, durationSeconds: row.durationSeconds,
       pagesSent: row.pagesSent, zeroPagesSent: row.zeroPagesSent, pagesSkipped: row.pagesSkipped, pagesDirtied: row.pagesDirtied, bytes: row.bytes,
-    });
+    };
+    this.lastRound = r;
+    if (this.keepRows) this.rows.push(r);
   }
 
   /** Amends the dirty count of the last row (known only at the read that ends the round). */
   setLastRoundDirtied(pages: number): void {
-    const last = this.rows[this.rows.length - 1];
-    if (last) last.pagesDirtied = pages;
+    if (this.lastRound) this.lastRound.pagesDirtied = pages;
+  }
+
+  /**
+   * Records `count` more repeats of the last rounds `pattern` (their copies, in order), each repeat
+   * starting `patternSeconds` after the previous one (a skipped steady state: see steadyState.ts).
+   */
+  repeatRounds(pattern: readonly RoundRow[], count: number, patternSeconds: number): void {
+    if (pattern.length === 0 || count <= 0) return;
+    const m = pattern.length;
+    for (const r of pattern) {
+      this.bytesByPhase[r.phase] += r.bytes * count;
+      this.pagesTransferred += r.pagesSent * count;
+    }
+    const copy = (r: RoundRow, c: number): RoundRow => ({ ...r, round: r.round + c * m, startSeconds: r.startSeconds + c * patternSeconds });
+    if (this.keepRows) for (let c = 1; c <= count; c++) for (const r of pattern) this.rows.push(copy(r, c));
+    this.roundCount += count * m;
+    this.lastRound = copy(pattern[m - 1], count);
   }
 
   roundCount = 0;

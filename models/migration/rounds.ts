@@ -24,14 +24,14 @@ export interface RoundOptions {
   floorBytes?: boolean;
 }
 
-/** Fluid rounds that skip re-dirtied pages are cut into this many chunks, each peeking once. */
-export const FLUID_SKIP_CHUNKS = 32;
-
 /**
- * Sends one round: takes pages from the pending set and puts them on the wire. Without skipping
- * the round is one transfer. With skipping it goes batch by batch, peeking at the dirty log
- * before each batch as legacy Xen does. The round is recorded when it ends.
+ * Fluid rounds that skip re-dirtied pages are cut into this many chunks. Each chunk's pages are
+ * judged at the chunk's predicted midpoint in time (the midpoint rule: second-order accurate in the
+ * chunk length, where judging every chunk at its start would be first-order); the prediction uses
+ * the bytes per scanned page of the previous chunk.
  */
+export const FLUID_SKIP_CHUNKS = 8;
+
 export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r: RoundSummary) => void): void {
   const start = ctx.sim.nowSeconds;
   const take = newTakeResult();
@@ -54,15 +54,42 @@ export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r:
   }
   let left = Math.min(opts.maxPages, ctx.tracker.pendingPages);
   const batch = ctx.tracker.fidelity === 'page' ? opts.batchPages : Math.max(opts.batchPages, left / FLUID_SKIP_CHUNKS);
-  const step = (): void => {
-    if (!(left > 1e-9)) { finish(); return; }
+  const fluid = ctx.tracker.fidelity === 'fluid';
+  const wirePerPage = ctx.wire.bytesPerPage;
+  let bytesPerScanned = wirePerPage; // of the previous chunk; at the round's start nothing is skipped yet
+  /** Takes the next batch, reached by the sender at `atSeconds` and sent at `rate` (bytes/s). */
+  const takeBatch = (atSeconds: number, rate: number): number => {
     const n = Math.min(batch, left);
-    ctx.tracker.take(n, true, ctx.sim.nowSeconds, take);
+    const judgeAt = fluid ? atSeconds + (0.5 * n * bytesPerScanned) / rate : atSeconds;
+    ctx.tracker.take(n, true, judgeAt, take);
     left -= take.pages + take.skippedPages;
     if (take.pages + take.skippedPages <= 0) left = 0;
     const bytes = ctx.wire.bytes(take.pages, take.zeroPages);
     total.pages += take.pages; total.zeroPages += take.zeroPages; total.skippedPages += take.skippedPages; total.bytes += bytes;
-    if (bytes > 0) ctx.send(bytes, opts.capBytesPerSecond, step);
+    const scanned = take.pages + take.skippedPages;
+    if (scanned > 0) bytesPerScanned = bytes / scanned;
+    return bytes;
+  };
+  if (ctx.aloneOnLink) {
+    // One stream: batches leave back to back at the link's rate, each batch's pages chosen when the
+    // sender reaches it (sender time = round start + bytes so far / rate); the last byte then takes
+    // one latency to arrive, as for any transfer.
+    const rate = ctx.link.soloRate(opts.capBytesPerSecond);
+    let bytes = 0;
+    while (left > 1e-9) bytes += takeBatch(start + bytes / rate, rate);
+    if (bytes > 0) ctx.send(bytes, opts.capBytesPerSecond, finish);
+    else finish();
+    return;
+  }
+  // Shared link: the rate varies with the other transfers, so batches go one transfer at a time
+  // (each then also waits one latency: an overestimate of a pipelined stream, by latency per batch),
+  // and a chunk's midpoint is predicted with the rate the previous batch got.
+  let rate = ctx.link.soloRate(opts.capBytesPerSecond) / (ctx.link.activeTransfers + 1);
+  const step = (): void => {
+    if (!(left > 1e-9)) { finish(); return; }
+    const t0 = ctx.sim.nowSeconds;
+    const bytes = takeBatch(t0, rate);
+    if (bytes > 0) ctx.send(bytes, opts.capBytesPerSecond, (d) => { if (d > 0) rate = bytes / d; step(); });
     else step();
   };
   step();

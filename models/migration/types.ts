@@ -46,6 +46,16 @@ export interface MigrationContext {
   send(bytes: number, capBytesPerSecond: number, onDone: (durationSeconds: number) => void): void;
   /** True once the scenario's max time has passed and the rule is a forced stop-and-copy. */
   readonly mustStop: boolean;
+  /** True when this migration is the only user of its link (its transfers get the link's solo rate). */
+  readonly aloneOnLink: boolean;
+  /** Absolute simulated time at which the scenario's max time runs out. */
+  readonly deadlineSeconds: number;
+  /**
+   * Set when the dynamics are time-invariant from `fromSeconds` on, up to the workload's cycle
+   * (Infinity: none): fluid fidelity, this migration alone on its link, a workload that is constant
+   * or cyclic from then on. A periodic steady state may then be skipped (steadyState.ts).
+   */
+  readonly timeInvariance: { fromSeconds: number; cycleSeconds: number } | null;
   /** Ends the migration (called once by the algorithm). */
   finish(): void;
 }

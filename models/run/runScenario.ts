@@ -13,7 +13,7 @@ import type { ScheduledEvent } from '../../sim/eventQueue.ts';
 import { Link, type Transfer } from '../network/link.ts';
 import { wireFormat } from '../network/wireFormat.ts';
 import type { Scenario } from '../scenario/types.ts';
-import { compileWorkload, type CompiledWorkload } from '../workload/build.ts';
+import { compileWorkloadCached, type CompiledWorkload } from '../workload/build.ts';
 import type { CheckpointSummary, RunResult } from './result.ts';
 import { CowCheckpointer } from '../checkpoint/cowCheckpointer.ts';
 import { analyseFailover } from '../checkpoint/failover.ts';
@@ -26,6 +26,11 @@ export interface RunOptions {
   keepRounds?: boolean;
   /** A compiled workload to reuse across runs of the same guest (sweeps, benchmarks). */
   workload?: CompiledWorkload;
+  /**
+   * Skip periodic steady states of non-converging fluid runs (default true; see
+   * models/migration/steadyState.ts). False simulates every pass.
+   */
+  skipSteadyState?: boolean;
 }
 
 export function migrationParameters(s: Scenario): MigrationParameters {
@@ -67,9 +72,13 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const wire = wireFormat(s.network.wireFormat);
   const params = migrationParameters(s);
   const totalPages = pagesForMiB(s.vm.memoryMiB);
-  const workload = options.workload ?? compileWorkload(s.workload, totalPages, options.resolvePath);
+  const workload = options.workload ?? compileWorkloadCached(s.workload, totalPages, options.resolvePath);
   const algorithm = algorithmFor(params.algorithm, params.policy);
   const outcomes: MigrationOutcome[] = [];
+  // Time-invariant from the last phase's start (non-repeating) or always (cyclic): see steadyState.ts.
+  const timeInvariance = (options.skipSteadyState ?? true) && s.fidelity === 'fluid' && s.concurrentMigrations === 1 && workload.kind === 'segments'
+    ? { fromSeconds: Number.isFinite(workload.cycleSeconds) ? 0 : workload.phases[workload.phases.length - 1].startSeconds, cycleSeconds: workload.cycleSeconds }
+    : null;
 
   let checkpointer: CowCheckpointer | null = null;
   let waitSeconds = 0;
@@ -77,7 +86,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     const tracker = makeTracker(s, workload, streams, i, s.checkpoint !== undefined);
     const recorder = new MigrationRecorder(params.startSeconds, params.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
-    const ctx = new RunContext(sim, link, tracker, wire, params, recorder, (o) => { outcomes[i] = o; });
+    const ctx = new RunContext(sim, link, tracker, wire, params, recorder, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
     const begin = (): void => ctx.begin(algorithm, s.limits.maxTimeSeconds, s.limits.onTimeout);
     if (s.checkpoint && i === 0) {
       const cp = new CowCheckpointer(sim, link, tracker, wire, workload.kind === 'segments' ? workload : null, s.checkpoint);
@@ -163,7 +172,11 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
 /** The context one migration runs in: sends through the link, enforces the scenario's max time. */
 class RunContext implements MigrationContext {
   mustStop = false;
+  readonly aloneOnLink: boolean;
+  deadlineSeconds = Infinity;
   private current: Transfer | null = null;
+  /** The transfer in flight when sent on the solo fast path (see `send`). */
+  private solo: { startSeconds: number; bytes: number; rateBytesPerSecond: number; event: ScheduledEvent } | null = null;
   private finished = false;
   private timer: ScheduledEvent | null = null;
 
@@ -174,11 +187,16 @@ class RunContext implements MigrationContext {
     readonly wire: WireFormat,
     readonly params: MigrationParameters,
     readonly recorder: MigrationRecorder,
+    readonly timeInvariance: { fromSeconds: number; cycleSeconds: number } | null,
     private readonly report: (o: MigrationOutcome) => void,
-  ) {}
+    concurrentMigrations: number,
+  ) {
+    this.aloneOnLink = concurrentMigrations === 1;
+  }
 
   begin(algorithm: MigrationAlgorithm, maxTimeSeconds: number, onTimeout: 'cancel' | 'stop-and-copy'): void {
     this.timer = this.sim.schedule(this.params.setupSeconds + maxTimeSeconds, () => this.timeout(onTimeout));
+    this.deadlineSeconds = this.timer.timeSeconds;
     if (this.params.setupSeconds > 0) this.sim.schedule(this.params.setupSeconds, () => algorithm.start(this));
     else algorithm.start(this);
   }
@@ -188,7 +206,13 @@ class RunContext implements MigrationContext {
     if (this.finished) return;
     if (rule === 'stop-and-copy') { this.mustStop = true; return; }
     if (this.recorder.suspendSeconds !== null) return; // already suspended: let the copy finish
-    const sent = this.current ? this.link.abort(this.current) : 0;
+    let sent = this.current ? this.link.abort(this.current) : 0;
+    const solo = this.solo;
+    if (solo) {
+      this.sim.cancel(solo.event);
+      sent = Math.min(solo.bytes, (this.sim.nowSeconds - solo.startSeconds) * solo.rateBytesPerSecond);
+      this.solo = null;
+    }
     this.recorder.bytesByPhase.precopy += sent;
     this.recorder.status = 'cancelled';
     this.recorder.stopReason = 'timeout-cancelled';
@@ -197,6 +221,18 @@ class RunContext implements MigrationContext {
 
   send(bytes: number, cap: number, onDone: (durationSeconds: number) => void): void {
     const t0 = this.sim.nowSeconds;
+    const rate = this.link.soloRate(cap);
+    if (this.aloneOnLink && this.link.activeTransfers === 0 && rate > 0 && bytes >= 0) {
+      // Alone on the link, the transfer's timing is known now and follows the Link's rules (solo rate,
+      // last byte + one latency): one event instead of the Link's two and its bookkeeping.
+      const dataEnd = bytes > 0 ? t0 + bytes / rate : t0;
+      const event = this.sim.at(dataEnd + this.link.latencySeconds, () => {
+        this.solo = null;
+        if (!this.finished) onDone(this.sim.nowSeconds - t0);
+      });
+      this.solo = { startSeconds: t0, bytes, rateBytesPerSecond: rate, event };
+      return;
+    }
     this.current = this.link.send(bytes, cap, () => {
       this.current = null;
       if (!this.finished) onDone(this.sim.nowSeconds - t0);

@@ -78,3 +78,23 @@ export function compileWorkload(spec: WorkloadSpec, totalPages: number, resolveP
   }
   return buildSegmentedWorkload(totalPages, [draftOf(spec, totalPages, Infinity)], false);
 }
+
+/** Compiled rate-based workloads by (guest size, spec): a sweep or a benchmark compiles each once. */
+const compiled = new Map<string, SegmentedWorkload>();
+const COMPILED_CACHE_ENTRIES = 256;
+
+/**
+ * `compileWorkload`, remembering rate-based workloads (compiled workloads are never mutated, so runs
+ * can share them). Trace workloads are read from their file every time.
+ */
+export function compileWorkloadCached(spec: WorkloadSpec, totalPages: number, resolvePath?: (p: string) => string): CompiledWorkload {
+  if (spec.type === 'trace') return compileWorkload(spec, totalPages, resolvePath);
+  const key = `${totalPages} ${JSON.stringify(spec)}`;
+  let w = compiled.get(key);
+  if (!w) {
+    w = compileWorkload(spec, totalPages, resolvePath) as SegmentedWorkload;
+    if (compiled.size >= COMPILED_CACHE_ENTRIES) compiled.clear();
+    compiled.set(key, w);
+  }
+  return w;
+}
