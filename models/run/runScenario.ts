@@ -31,6 +31,8 @@ export interface RunOptions {
    * models/migration/steadyState.ts). False simulates every pass.
    */
   skipSteadyState?: boolean;
+  /** Filled in with the number of simulator events the run fired (tests, benchmarks). */
+  stats?: { eventsFired: number };
 }
 
 export function migrationParameters(s: Scenario): MigrationParameters {
@@ -101,6 +103,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     } else sim.at(params.startSeconds, begin);
   }
   sim.run();
+  if (options.stats) options.stats.eventsFired = sim.eventsFired;
 
   const first = outcomes[0];
   const aggregate = (): Omit<MigrationOutcome, 'roundRows'> => {
