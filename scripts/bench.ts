@@ -9,7 +9,7 @@
  *  2. page level: a 4 GiB and a 64 GiB guest with a hot/cold workload (Xen and QEMU policies); baseline:
  *     one pass over a bitmap of the guest's size.
  *  3. sweep throughput: a 10,000-run fluid sweep end to end (validation, workers, streamed CSV) with
- *     1 and with 2 worker threads; the ratio is the parallel speed-up.
+ *     1 and with 2 computing lanes; the ratio is the parallel speed-up (also for 50,000 and 200,000 runs).
  * Peak memory is the process's maximum resident set size.
  */
 import { performance } from 'node:perf_hooks';
@@ -156,6 +156,10 @@ async function benchSweep(): Promise<void> {
     console.log(`  speed-up 1 → 2 workers: ${fmt(t1 / t2, 2)}×   target ≥ 1.7×   (CSV identical: ${same})`);
     const b1 = await time(big, 1, 'b1'), b2 = await time(big, 2, 'b2');
     console.log(`sweep, 50,000 fluid runs (the same design × 5 replicates): 1 worker ${fmt(b1 / 1000, 2)} s, 2 workers ${fmt(b2 / 1000, 2)} s → ${fmt(b1 / b2, 2)}×`);
+    const huge = join(dir, 'sweep20.json');
+    writeFileSync(huge, JSON.stringify({ ...sweep, replicates: 20 }));
+    const h1 = await time(huge, 1, 'h1'), h2 = await time(huge, 2, 'h2');
+    console.log(`sweep, 200,000 fluid runs (× 20 replicates): 1 worker ${fmt(h1 / 1000, 2)} s, 2 workers ${fmt(h2 / 1000, 2)} s → ${fmt(h1 / h2, 2)}×`);
     // Baseline for what two cores can give: the same runs split in two separate processes (as
     // --shard does), each timed alone and then both at once.
     const half = (i: number) => [process.execPath, [join(import.meta.dirname, 'bench-shard.js'), file, String(i)]] as const;

@@ -19,7 +19,8 @@ Interrupted (even kill -9)? Run the same command again: it continues where it st
 final CSV is byte-identical to an uninterrupted run.
 
 Options:
-  --workers N        worker threads (default: all cores, ${defaultWorkers()} here); results do not depend on N
+  --workers N        computing threads: this one plus N − 1 worker threads (default: all cores,
+                     ${defaultWorkers()} here); results do not depend on N
   --out DIR          output folder (default results/<sweep name>)
   --shard i/N        run only shard i of N (0-based, contiguous blocks of runs): writes
                      runs.shard-i-of-N.csv; combine the shards with \`miglab merge DIR\`

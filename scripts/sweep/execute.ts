@@ -1,27 +1,29 @@
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { Tinypool } from 'tinypool';
-import { InputError } from '../../models/scenario/errors.ts';
 import type { SweepRunner } from './runs.ts';
 import type { WorkerTask } from './worker.ts';
 import { rowsToCsv } from './output.ts';
 
 /**
- * Runs a sweep's design points, in this thread (workers = 1) or on a pool of worker threads fed
- * chunks of runs. Two phases share the pool: `check` validates every design point before anything
- * is written; `run` hands each chunk's CSV text (formatted where it was computed) to `onChunk`
- * strictly in run order, whatever order workers finish in. The main thread only orders and writes.
+ * Runs a sweep's design points on `workers` computing lanes: this thread plus `workers − 1` worker
+ * threads (a tinypool pool), all taking chunks of runs from one queue, so a worker thread's start-up
+ * (loading modules, compiling schemas, warming the JIT) costs no idle time: this thread computes
+ * meanwhile. `check` validates every design point before anything is written; `run` hands each
+ * chunk's CSV text (formatted where it was computed) to `onChunk` strictly in run order, whatever
+ * order the lanes finish in.
  */
 export class SweepExecutor {
   private pool: Tinypool | null = null;
 
   constructor(private readonly runner: SweepRunner, private readonly workers: number) {
-    if (workers > 1) {
+    const threads = workers - 1;
+    if (threads > 0) {
       const here = import.meta.url;
       const filename = here.endsWith('.ts') ? new URL('./worker.mjs', here).href : new URL('./worker.js', here).href;
-      this.pool = new Tinypool({ filename, minThreads: workers, maxThreads: workers, isolateWorkers: false });
-      // Warm every worker (module loading, schema compilation) while this thread checks the design.
-      this.warming = Promise.all(Array.from({ length: workers }, () => this.task({ kind: 'warm', from: 0, to: 0 }))).then(() => undefined);
+      this.pool = new Tinypool({ filename, minThreads: threads, maxThreads: threads, isolateWorkers: false });
+      // Warm every worker thread (module loading, schema compilation) while this thread checks the design.
+      this.warming = Promise.all(Array.from({ length: threads }, () => this.task({ kind: 'warm', from: 0, to: 0 }))).then(() => undefined);
       this.warming.catch(() => {}); // a pool closed early (bad input) rejects these; nobody waits for them then
     }
   }
@@ -52,36 +54,14 @@ export class SweepExecutor {
     }
   }
 
-  /** Validates design points on the pool (for callers with no other work to overlap it with). */
-  async checkOnPool(): Promise<void> {
-    const points = this.runner.design.points.length;
-    if (!this.pool || points < 200) { this.runner.checkPoints(0, points); return; }
-    const results = (await Promise.all(this.chunks(0, points).map(([a, b]) => this.task({ kind: 'check', from: a, to: b })))) as (string | null)[];
-    const first = results.find((r) => r !== null);
-    if (first) throw new InputError(first);
-  }
-
   /**
    * Computes runs [from, to). Nothing reaches `onChunk` before `gate` resolves (the design check);
    * if it rejects, the run stops with that error and nothing was handed over.
    */
   async run(from: number, to: number, onChunk: (csvText: string, runs: number) => Promise<void> | void, gate: Promise<void> = Promise.resolve()): Promise<void> {
-    if (!this.pool || to - from < 2) {
-      await gate;
-      // Chunks of ~20 ms, handed over as they finish: a kill loses at most one chunk.
-      let rows: string[][] = [];
-      let started = performance.now();
-      for (let i = from; i < to; i++) {
-        rows.push(this.runner.row(i));
-        if (performance.now() - started > 20 || i === to - 1) {
-          await onChunk(rowsToCsv(rows), rows.length);
-          rows = [];
-          await new Promise((r) => setImmediate(r));
-          started = performance.now();
-        }
-      }
-      return;
-    }
+    const chunks = this.chunks(from, to);
+    let taken = 0;
+    let failed = false;
     const pending = new Map<number, { text: string; runs: number }>();
     let next = from;
     let flushing: Promise<void> = Promise.resolve();
@@ -96,13 +76,40 @@ export class SweepExecutor {
         next += c.runs;
       }
     };
-    gate.catch(() => undefined); // observed below through `flushing`
-    const work = Promise.all(this.chunks(from, to).map(([a, b]) => this.task({ kind: 'run', from: a, to: b }).then((text) => {
-      pending.set(a, { text: text as string, runs: b - a });
+    const deliver = (a: number, text: string, runs: number): void => {
+      pending.set(a, { text, runs });
       flushing = flushing.then(flush);
-      return flushing;
-    })));
-    await Promise.race([work, gate.then(() => work)]);
+      flushing.catch(() => { failed = true; });
+    };
+    // This thread's lane: one chunk at a time, yielding in between so the other lanes' results are
+    // received and written (and a kill loses at most the chunks not yet written).
+    const here = async (): Promise<void> => {
+      while (taken < chunks.length && !failed) {
+        const [a, b] = chunks[taken++];
+        const rows: string[][] = [];
+        for (let i = a; i < b; i++) rows.push(this.runner.row(i));
+        deliver(a, rowsToCsv(rows), b - a);
+        await new Promise((r) => setImmediate(r));
+      }
+    };
+    // A worker thread's lane keeps two chunks in flight, so it never waits for this thread.
+    const thread = async (): Promise<void> => {
+      while (taken < chunks.length && !failed) {
+        const [a, b] = chunks[taken++];
+        deliver(a, (await this.task({ kind: 'run', from: a, to: b })) as string, b - a);
+      }
+    };
+    gate.catch(() => { failed = true; });
+    const lanes = [here()];
+    for (let t = 0; t < 2 * (this.workers - 1); t++) lanes.push(thread());
+    const work = Promise.all(lanes);
+    try {
+      await Promise.race([work, gate.then(() => work)]);
+    } catch (e) {
+      await gate; // a bad design point: the check's message (naming the point) comes first
+      throw e;
+    }
+    await gate;
     await flushing;
   }
 

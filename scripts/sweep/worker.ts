@@ -1,10 +1,9 @@
-import { InputError } from '../../models/scenario/errors.ts';
 import { loadSweep } from './spec.ts';
 import { SweepRunner } from './runs.ts';
 import { rowsToCsv } from './output.ts';
 
-/** A worker-thread task: validate design points [from, to), or compute the rows of runs [from, to). */
-export interface WorkerTask { kind: 'warm' | 'check' | 'run'; sweepFile: string; hash: string; from: number; to: number }
+/** A worker-thread task: warm up, or compute the rows of runs [from, to) as CSV text. */
+export interface WorkerTask { kind: 'warm' | 'run'; sweepFile: string; hash: string; from: number; to: number }
 
 const cache = new Map<string, SweepRunner>();
 
@@ -26,9 +25,6 @@ export default function runTask(task: WorkerTask): string | null {
     // Loads the modules, compiles the schemas and warms the JIT; a bad run is reported by the check, not here.
     try { runner.row(0); } catch { /* ignored */ }
     return null;
-  }
-  if (task.kind === 'check') {
-    try { runner.checkPoints(task.from, task.to); return null; } catch (e) { if (e instanceof InputError) return e.message; throw e; }
   }
   const rows: string[][] = [];
   for (let i = task.from; i < task.to; i++) rows.push(runner.row(i));
