@@ -1,5 +1,6 @@
 import type { RunResult } from '../models/run/result.ts';
 import type { Scenario } from '../models/scenario/types.ts';
+import type { HostsSpec } from './qemu/hosts.ts';
 
 /**
  * A real-hypervisor backend: prepares the guest and hosts, configures the migration from the
@@ -7,10 +8,12 @@ import type { Scenario } from '../models/scenario/types.ts';
  * (`RunResult` with `source` set to the backend), and always cleans up what it started.
  */
 export interface ReplayOptions {
-  /** Scratch folder for sockets, logs and per-run files. */
+  /** Scratch folder for sockets, logs and per-run files on this machine (removed at the end). */
   workDir: string;
   /** Fault injection for tests: kill the destination this long after the migration starts. */
   killDestinationAfterSeconds?: number;
+  /** Where source and destination run (default: both on this machine). */
+  hosts?: HostsSpec;
   /** Progress lines (stderr). */
   log?: (line: string) => void;
 }

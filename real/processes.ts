@@ -5,11 +5,22 @@ import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process'
  * timeout, and Ctrl-C or SIGTERM of miglab itself.
  */
 const live = new Set<ChildProcess>();
+/** Synchronous clean-ups for what is not a child of ours (QEMU daemonized on a remote host). */
+const cleanups = new Set<() => void>();
 let handlersInstalled = false;
 
 function killAll(): void {
   for (const c of live) { try { c.kill('SIGKILL'); } catch { /* already gone */ } }
   live.clear();
+  for (const f of cleanups) { try { f(); } catch { /* best effort */ } }
+  cleanups.clear();
+}
+
+/** Registers a synchronous clean-up run if miglab exits or is interrupted; returns its remover. */
+export function onAbnormalExit(cleanup: () => void): () => void {
+  installHandlers();
+  cleanups.add(cleanup);
+  return () => { cleanups.delete(cleanup); };
 }
 
 function installHandlers(): void {

@@ -55,11 +55,21 @@ export class QmpClient {
     }
   }
 
-  /** Connects to a QMP unix socket on a remote host through the system's ssh and socat. */
-  static async connectSsh(host: string, path: string): Promise<QmpClient> {
-    const child: ChildProcess = spawn('ssh', ['-o', 'BatchMode=yes', host, 'socat', '-', `UNIX-CONNECT:${path}`], { stdio: ['pipe', 'pipe', 'inherit'] });
+  /**
+   * Connects to a QMP unix socket on a remote host through the system's ssh (with `sshOptions`,
+   * e.g. `-F config` or `-J jumphost`) and socat on that host.
+   */
+  static async connectSsh(host: string, path: string, sshOptions: string[] = []): Promise<QmpClient> {
+    const child: ChildProcess = spawn('ssh', ['-o', 'BatchMode=yes', ...sshOptions, host, 'socat', '-', `UNIX-CONNECT:${path}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr!.on('data', (b) => { stderr += b; });
     const c = new QmpClient(child.stdout!, child.stdin!, () => child.kill(), `${host}:${path}`);
-    await c.handshake();
+    try {
+      await c.handshake();
+    } catch (e) {
+      child.kill();
+      throw new Error(`${(e as Error).message}${stderr.trim() ? ` (ssh: ${stderr.trim().split('\n').slice(-2).join(' ')})` : ''}`);
+    }
     return c;
   }
 

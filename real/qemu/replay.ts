@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { InputError } from '../../models/scenario/errors.ts';
@@ -7,13 +7,14 @@ import type { RoundRow } from '../../models/migration/recorder.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
-import { spawnFailure, startProcess, stopProcess } from '../processes.ts';
 import { dirtierFor, qemuSupports, type DirtierParams } from './guest.ts';
-import { QmpClient } from './qmp.ts';
+import type { HostSpec } from './hosts.ts';
+import { machineFor, type QemuMachine } from './machine.ts';
+import type { QmpClient } from './qmp.ts';
 
 /**
- * Replays a scenario on two QEMU processes on this machine (source, and destination started with
- * `-incoming defer`), driven over QMP, under TCG. Follows the QEMU testbed note: QEMU ≥ 9 (the
+ * Replays a scenario on two QEMU processes (source, and destination started with `-incoming
+ * defer`), on this machine or on the hosts of a hosts file (see hosts.ts), driven over QMP, under TCG. Follows the QEMU testbed note: QEMU ≥ 9 (the
  * testbed script fetches 10.0 from bookworm-backports), a Debian cloud kernel, a busybox initramfs
  * running the dirtier, `query-migrate` polled every 100 ms plus MIGRATION / MIGRATION_PASS / STOP /
  * RESUME events. After a completed migration the destination must keep running with its dirtier
@@ -35,10 +36,9 @@ function freePort(): Promise<number> {
 }
 
 interface DirtierLine { writes: number; bad: number; t: number }
-function dirtierLines(file: string): DirtierLine[] {
-  if (!existsSync(file)) return [];
+async function dirtierLines(m: QemuMachine): Promise<DirtierLine[]> {
   const out: DirtierLine[] = [];
-  for (const m of readFileSync(file, 'utf8').matchAll(/DIRTIER t=([\d.]+) writes=(\d+) distinct=\d+ target=-?\d+ bad=(\d+)/g)) out.push({ t: Number(m[1]), writes: Number(m[2]), bad: Number(m[3]) });
+  for (const x of (await m.readSerial()).matchAll(/DIRTIER t=([\d.]+) writes=(\d+) distinct=\d+ target=-?\d+ bad=(\d+)/g)) out.push({ t: Number(x[1]), writes: Number(x[2]), bad: Number(x[3]) });
   return out;
 }
 
@@ -56,13 +56,13 @@ export class QemuBackend implements ReplayBackend {
     this.paths = { qemu: kv.QEMU, kernel: kv.KERNEL, initrd: kv.INITRD };
   }
 
-  private commandLine(s: Scenario, d: DirtierParams, serial: string, qmp: string, incoming: boolean): string[] {
-    const p = this.paths!;
+  /** QEMU's arguments (the machine adds its serial log and QMP socket). */
+  private commandLine(s: Scenario, d: DirtierParams, p: QemuPaths, incoming: boolean): string[] {
     const append = `console=ttyS0 panic=-1 quiet dirtier.mb=${d.mb} dirtier.rate=${d.rate} dirtier.mode=${d.mode} dirtier.hotmb=${d.hotmb} dirtier.hotpct=${d.hotpct} dirtier.fill=${d.fill}`;
     return [
       '-machine', 'q35', '-accel', 'tcg', '-cpu', 'qemu64', '-m', `${Math.round(s.vm.memoryMiB)}M`, '-smp', '1', '-nodefaults', '-no-user-config',
       '-display', 'none', '-no-reboot', '-kernel', p.kernel, '-initrd', p.initrd, '-append', append,
-      '-serial', `file:${serial}`, '-qmp', `unix:${qmp},server=on,wait=off`, ...(incoming ? ['-incoming', 'defer'] : []),
+      ...(incoming ? ['-incoming', 'defer'] : []),
     ];
   }
 
@@ -70,37 +70,41 @@ export class QemuBackend implements ReplayBackend {
     const file = s.name;
     qemuSupports(s, file);
     const d = dirtierFor(s, file);
-    if (!this.paths) await this.prepare();
+    const hosts = o.hosts ?? { source: {}, destination: {} };
+    // This machine's testbed supplies every path a hosts file leaves out.
+    const complete = (h: HostSpec): boolean => h.ssh !== undefined && h.qemu !== undefined && h.kernel !== undefined && h.initrd !== undefined;
+    if (!this.paths && !(complete(hosts.source) && complete(hosts.destination))) await this.prepare();
     const log = o.log ?? (() => {});
     const caps = s.real?.qemu?.capabilities ?? [];
     const warmup = s.real?.qemu?.warmupSeconds ?? 3;
     const bootTimeout = s.real?.qemu?.bootTimeoutSeconds ?? 90;
     rmSync(o.workDir, { recursive: true, force: true });
     mkdirSync(o.workDir, { recursive: true });
-    const f = (n: string): string => join(o.workDir, n);
-    const port = await freePort();
-    const src = startProcess(this.paths!.qemu, this.commandLine(s, d, f('src-serial.log'), f('src.qmp'), false), { stdio: ['ignore', 'ignore', 'pipe'] });
-    const dst = startProcess(this.paths!.qemu, this.commandLine(s, d, f('dst-serial.log'), f('dst.qmp'), true), { stdio: ['ignore', 'ignore', 'pipe'] });
-    let srcErr = '', dstErr = '';
-    src.stderr?.on('data', (b) => { srcErr += b; });
-    dst.stderr?.on('data', (b) => { dstErr += b; });
+    const runId = `${process.pid}-${Date.now().toString(36)}`;
+    const side = (name: 'source' | 'destination', spec: HostSpec): { m: QemuMachine; paths: QemuPaths } => ({
+      m: machineFor(name, spec.ssh ? spec : { ...spec, workDir: spec.workDir ?? join(o.workDir, name) }, runId),
+      paths: { qemu: spec.qemu ?? this.paths!.qemu, kernel: spec.kernel ?? this.paths!.kernel, initrd: spec.initrd ?? this.paths!.initrd },
+    });
+    const src = side('source', hosts.source), dst = side('destination', hosts.destination);
+    const remoteDst = hosts.destination.ssh !== undefined;
+    const port = hosts.destination.migrationPort ?? (remoteDst ? 4444 : await freePort());
+    const address = hosts.destination.migrationAddress ?? (remoteDst ? hosts.destination.ssh!.replace(/^.*@/, '') : '127.0.0.1');
     let qs: QmpClient | null = null, qd: QmpClient | null = null;
     try {
-      await sleep(0.2);
-      for (const [c, side] of [[src, 'source'], [dst, 'destination']] as const) {
-        const e = spawnFailure(c);
-        if (e) throw new InputError(`cannot start QEMU (${side}) ${this.paths!.qemu}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such binary (run `miglab testbed qemu`)' : e.message}`);
-      }
-      if (src.exitCode !== null) throw new InputError(`QEMU (source) exited at start: ${srcErr.trim() || `code ${src.exitCode}`}`);
-      if (dst.exitCode !== null) throw new InputError(`QEMU (destination) exited at start: ${dstErr.trim() || `code ${dst.exitCode}`}`);
-      qs = await QmpClient.connectUnix(f('src.qmp'));
-      qd = await QmpClient.connectUnix(f('dst.qmp'));
+      // Both start at once; both have finished starting (or failed) before anything is stopped.
+      const started = await Promise.allSettled([src.m.start(src.paths.qemu, this.commandLine(s, d, src.paths, false)), dst.m.start(dst.paths.qemu, this.commandLine(s, d, dst.paths, true))]);
+      for (const r of started) if (r.status === 'rejected') throw r.reason;
+      qs = await src.m.connectQmp();
+      qd = await dst.m.connectQmp();
       // Boot: wait for the dirtier, then let it run for the warm-up.
       log(`booting the ${s.vm.memoryMiB} MiB guest (TCG)…`);
       const bootDeadline = Date.now() + bootTimeout * 1000;
-      while (dirtierLines(f('src-serial.log')).length < 1) {
-        if (Date.now() > bootDeadline) throw new Error(`the guest never started its dirtier within ${bootTimeout} s (serial log: ${f('src-serial.log')})`);
-        if (src.exitCode !== null) throw new Error(`QEMU (source) died while booting: ${srcErr.trim()}`);
+      for (let poll = 0; (await dirtierLines(src.m)).length < 1; poll++) {
+        if (Date.now() > bootDeadline) {
+          const tail = (await src.m.readSerial()).trim().split('\n').slice(-5).join('\n  ');
+          throw new Error(`the guest never started its dirtier within ${bootTimeout} s (on ${src.m.where}); last lines of its console:\n  ${tail || '(nothing)'}`);
+        }
+        if (poll % 8 === 0 && !(await src.m.alive())) throw new Error(`QEMU (source) died while booting (on ${src.m.where})`);
         await sleep(0.25);
       }
       await sleep(warmup);
@@ -116,11 +120,11 @@ export class QemuBackend implements ReplayBackend {
       if (s.real?.qemu?.multifdChannels) params['multifd-channels'] = s.real.qemu.multifdChannels;
       await qs.execute('migrate-set-parameters', params);
       if (params['multifd-channels']) await qd.execute('migrate-set-parameters', { 'multifd-channels': params['multifd-channels'] });
-      const uri = `tcp:127.0.0.1:${port}`;
+      const uri = `tcp:${address}:${port}`;
       try { await qd.execute('migrate-incoming', { uri }); } catch (e) {
         throw new InputError(`destination cannot listen on ${uri}: ${(e as Error).message}${/in use/i.test((e as Error).message) ? ' (the port is in use)' : ''}`);
       }
-      const writesBefore = dirtierLines(f('src-serial.log')).length;
+      const writesBefore = (await dirtierLines(src.m)).length;
       log(`migrating (max-bandwidth ${params['max-bandwidth']} B/s, downtime-limit ${params['downtime-limit']} ms${caps.length ? `, ${caps.join(', ')}` : ''})…`);
       const start = Date.now();
       await qs.execute('migrate', { uri });
@@ -147,7 +151,7 @@ export class QemuBackend implements ReplayBackend {
         if (o.killDestinationAfterSeconds !== undefined && !dstKilled && t >= o.killDestinationAfterSeconds) {
           dstKilled = true;
           log('fault injection: killing the destination');
-          dst.kill('SIGKILL');
+          await dst.m.kill();
         }
         if (t >= maxT && !cancelled && !forced && !status.startsWith('postcopy')) {
           if (s.limits.onTimeout === 'cancel') { cancelled = true; log(`max time ${maxT} s: migrate_cancel`); await qs.execute('migrate_cancel').catch(() => undefined); }
@@ -164,27 +168,28 @@ export class QemuBackend implements ReplayBackend {
       let sourceRunning: boolean | null = null;
       if (status === 'completed') {
         const st = await qd.execute<{ status: string }>('query-status').catch(() => ({ status: 'unreachable' }));
-        const before = dirtierLines(f('dst-serial.log')).length;
+        const before = (await dirtierLines(dst.m)).length;
         await sleep(3);
-        const lines = dirtierLines(f('dst-serial.log')).slice(before);
+        const lines = (await dirtierLines(dst.m)).slice(before);
         const bad = lines.reduce((a, l) => Math.max(a, l.bad), 0);
         integrity = { checked: true, destinationStatus: st.status, destinationLines: lines.length, maxBad: bad, ok: st.status === 'running' && lines.length >= 2 && bad === 0 };
       } else {
         const st = await qs.execute<{ status: string }>('query-status').catch(() => ({ status: 'unreachable' }));
         sourceRunning = st.status === 'running';
-        const before = dirtierLines(f('src-serial.log')).length;
+        const before = (await dirtierLines(src.m)).length;
         await sleep(2);
-        const lines = dirtierLines(f('src-serial.log')).slice(before);
+        const lines = (await dirtierLines(src.m)).slice(before);
         integrity = { checked: true, sourceStatus: st.status, sourceLines: lines.length, maxBad: lines.reduce((a, l) => Math.max(a, l.bad), 0), ok: sourceRunning && lines.length >= 1 && lines.every((l) => l.bad === 0) };
       }
-      return this.toResult(s, { final, samples, events: qs.events, wallSeconds, cancelled, forced, postcopyStarted, failure, integrity, sourceRunning, version: `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`, srcLines: dirtierLines(f('src-serial.log')).slice(writesBefore), dirtier: d, start });
+      return this.toResult(s, { final, samples, events: qs.events, wallSeconds, cancelled, forced, postcopyStarted, failure, integrity, sourceRunning, version: `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`, srcLines: (await dirtierLines(src.m)).slice(writesBefore), dirtier: d, start, hosts: { source: src.m.where, destination: dst.m.where, migrationUri: uri } });
     } finally {
       for (const q of [qs, qd]) { if (q && !q.isClosed) { await q.execute('quit').catch(() => undefined); q.close(); } }
-      await Promise.all([stopProcess(src), stopProcess(dst)]);
+      await Promise.all([src.m.stop(), dst.m.stop()]);
+      rmSync(o.workDir, { recursive: true, force: true });
     }
   }
 
-  private toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: Record<string, unknown>; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number }): RunResult {
+  private toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: Record<string, unknown>; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; hosts: Record<string, string> }): RunResult {
     const q = m.final;
     const ram = (q.ram ?? {}) as Record<string, number>;
     // A cancelled or failed query-migrate carries no ram object: use the last sample that had one.
@@ -228,6 +233,7 @@ export class QemuBackend implements ReplayBackend {
       scenario: s,
       measurement: {
         qemuVersion: m.version,
+        hosts: m.hosts,
         failureReason: m.failure,
         integrity: m.integrity,
         sourceRunningAfter: m.sourceRunning,

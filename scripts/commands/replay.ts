@@ -8,19 +8,25 @@ import type { ReplayBackend } from '../../real/backend.ts';
 import { summaryOf, writeRunResults } from '../lib/results.ts';
 import { formatRunTable } from '../lib/table.ts';
 import { toJson } from '../lib/files.ts';
+import { loadHosts } from '../../real/qemu/hosts.ts';
 
 export const replayHelp = `miglab replay <scenario.json> --backend qemu [options]
 
 Runs the scenario on a real hypervisor and writes the measurement, in the same shape as a
 simulated run (source: "qemu"), to results/<name>/replay-qemu/summary.json and rounds.csv.
-The QEMU backend starts a source and a destination QEMU on this machine (TCG), guest = Debian
-cloud kernel + busybox + miglab's dirtier; the testbed is prepared on first use
-(scripts/testbeds/qemu-setup.sh, Debian packages only). Needs policy "qemu" and a workload of
+The QEMU backend starts a source and a destination QEMU (TCG), on this machine or on the hosts
+of --hosts; guest = Debian cloud kernel + busybox + miglab's dirtier; the testbed is prepared on
+first use (scripts/testbeds/qemu-setup.sh, Debian packages only). Needs policy "qemu" and a workload of
 type idle, uniform, sweep or hotcold. QEMU capabilities and postcopy timing: the scenario's
 real.qemu section.
 
 Options:
   --backend qemu     the hypervisor (only qemu for now)
+  --hosts FILE       source and destination hosts, reached with the system's ssh (your ssh config,
+                     keys and jump hosts apply); each needs the testbed and socat. Format:
+                     {"source": {"ssh": "me@a"}, "destination": {"ssh": "me@b",
+                      "migrationAddress": "10.0.0.2", "migrationPort": 4444}}; optional per host:
+                     sshOptions, qemu, kernel, initrd, workDir (see real/qemu/hosts.ts)
   --seed N, --set path=value   as for miglab run
   --out DIR          output folder (default results/<name>/replay-qemu)
   --json             print the summary JSON on stdout`;
@@ -33,12 +39,13 @@ export function backendFor(name: string | undefined): ReplayBackend {
 export const progress = (line: string): void => { process.stderr.write(`  ${line}\n`); };
 
 export async function replayCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { backend: { type: 'string' }, seed: { type: 'string' }, set: { type: 'string', multiple: true }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { backend: { type: 'string' }, hosts: { type: 'string' }, seed: { type: 'string' }, set: { type: 'string', multiple: true }, out: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) { console.log(replayHelp); return 0; }
   if (positionals.length !== 1) throw new InputError(`miglab replay: expected one scenario file, got ${positionals.length}\n\n${replayHelp}`);
   const backend = backendFor(values.backend);
   const loaded = loadScenario(positionals[0], values.set ?? [], values.seed === undefined ? undefined : Number(values.seed));
-  const result = await backend.replay(loaded.scenario, { workDir: join(tmpdir(), `miglab-replay-${process.pid}`), log: progress });
+  const hosts = values.hosts === undefined ? undefined : loadHosts(values.hosts);
+  const result = await backend.replay(loaded.scenario, { workDir: join(tmpdir(), `miglab-replay-${process.pid}`), log: progress, hosts });
   const dir = values.out ? resolve(values.out) : resolve('results', loaded.scenario.name, `replay-${backend.name}`);
   const { summaryPath } = writeRunResults(dir, result);
   if (values.json) process.stdout.write(toJson(summaryOf(result)));

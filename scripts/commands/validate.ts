@@ -13,8 +13,9 @@ import { writeFileAtomic, toJson } from '../lib/files.ts';
 import { formatNumber, writeRunResults } from '../lib/results.ts';
 import { htmlPage, renderSvg, svgToPng, type VegaLiteSpec } from '../lib/plot.ts';
 import { backendFor, progress } from './replay.ts';
+import { loadHosts } from '../../real/qemu/hosts.ts';
 
-export const validateHelp = `miglab validate <scenario.json | sweep.json> --backend qemu [--out DIR]
+export const validateHelp = `miglab validate <scenario.json | sweep.json> --backend qemu [--hosts FILE] [--out DIR]
 
 Replays each scenario (every design point of a sweep, one after another) on the real hypervisor,
 simulates it from its nominal inputs and from the inputs the real run achieved, and writes
@@ -22,10 +23,11 @@ validation.csv (measured vs predicted with % error per metric: total time, downt
 passes, converged), validation.json, the measured runs, and predicted-vs-measured.{svg,png,html}.`;
 
 export async function validateCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { backend: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { backend: { type: 'string' }, hosts: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) { console.log(validateHelp); return 0; }
   if (positionals.length !== 1) throw new InputError(`miglab validate: expected one scenario or sweep file, got ${positionals.length}\n\n${validateHelp}`);
   const backend = backendFor(values.backend);
+  const hosts = values.hosts === undefined ? undefined : loadHosts(values.hosts);
   const file = positionals[0];
   const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
   let scenarios: Scenario[];
@@ -46,7 +48,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const runs: unknown[] = [];
   for (const [i, s] of scenarios.entries()) {
     progress(`[${i + 1}/${scenarios.length}] ${s.name}`);
-    const measured = await backend.replay(s, { workDir: join(tmpdir(), `miglab-validate-${process.pid}`), log: progress });
+    const measured = await backend.replay(s, { workDir: join(tmpdir(), `miglab-validate-${process.pid}`), log: progress, hosts });
     writeRunResults(join(dir, 'runs', s.name), measured);
     const c = compare(s, measured);
     rows.push(...c.rows);

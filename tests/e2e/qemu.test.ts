@@ -8,6 +8,13 @@ import { QemuBackend } from '../../real/qemu/replay.ts';
 import { liveProcesses } from '../../real/processes.ts';
 import { loadScenario } from '../../models/scenario/load.ts';
 import { compare } from '../../real/validation.ts';
+import { parseHosts } from '../../real/qemu/hosts.ts';
+import { createServer } from 'node:net';
+
+const freePort = (): Promise<number> => new Promise((resolve) => {
+  const srv = createServer();
+  srv.listen(0, '127.0.0.1', () => { const a = srv.address() as { port: number }; srv.close(() => resolve(a.port)); });
+});
 import { runScenario } from '../../models/run/runScenario.ts';
 
 /**
@@ -22,7 +29,12 @@ const work = (n: string) => join(scratch, n);
 // The bracket keeps pgrep from matching its own shell's command line.
 const ourQemus = (): number => Number(spawnSync('bash', ['-c', `pgrep -f -- "[-]serial file:${scratch}" | wc -l`], { encoding: 'utf8' }).stdout.trim());
 
-test.after(() => rmSync(scratch, { recursive: true, force: true }));
+// A private sshd on this machine stands in for two remote hosts (scripts/testbeds/ssh-local.sh).
+let sshdPid: number | null = null;
+test.after(() => {
+  if (sshdPid !== null) { try { process.kill(sshdPid); } catch { /* gone */ } }
+  rmSync(scratch, { recursive: true, force: true });
+});
 
 t('testbed: QEMU ≥ 9, kernel and initramfs from Debian packages', async () => {
   await backend.prepare();
@@ -104,6 +116,52 @@ t('faults: destination killed mid-migration → failed with a reason, source sti
   }
   assert.is(liveProcesses(), 0);
   assert.is(ourQemus(), 0);
+});
+
+t('remote hosts over ssh (--hosts): both QEMUs started, driven and stopped through ssh; the guest arrives intact', async () => {
+  const sshDir = work('ssh');
+  const setup = spawnSync('bash', ['scripts/testbeds/ssh-local.sh', sshDir, String(await freePort())], { encoding: 'utf8' });
+  assert.is(setup.status, 0, setup.stderr);
+  const kv = Object.fromEntries(setup.stdout.trim().split('\n').map((l) => l.split('=')));
+  sshdPid = Number(kv.SSHD_PID);
+  const ssh = ['-F', kv.SSH_CONFIG];
+  const hosts = parseHosts({
+    source: { ssh: 'miglab-a', sshOptions: ssh, workDir: work('remote-src') },
+    destination: { ssh: 'miglab-b', sshOptions: ssh, workDir: work('remote-dst'), migrationAddress: '127.0.0.1', migrationPort: await freePort() },
+  }, 'hosts.json');
+  const s = loadScenario('scenarios/qemu-replay-converging.json').scenario;
+  const r = await backend.replay(s, { workDir: work('remote'), hosts });
+  const m = r.measurement!;
+  assert.is(r.status, 'completed', String(m.failureReason));
+  assert.ok((m.integrity as any).ok, JSON.stringify(m.integrity));
+  assert.equal(m.hosts, { source: 'miglab-a', destination: 'miglab-b', migrationUri: `tcp:127.0.0.1:${hosts.destination.migrationPort}` });
+  assert.is(r.bytesTransferred, (m.finalQueryMigrate as any).ram.transferred);
+  assert.is(ourQemus(), 0);
+  // An unreachable host is a clear error, and nothing is left behind.
+  const dead = parseHosts({ source: { ssh: 'miglab-a', sshOptions: [...ssh, '-p', String(await freePort()), '-o', 'ConnectTimeout=5'] } }, 'hosts.json');
+  try {
+    await backend.replay(s, { workDir: work('unreachable'), hosts: dead });
+    assert.unreachable('should fail');
+  } catch (e) {
+    assert.match((e as Error).message, /cannot reach the source host miglab-a over ssh/);
+  }
+  assert.is(liveProcesses(), 0);
+  assert.is(ourQemus(), 0);
+});
+
+test('hosts files: each mistake names the file and the field', () => {
+  const cases: [unknown, RegExp][] = [
+    [[], /h\.json: expected an object with "source" and "destination"/],
+    [{ sorce: {} }, /h\.json: sorce: unknown field/],
+    [{ source: { ssh: '' } }, /h\.json: source\.ssh: expected a non-empty string/],
+    [{ source: { sshOptions: '-F x' } }, /h\.json: source\.sshOptions: expected a list of strings/],
+    [{ destination: { migrationPort: 70000 } }, /h\.json: destination\.migrationPort: expected a TCP port/],
+    [{ source: { migrationAddress: '10.0.0.1' } }, /h\.json: source\.migrationAddress: only the destination listens/],
+    [{ destination: { host: 'x' } }, /h\.json: destination\.host: unknown field/],
+  ];
+  for (const [raw, re] of cases) {
+    try { parseHosts(raw, 'h.json'); assert.unreachable(JSON.stringify(raw)); } catch (e) { assert.match((e as Error).message, re); }
+  }
 });
 
 test.run();
