@@ -12,7 +12,8 @@ import { validateScenario } from '../models/scenario/validate.ts';
  */
 export interface ValidationRow {
   scenario: string;
-  metric: 'totalTimeSeconds' | 'downtimeSeconds' | 'bytesTransferred' | 'rounds' | 'converged';
+  metric: 'totalTimeSeconds' | 'downtimeSeconds' | 'bytesTransferred' | 'rounds' | 'converged'
+    | 'checkpointPauseSeconds' | 'firstCheckpointSeconds' | 'firstCheckpointBytes';
   measured: number;
   predictedNominal: number;
   errorNominalPercent: number | null;
@@ -40,12 +41,26 @@ const pct = (pred: number, meas: number): number | null => (meas === 0 ? (pred =
 export function compare(s: Scenario, measured: RunResult): { rows: ValidationRow[]; nominal: RunResult; achieved: RunResult } {
   const nominal = runScenario(s, { keepRounds: false });
   const achieved = runScenario(achievedScenario(s, measured), { keepRounds: false });
-  const metrics: ValidationRow['metric'][] = ['totalTimeSeconds', 'downtimeSeconds', 'bytesTransferred', 'rounds', 'converged'];
-  const val = (r: RunResult, m: ValidationRow['metric']): number => (m === 'converged' ? (r.converged ? 1 : 0) : r[m]);
-  const rows = metrics.map((m) => ({
+  const metrics = ['totalTimeSeconds', 'downtimeSeconds', 'bytesTransferred', 'rounds', 'converged'] as const;
+  const val = (r: RunResult, m: (typeof metrics)[number]): number => (m === 'converged' ? (r.converged ? 1 : 0) : r[m]);
+  const rows: ValidationRow[] = metrics.map((m) => ({
     scenario: s.name, metric: m, measured: val(measured, m),
     predictedNominal: val(nominal, m), errorNominalPercent: m === 'converged' ? (val(nominal, m) === val(measured, m) ? 0 : 100) : pct(val(nominal, m), val(measured, m)),
     predictedAchieved: val(achieved, m), errorAchievedPercent: m === 'converged' ? (val(achieved, m) === val(measured, m) ? 0 : 100) : pct(val(achieved, m), val(measured, m)),
   }));
+  // Checkpoints (QEMU background snapshots): the mean pause, and the first (full) checkpoint's duration and bytes.
+  const measuredCps = (measured.measurement?.checkpoints ?? null) as { pauseSeconds: number; durationSeconds: number; bytes: number }[] | null;
+  if (measuredCps && measuredCps.length > 0 && nominal.checkpointRows?.length && achieved.checkpointRows?.length) {
+    const mean = (xs: number[]): number => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const sim = (r: RunResult): Record<string, number> => {
+      const cps = r.checkpointRows!;
+      return { checkpointPauseSeconds: mean(cps.map((c) => c.pauseSeconds)), firstCheckpointSeconds: cps[0].pauseSeconds + cps[0].streamSeconds, firstCheckpointBytes: cps[0].bytes };
+    };
+    const meas: Record<string, number> = { checkpointPauseSeconds: mean(measuredCps.map((c) => c.pauseSeconds)), firstCheckpointSeconds: measuredCps[0].durationSeconds, firstCheckpointBytes: measuredCps[0].bytes };
+    const n = sim(nominal), a = sim(achieved);
+    for (const m of ['checkpointPauseSeconds', 'firstCheckpointSeconds', 'firstCheckpointBytes'] as const) {
+      rows.push({ scenario: s.name, metric: m, measured: meas[m], predictedNominal: n[m], errorNominalPercent: pct(n[m], meas[m]), predictedAchieved: a[m], errorAchievedPercent: pct(a[m], meas[m]) });
+    }
+  }
   return { rows, nominal, achieved };
 }

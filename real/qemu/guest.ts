@@ -36,5 +36,8 @@ export function qemuSupports(s: Scenario, file: string): void {
   if (s.migration.algorithm !== 'precopy' || s.migration.policy !== 'qemu') {
     throw new InputError(`${file}: migration: replaying on QEMU needs algorithm "precopy" with policy "qemu" (QEMU's own rules), got ${s.migration.algorithm}${s.migration.policy ? `/${s.migration.policy}` : ''}`);
   }
+  if (s.real?.qemu?.capabilities?.includes('background-snapshot')) {
+    throw new InputError(`${file}: real.qemu.capabilities: background-snapshot is not a migration capability here; give the scenario a checkpoint section and the replay takes its checkpoints as background snapshots`);
+  }
   if (s.concurrentMigrations !== 1) throw new InputError(`${file}: concurrentMigrations: the QEMU testbed replays one migration at a time, got ${s.concurrentMigrations}`);
 }

@@ -10,6 +10,7 @@ import type { ReplayBackend, ReplayOptions } from '../backend.ts';
 import { dirtierFor, qemuSupports, type DirtierParams } from './guest.ts';
 import type { HostSpec } from './hosts.ts';
 import { machineFor, type QemuMachine } from './machine.ts';
+import { takeCheckpoints, type MeasuredCheckpoint } from './checkpoints.ts';
 import type { QmpClient } from './qmp.ts';
 
 /**
@@ -108,6 +109,11 @@ export class QemuBackend implements ReplayBackend {
         await sleep(0.25);
       }
       await sleep(warmup);
+      // Scenario time 0: checkpoints (if any) until the migration's start, then the migration.
+      const zeroMs = Date.now();
+      let measuredCheckpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null = null;
+      if (s.checkpoint) measuredCheckpoints = await takeCheckpoints(s, qs, src.m, zeroMs, s.migration.startSeconds, log);
+      await sleep(s.migration.startSeconds - (Date.now() - zeroMs) / 1000);
       const version = await qs.execute<{ qemu: { major: number; minor: number; micro: number } }>('query-version');
       const capabilities = [{ capability: 'events', state: true }, ...caps.map((c) => ({ capability: c, state: true }))];
       await qs.execute('migrate-set-capabilities', { capabilities });
@@ -181,7 +187,7 @@ export class QemuBackend implements ReplayBackend {
         const lines = (await dirtierLines(src.m)).slice(before);
         integrity = { checked: true, sourceStatus: st.status, sourceLines: lines.length, maxBad: lines.reduce((a, l) => Math.max(a, l.bad), 0), ok: sourceRunning && lines.length >= 1 && lines.every((l) => l.bad === 0) };
       }
-      return this.toResult(s, { final, samples, events: qs.events, wallSeconds, cancelled, forced, postcopyStarted, failure, integrity, sourceRunning, version: `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`, srcLines: (await dirtierLines(src.m)).slice(writesBefore), dirtier: d, start, hosts: { source: src.m.where, destination: dst.m.where, migrationUri: uri } });
+      return this.toResult(s, { final, samples, events: qs.events, wallSeconds, cancelled, forced, postcopyStarted, failure, integrity, sourceRunning, version: `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`, checkpoints: measuredCheckpoints, srcLines: (await dirtierLines(src.m)).slice(writesBefore), dirtier: d, start, hosts: { source: src.m.where, destination: dst.m.where, migrationUri: uri } });
     } finally {
       for (const q of [qs, qd]) { if (q && !q.isClosed) { await q.execute('quit').catch(() => undefined); q.close(); } }
       await Promise.all([src.m.stop(), dst.m.stop()]);
@@ -189,7 +195,7 @@ export class QemuBackend implements ReplayBackend {
     }
   }
 
-  private toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: Record<string, unknown>; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; hosts: Record<string, string> }): RunResult {
+  private toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: Record<string, unknown>; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; hosts: Record<string, string>; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
     const q = m.final;
     const ram = (q.ram ?? {}) as Record<string, number>;
     // A cancelled or failed query-migrate carries no ram object: use the last sample that had one.
@@ -234,6 +240,7 @@ export class QemuBackend implements ReplayBackend {
       measurement: {
         qemuVersion: m.version,
         hosts: m.hosts,
+        ...(m.checkpoints ? { checkpoints: m.checkpoints.checkpoints, checkpointMigrationWaitSeconds: m.checkpoints.migrationWaitSeconds } : {}),
         failureReason: m.failure,
         integrity: m.integrity,
         sourceRunningAfter: m.sourceRunning,

@@ -20,7 +20,8 @@ export const validateHelp = `miglab validate <scenario.json | sweep.json> --back
 Replays each scenario (every design point of a sweep, one after another) on the real hypervisor,
 simulates it from its nominal inputs and from the inputs the real run achieved, and writes
 validation.csv (measured vs predicted with % error per metric: total time, downtime, bytes,
-passes, converged), validation.json, the measured runs, and predicted-vs-measured.{svg,png,html}.`;
+passes, converged; with a checkpoint section also the checkpoints' mean pause and the first
+checkpoint's duration and bytes), validation.json, the measured runs, and predicted-vs-measured.{svg,png,html}.`;
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { backend: { type: 'string' }, hosts: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
@@ -72,8 +73,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
   writeFileAtomic(join(dir, 'predicted-vs-measured.html'), htmlPage('miglab validation', [{ heading: `${backend.name}: predicted vs measured`, spec }]));
   const w = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`);
   const n = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
-  console.log(['scenario'.padEnd(28) + 'metric'.padEnd(18) + 'measured'.padStart(13) + 'nominal'.padStart(13) + 'err'.padStart(10) + 'achieved'.padStart(13) + 'err'.padStart(10),
-    ...rows.map((r) => r.scenario.slice(0, 27).padEnd(28) + r.metric.padEnd(18) + n(r.measured).padStart(13) + n(r.predictedNominal).padStart(13) + w(r.errorNominalPercent).padStart(10) + n(r.predictedAchieved).padStart(13) + w(r.errorAchievedPercent).padStart(10))].join('\n'));
+  console.log(['scenario'.padEnd(28) + 'metric'.padEnd(24) + 'measured'.padStart(13) + 'nominal'.padStart(13) + 'err'.padStart(10) + 'achieved'.padStart(13) + 'err'.padStart(10),
+    ...rows.map((r) => r.scenario.slice(0, 27).padEnd(28) + r.metric.padEnd(24) + n(r.measured).padStart(13) + n(r.predictedNominal).padStart(13) + w(r.errorNominalPercent).padStart(10) + n(r.predictedAchieved).padStart(13) + w(r.errorAchievedPercent).padStart(10))].join('\n'));
   console.log(`\nwrote ${join(dir, 'validation.csv')} and predicted-vs-measured.{svg,png,html}`);
   return 0;
 }

@@ -9,6 +9,7 @@ import { liveProcesses } from '../../real/processes.ts';
 import { loadScenario } from '../../models/scenario/load.ts';
 import { compare } from '../../real/validation.ts';
 import { parseHosts } from '../../real/qemu/hosts.ts';
+import { qemuSupports } from '../../real/qemu/guest.ts';
 import { createServer } from 'node:net';
 
 const freePort = (): Promise<number> => new Promise((resolve) => {
@@ -118,6 +119,28 @@ t('faults: destination killed mid-migration → failed with a reason, source sti
   assert.is(ourQemus(), 0);
 });
 
+t('checkpoints as background snapshots: taken on schedule while the guest runs, then the migration; pause and image size against the model', async () => {
+  const s = loadScenario('scenarios/qemu-replay-checkpoints.json').scenario;
+  const r = await backend.replay(s, { workDir: work('cp') });
+  const m = r.measurement!;
+  assert.is(r.status, 'completed', String(m.failureReason));
+  assert.ok((m.integrity as any).ok, JSON.stringify(m.integrity));
+  const cps = m.checkpoints as { instantSeconds: number; status: string; pauseSeconds: number; durationSeconds: number; bytes: number; pages: number }[];
+  assert.is(cps.length, 3, 'at 0, 2 and 4 s, before the migration at 5 s');
+  cps.forEach((c, i) => {
+    assert.is(c.status, 'completed');
+    assert.ok(Math.abs(c.instantSeconds - 2 * i) < 0.5, `checkpoint ${i} at ${c.instantSeconds} s`);
+    assert.ok(c.pauseSeconds > 0 && c.pauseSeconds < 0.1, `a short pause (${c.pauseSeconds} s): the guest runs while the snapshot streams`);
+    assert.ok(c.durationSeconds > c.pauseSeconds && c.durationSeconds < 2);
+    assert.ok(c.pages >= 65536, 'a full image of the 256 MiB guest');
+  });
+  const { rows } = compare(s, r);
+  const row = (metric: string) => rows.find((x) => x.metric === metric)!;
+  assert.ok(Math.abs(row('firstCheckpointBytes').errorAchievedPercent!) <= 15, `first image size error ${row('firstCheckpointBytes').errorAchievedPercent} %`);
+  assert.ok(row('checkpointPauseSeconds').measured > 0);
+  assert.is(ourQemus(), 0);
+});
+
 t('remote hosts over ssh (--hosts): both QEMUs started, driven and stopped through ssh; the guest arrives intact', async () => {
   const sshDir = work('ssh');
   const setup = spawnSync('bash', ['scripts/testbeds/ssh-local.sh', sshDir, String(await freePort())], { encoding: 'utf8' });
@@ -147,6 +170,11 @@ t('remote hosts over ssh (--hosts): both QEMUs started, driven and stopped throu
   }
   assert.is(liveProcesses(), 0);
   assert.is(ourQemus(), 0);
+});
+
+test('background-snapshot is asked for through a checkpoint section, not as a migration capability', () => {
+  const s = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.capabilities=["background-snapshot"]']).scenario;
+  assert.throws(() => qemuSupports(s, 'x.json'), /x\.json: real\.qemu\.capabilities: background-snapshot is not a migration capability here; give the scenario a checkpoint section/);
 });
 
 test('hosts files: each mistake names the file and the field', () => {
