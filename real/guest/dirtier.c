@@ -9,6 +9,7 @@
  *   hotmb    size of a hot set at the start of the buffer, MiB (default 0 = none)
  *   hotpct   percent of writes that go to the hot set (default 0)
  *   fill     bytes changed per write (8..4096, default 8)
+ *   tick     heartbeat period in ms: one '~' on the console each period (default 20; 0 = none)
  *
  * Every page of the buffer is written once first (so none is a zero page). Each write stores
  * (page << 32 | version) in the page's first 8 bytes (and `fill` bytes in all); the expected
@@ -18,6 +19,9 @@
  *   DIRTIER t=<s> writes=<n> distinct=<n> target=<rate> bad=<n> pages=<n>
  * Writes are paced in 2 ms steps (500 per second), catching up to wall-clock time, with bursts
  * capped at one second of work.
+ * The heartbeat ('~' every tick ms) lets the host time the guest's pause from outside: the guest's
+ * own clocks stop with the VM, but the host sees the heartbeat stop arriving from the source and
+ * start arriving from the destination.
  */
 #define _GNU_SOURCE
 #include <stdint.h>
@@ -29,7 +33,7 @@
 
 #define PAGE 4096
 
-static long opt_mb = 64, opt_rate = 1000, opt_hotmb = 0, opt_hotpct = 0, opt_fill = 8;
+static long opt_mb = 64, opt_rate = 1000, opt_hotmb = 0, opt_hotpct = 0, opt_fill = 8, opt_tick = 20;
 static int opt_rand = 0;
 
 static void set_opt(const char *kv) {
@@ -45,6 +49,7 @@ static void set_opt(const char *kv) {
   else if (n == 5 && !strncmp(p, "hotmb", 5)) opt_hotmb = atol(v);
   else if (n == 6 && !strncmp(p, "hotpct", 6)) opt_hotpct = atol(v);
   else if (n == 4 && !strncmp(p, "fill", 4)) opt_fill = atol(v);
+  else if (n == 4 && !strncmp(p, "tick", 4)) opt_tick = atol(v);
 }
 
 static void read_cmdline(void) {
@@ -96,9 +101,14 @@ int main(int argc, char **argv) {
   double t0 = now(), last_report = t0;
   uint64_t writes = 0, writes_in_second = 0, distinct = 0;
   double owed = 0;
-  double last_step = t0;
+  double last_step = t0, last_tick = t0;
   for (;;) {
     double t = now();
+    if (opt_tick > 0 && (t - last_tick) * 1000.0 >= (double)opt_tick) {
+      fputc('~', stdout);
+      fflush(stdout);
+      last_tick = t;
+    }
     if (opt_rate >= 0) {
       owed += (t - last_step) * (double)opt_rate;
       if (owed > opt_rate) owed = (double)opt_rate; /* bursts at most one second of work */

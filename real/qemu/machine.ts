@@ -3,6 +3,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../models/scenario/errors.ts';
 import { onAbnormalExit, spawnFailure, startProcess, stopProcess } from '../processes.ts';
+
+/** Follows a file as it grows with `tail -F` run by `command` (tail itself, or ssh … tail). */
+function follow(command: string, args: string[], onData: (text: string) => void): () => Promise<void> {
+  const child = startProcess(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (t: string) => onData(t));
+  return () => stopProcess(child, 1);
+}
 import type { HostSpec } from './hosts.ts';
 import { QmpClient } from './qmp.ts';
 
@@ -21,6 +29,8 @@ export interface QemuMachine {
   start(qemu: string, args: string[]): Promise<void>;
   connectQmp(): Promise<QmpClient>;
   readSerial(): Promise<string>;
+  /** Streams the serial log as it grows (`tail -F`, over ssh for a remote host); returns its stopper. */
+  followSerial(onData: (text: string) => void): () => Promise<void>;
   alive(): Promise<boolean>;
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -64,6 +74,10 @@ class LocalMachine implements QemuMachine {
   async readSerial(): Promise<string> {
     const f = this.path(SERIAL);
     return existsSync(f) ? readFileSync(f, 'utf8') : '';
+  }
+
+  followSerial(onData: (text: string) => void): () => Promise<void> {
+    return follow('tail', ['-c', '+1', '-F', this.path(SERIAL)], onData);
   }
 
   async alive(): Promise<boolean> {
@@ -143,6 +157,10 @@ class RemoteMachine implements QemuMachine {
 
   async readSerial(): Promise<string> {
     return (await this.run(`cat ${shQuote(this.path(SERIAL))} 2>/dev/null`)).stdout;
+  }
+
+  followSerial(onData: (text: string) => void): () => Promise<void> {
+    return follow('ssh', this.sshArgs(`exec tail -c +1 -F ${shQuote(this.path(SERIAL))} 2>/dev/null`), onData);
   }
 
   async alive(): Promise<boolean> {

@@ -91,6 +91,7 @@ export class QemuBackend implements ReplayBackend {
     const port = hosts.destination.migrationPort ?? (remoteDst ? 4444 : await freePort());
     const address = hosts.destination.migrationAddress ?? (remoteDst ? hosts.destination.ssh!.replace(/^.*@/, '') : '127.0.0.1');
     let qs: QmpClient | null = null, qd: QmpClient | null = null;
+    const stopFollowing: (() => Promise<void>)[] = [];
     try {
       // Both start at once; both have finished starting (or failed) before anything is stopped.
       const started = await Promise.allSettled([src.m.start(src.paths.qemu, this.commandLine(s, d, src.paths, false)), dst.m.start(dst.paths.qemu, this.commandLine(s, d, dst.paths, true))]);
@@ -132,6 +133,11 @@ export class QemuBackend implements ReplayBackend {
       }
       const writesBefore = (await dirtierLines(src.m)).length;
       log(`migrating (max-bandwidth ${params['max-bandwidth']} B/s, downtime-limit ${params['downtime-limit']} ms${caps.length ? `, ${caps.join(', ')}` : ''})…`);
+      // The guest's heartbeat, timed on arrival here: its pause as the guest lives it.
+      const heartbeats = { source: [] as number[], destination: [] as number[] };
+      stopFollowing.push(src.m.followSerial((t) => { if (t.includes('~')) heartbeats.source.push(Date.now()); }));
+      stopFollowing.push(dst.m.followSerial((t) => { if (t.includes('~')) heartbeats.destination.push(Date.now()); }));
+      await sleep(0.3);
       const start = Date.now();
       await qs.execute('migrate', { uri });
 
@@ -187,15 +193,19 @@ export class QemuBackend implements ReplayBackend {
         const lines = (await dirtierLines(src.m)).slice(before);
         integrity = { checked: true, sourceStatus: st.status, sourceLines: lines.length, maxBad: lines.reduce((a, l) => Math.max(a, l.bad), 0), ok: sourceRunning && lines.length >= 1 && lines.every((l) => l.bad === 0) };
       }
-      return this.toResult(s, { final, samples, events: qs.events, wallSeconds, cancelled, forced, postcopyStarted, failure, integrity, sourceRunning, version: `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`, checkpoints: measuredCheckpoints, srcLines: (await dirtierLines(src.m)).slice(writesBefore), dirtier: d, start, hosts: { source: src.m.where, destination: dst.m.where, migrationUri: uri } });
+      const firstDst = heartbeats.destination[0];
+      const lastSrc = firstDst === undefined ? undefined : [...heartbeats.source].reverse().find((t) => t <= firstDst);
+      const guestPauseSeconds = firstDst !== undefined && lastSrc !== undefined ? (firstDst - lastSrc) / 1000 : null;
+      return this.toResult(s, { guestPauseSeconds, final, samples, events: qs.events, wallSeconds, cancelled, forced, postcopyStarted, failure, integrity, sourceRunning, version: `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`, checkpoints: measuredCheckpoints, srcLines: (await dirtierLines(src.m)).slice(writesBefore), dirtier: d, start, hosts: { source: src.m.where, destination: dst.m.where, migrationUri: uri } });
     } finally {
       for (const q of [qs, qd]) { if (q && !q.isClosed) { await q.execute('quit').catch(() => undefined); q.close(); } }
+      await Promise.all(stopFollowing.map((f) => f()));
       await Promise.all([src.m.stop(), dst.m.stop()]);
       rmSync(o.workDir, { recursive: true, force: true });
     }
   }
 
-  private toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: Record<string, unknown>; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; hosts: Record<string, string>; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
+  private toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: Record<string, unknown>; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; guestPauseSeconds: number | null; hosts: Record<string, string>; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
     const q = m.final;
     const ram = (q.ram ?? {}) as Record<string, number>;
     // A cancelled or failed query-migrate carries no ram object: use the last sample that had one.
@@ -230,7 +240,13 @@ export class QemuBackend implements ReplayBackend {
       stopReason: status === 'cancelled' ? 'timeout-cancelled' : m.forced ? 'timeout-forced' : 'converged',
       totalTimeSeconds: totalTime, downtimeSeconds: downtime, setupTimeSeconds: typeof q['setup-time'] === 'number' ? (q['setup-time'] as number) / 1000 : 0,
       bytesTransferred: transferred,
-      bytesByPhase: { precopy: ram['precopy-bytes'] ?? Math.max(0, transferred - stopBytes), stopCopy: stopBytes, postcopy: ram['postcopy-bytes'] ?? 0, checkpoint: 0 },
+      // With multifd QEMU counts the pages sent on its channels apart (multifd-bytes), not by phase:
+      // whatever the phase counters miss is then put in pre-copy.
+      bytesByPhase: (() => {
+        const post = ram['postcopy-bytes'] ?? 0;
+        const pre = ram['precopy-bytes'] ?? Math.max(0, transferred - stopBytes - post);
+        return { precopy: pre + post + stopBytes < 0.5 * transferred ? Math.max(0, transferred - stopBytes - post) : pre, stopCopy: stopBytes, postcopy: post, checkpoint: 0 };
+      })(),
       pagesTransferred: (ram.normal ?? lastRam.normal ?? 0) + (ram.duplicate ?? lastRam.duplicate ?? 0),
       // Passes: QEMU's dirty-sync-count minus the sync at setup, which starts no pass (the same
       // count as miglab's rounds: live passes + the stop-and-copy).
@@ -240,6 +256,9 @@ export class QemuBackend implements ReplayBackend {
       measurement: {
         qemuVersion: m.version,
         hosts: m.hosts,
+        // From the guest's heartbeat (one every 20 ms, timed on arrival here): the last from the
+        // source to the first from the destination. Resolution ≈ the heartbeat period.
+        guestPauseSeconds: m.guestPauseSeconds,
         ...(m.checkpoints ? { checkpoints: m.checkpoints.checkpoints, checkpointMigrationWaitSeconds: m.checkpoints.migrationWaitSeconds } : {}),
         failureReason: m.failure,
         integrity: m.integrity,

@@ -59,6 +59,9 @@ t('converging pre-copy: completes, guest intact, numbers consistent with QEMU, p
   assert.ok(Math.abs(r.bytesByPhase.precopy + r.bytesByPhase.stopCopy - r.bytesTransferred) <= 0.01 * r.bytesTransferred);
   assert.ok(Math.abs((m.achieved as any).writesPerSecond - 2000) / 2000 < 0.05, 'the dirtier ran at its rate');
   assert.ok((m.events as { event: string }[]).some((e) => e.event === 'MIGRATION_PASS'));
+  // The guest's own view of the pause (heartbeat every 20 ms): at least QEMU's downtime, well under a second.
+  const guestPause = m.guestPauseSeconds as number;
+  assert.ok(guestPause >= r.downtimeSeconds - 0.025 && guestPause < 1, `guest pause ${guestPause} s vs QEMU downtime ${r.downtimeSeconds} s`);
   const { rows } = compare(s, r);
   const err = (metric: string) => rows.find((x) => x.metric === metric)!.errorAchievedPercent!;
   assert.ok(Math.abs(err('totalTimeSeconds')) <= 25, `time error ${err('totalTimeSeconds')} %`);
@@ -116,6 +119,23 @@ t('faults: destination killed mid-migration → failed with a reason, source sti
     assert.match((e as Error).message, /cannot start QEMU \(source\) \/nonexistent\/qemu-system-x86_64: no such binary/);
   }
   assert.is(liveProcesses(), 0);
+  assert.is(ourQemus(), 0);
+});
+
+t('capabilities: xbzrle with auto-converge, and multifd over two channels, each completes intact with QEMU accounting for them', async () => {
+  const x = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.capabilities=["xbzrle","auto-converge"]', 'real.qemu.xbzrleCacheBytes=33554432']).scenario;
+  const rx = await backend.replay(x, { workDir: work('xbzrle') });
+  assert.is(rx.status, 'completed', String(rx.measurement!.failureReason));
+  assert.ok((rx.measurement!.integrity as any).ok, JSON.stringify(rx.measurement!.integrity));
+  const qx = rx.measurement!.finalQueryMigrate as Record<string, any>;
+  assert.is(qx['xbzrle-cache']['cache-size'], 33554432, 'xbzrle was on with the scenario\'s cache size');
+  const mf = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.capabilities=["multifd"]', 'real.qemu.multifdChannels=2']).scenario;
+  const rm = await backend.replay(mf, { workDir: work('multifd') });
+  assert.is(rm.status, 'completed', String(rm.measurement!.failureReason));
+  assert.ok((rm.measurement!.integrity as any).ok, JSON.stringify(rm.measurement!.integrity));
+  const qm = rm.measurement!.finalQueryMigrate as Record<string, any>;
+  assert.ok(qm.ram['multifd-bytes'] > 0.5 * rm.bytesTransferred, 'the pages went over the multifd channels');
+  assert.ok(Math.abs(rm.bytesByPhase.precopy + rm.bytesByPhase.stopCopy - rm.bytesTransferred) <= 0.01 * rm.bytesTransferred, 'phases add up under multifd too');
   assert.is(ourQemus(), 0);
 });
 
