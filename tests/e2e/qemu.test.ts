@@ -110,6 +110,18 @@ t('faults: destination killed mid-migration → failed with a reason, source sti
   } catch (e) {
     assert.match((e as Error).message, /never started its dirtier within 8 s|died while booting|exited at start/);
   }
+  // A migration port already taken on the destination: a clear error, both QEMUs stopped.
+  const blocker = createServer();
+  const busyPort = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
+  try {
+    await backend.replay(bad, { workDir: work('busy'), hosts: parseHosts({ destination: { migrationPort: busyPort } }, 'hosts.json') });
+    assert.unreachable('should fail');
+  } catch (e) {
+    assert.match((e as Error).message, new RegExp(`destination cannot listen on tcp:127\\.0\\.0\\.1:${busyPort}: .*\\(the port is in use\\)`));
+  } finally {
+    blocker.close();
+  }
+  assert.is(ourQemus(), 0);
   const missing = new QemuBackend();
   missing.paths = { ...backend.paths!, qemu: '/nonexistent/qemu-system-x86_64' };
   try {
