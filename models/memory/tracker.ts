@@ -44,6 +44,8 @@ export interface DirtyTracker {
   take(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void;
   /** Restarts the address-order scan at page 0 (Xen scans the whole bitmap each round). */
   rewind(): void;
+  /** Fluid only: pending pages from the scan position to the end of its memory segment. */
+  pendingToBoundary?(): number;
   /**
    * Moves the tracker on by `count` periods of `periodSeconds`, each ending with a sync whose outcome
    * repeats the last one (a periodic steady state being skipped). Fluid trackers over stationary

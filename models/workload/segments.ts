@@ -156,6 +156,20 @@ export function dirtyFractions(w: SegmentedWorkload, t0: number, t1: number, out
   for (let s = 0; s < nSeg; s++) out[s] = 1 - out[s];
 }
 
+/** The probability that a page of segment `s` is written at least once in [t0, t1) (one entry of `dirtyFractions`). */
+export function segmentDirtyFraction(w: SegmentedWorkload, s: number, t0: number, t1: number): number {
+  if (!(t1 > t0)) return 0;
+  const nSeg = w.segmentPages.length;
+  let clean = 1;
+  forEachPhaseOverlap(w, t0, t1, (p, dt) => {
+    const phase = w.phases[p];
+    clean *= Math.exp(-phase.ratePerPage[s] * dt);
+    const sw = phase.sweep;
+    if (sw && w.sweepCovers[p * nSeg + s] === 1) clean *= Math.max(0, 1 - (sw.pagesPerSecond * dt) / sw.bufferPages);
+  });
+  return 1 - clean;
+}
+
 /** Expected number of distinct pages written in [t0, t1). */
 export function expectedDistinctPages(w: SegmentedWorkload, t0: number, t1: number, scratch: Float64Array | number[] = new Float64Array(w.segmentPages.length)): number {
   dirtyFractions(w, t0, t1, scratch);
