@@ -144,9 +144,10 @@ async function benchSweep(): Promise<void> {
     writeFileSync(file, JSON.stringify(sweep));
     const big = join(dir, 'sweep5.json');
     writeFileSync(big, JSON.stringify({ ...sweep, replicates: 5 }));
-    const time = async (f: string, workers: number, out: string): Promise<number> => {
+    // Worker threads at once (--parallel-after 0), to measure what a second lane gives.
+    const time = async (f: string, workers: number, out: string, extra: string[] = ['--parallel-after', '0']): Promise<number> => {
       const t0 = performance.now();
-      await sweepCommand([f, '--workers', String(workers), '--out', join(dir, out), '--quiet']);
+      await sweepCommand([f, '--workers', String(workers), '--out', join(dir, out), '--quiet', ...extra]);
       return performance.now() - t0;
     };
     const t1 = await time(file, 1, 'w1'), t2 = await time(file, 2, 'w2');
@@ -154,6 +155,8 @@ async function benchSweep(): Promise<void> {
     console.log(`sweep, 10,000 fluid runs end to end (validate, simulate, stream the CSV):`);
     console.log(`  1 worker: ${fmt(t1 / 1000, 2)} s   2 workers: ${fmt(t2 / 1000, 2)} s   target ≤ 10 s`);
     console.log(`  speed-up 1 → 2 workers: ${fmt(t1 / t2, 2)}×   target ≥ 1.7×   (CSV identical: ${same})`);
+    const tAuto = await time(file, 2, 'auto', []);
+    console.log(`  2 workers, default --parallel-after 2 (this sweep projects under 2 s of work, so no thread starts): ${fmt(tAuto / 1000, 2)} s`);
     const b1 = await time(big, 1, 'b1'), b2 = await time(big, 2, 'b2');
     console.log(`sweep, 50,000 fluid runs (the same design × 5 replicates): 1 worker ${fmt(b1 / 1000, 2)} s, 2 workers ${fmt(b2 / 1000, 2)} s → ${fmt(b1 / b2, 2)}×`);
     const huge = join(dir, 'sweep20.json');

@@ -4,7 +4,7 @@ import { resolve, relative } from 'node:path';
 import { InputError } from '../../models/scenario/errors.ts';
 import { loadSweep } from '../sweep/spec.ts';
 import { SweepRunner } from '../sweep/runs.ts';
-import { SweepExecutor, defaultWorkers } from '../sweep/execute.ts';
+import { SweepExecutor, defaultWorkers, DEFAULT_PARALLEL_AFTER_SECONDS } from '../sweep/execute.ts';
 import { CsvAppender, openOutput, outputPaths, writeMeta, type SweepMeta } from '../sweep/output.ts';
 import { progressBar } from '../sweep/progress.ts';
 import { gitCommit, miglabVersion } from '../lib/provenance.ts';
@@ -19,8 +19,11 @@ Interrupted (even kill -9)? Run the same command again: it continues where it st
 final CSV is byte-identical to an uninterrupted run.
 
 Options:
-  --workers N        computing threads: this one plus N − 1 worker threads (default: all cores,
-                     ${defaultWorkers()} here); results do not depend on N
+  --workers N        computing threads: this one plus up to N − 1 worker threads (default: all
+                     cores, ${defaultWorkers()} here); results do not depend on N
+  --parallel-after S start the worker threads once the work left is projected to take more than
+                     S seconds in this thread (default ${DEFAULT_PARALLEL_AFTER_SECONDS}; a thread costs ≈ 0.3 s to start and
+                     warm up, so shorter sweeps run faster without); 0: at once
   --out DIR          output folder (default results/<sweep name>)
   --shard i/N        run only shard i of N (0-based, contiguous blocks of runs): writes
                      runs.shard-i-of-N.csv; combine the shards with \`miglab merge DIR\`
@@ -47,7 +50,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
     options: {
-      workers: { type: 'string' }, out: { type: 'string' }, shard: { type: 'string' }, slurm: { type: 'boolean' }, tasks: { type: 'string' },
+      workers: { type: 'string' }, 'parallel-after': { type: 'string' }, out: { type: 'string' }, shard: { type: 'string' }, slurm: { type: 'boolean' }, tasks: { type: 'string' },
       partition: { type: 'string' }, time: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
     },
   });
@@ -55,6 +58,8 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new InputError(`miglab sweep: expected one sweep file, got ${positionals.length}\n\n${sweepHelp}`);
   const workers = values.workers === undefined ? defaultWorkers() : Number(values.workers);
   if (!Number.isInteger(workers) || workers < 1) throw new InputError(`--workers: expected a whole number ≥ 1, got ${JSON.stringify(values.workers)}`);
+  const parallelAfter = values['parallel-after'] === undefined ? DEFAULT_PARALLEL_AFTER_SECONDS : Number(values['parallel-after']);
+  if (!(parallelAfter >= 0) || !Number.isFinite(parallelAfter)) throw new InputError(`--parallel-after: expected seconds ≥ 0, got ${JSON.stringify(values['parallel-after'])}`);
   const loaded = loadSweep(positionals[0]);
   const runner = new SweepRunner(loaded);
   const outDir = resolve(values.out ?? resolve('results', loaded.spec.name));
@@ -70,7 +75,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   }
 
   const shard = values.shard !== undefined ? parseShard(values.shard) : null;
-  const executor = new SweepExecutor(runner, workers);
+  const executor = new SweepExecutor(runner, workers, parallelAfter);
   try {
     return await runSweep(values, positionals[0], loaded.hash, runner, executor, outDir, shard, total);
   } finally {

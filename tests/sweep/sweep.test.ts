@@ -34,7 +34,7 @@ test('Latin hypercube: every stratum of every continuous axis used exactly once'
 test('the CSV is identical whatever the worker count, and shards merge into the same bytes', () => {
   const one = join(scratch, 'w1'), two = join(scratch, 'w2'), sh = join(scratch, 'shards');
   assert.is(miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--workers', '1', '--out', one, '--quiet']).status, 0);
-  const r2 = miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--workers', '2', '--out', two, '--quiet']);
+  const r2 = miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--workers', '2', '--parallel-after', '0', '--out', two, '--quiet']);
   assert.is(r2.status, 0, r2.stderr);
   assert.ok(read(join(one, 'runs.csv')).equals(read(join(two, 'runs.csv'))));
   const lines = readFileSync(join(one, 'runs.csv'), 'utf8').trim().split('\n');
@@ -55,7 +55,7 @@ test('the CSV is identical whatever the worker count, and shards merge into the 
 
 test('kill -9 in the middle, run again: it resumes and the CSV is byte-identical', async () => {
   const ref = join(scratch, 'ref'), cut = join(scratch, 'cut');
-  assert.is(miglab(['sweep', 'tests/fixtures/sweeps/slow.json', '--workers', '2', '--out', ref, '--quiet']).status, 0);
+  assert.is(miglab(['sweep', 'tests/fixtures/sweeps/slow.json', '--workers', '2', '--parallel-after', '0', '--out', ref, '--quiet']).status, 0);
   const child = spawn(process.execPath, ['scripts/miglab.mjs', 'sweep', 'tests/fixtures/sweeps/slow.json', '--workers', '1', '--out', cut, '--quiet'], { stdio: 'ignore' });
   const exited = new Promise((r) => child.on('exit', r));
   const partial = join(cut, 'runs.csv.partial');
@@ -71,7 +71,7 @@ test('kill -9 in the middle, run again: it resumes and the CSV is byte-identical
   assert.not.ok(existsSync(join(cut, 'runs.csv')));
   // Simulate a torn last line as well.
   writeFileSync(partial, readFileSync(partial, 'utf8') + '99,9,1,123,pa');
-  const resumed = miglab(['sweep', 'tests/fixtures/sweeps/slow.json', '--workers', '2', '--out', cut]);
+  const resumed = miglab(['sweep', 'tests/fixtures/sweeps/slow.json', '--workers', '2', '--parallel-after', '0', '--out', cut]);
   assert.is(resumed.status, 0, resumed.stderr);
   assert.match(resumed.stderr, /resuming at run \d+/);
   assert.ok(read(join(ref, 'runs.csv')).equals(read(join(cut, 'runs.csv'))));
