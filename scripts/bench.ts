@@ -163,15 +163,19 @@ async function benchSweep(): Promise<void> {
     writeFileSync(huge, JSON.stringify({ ...sweep, replicates: 20 }));
     const h1 = await time(huge, 1, 'h1'), h2 = await time(huge, 2, 'h2');
     console.log(`sweep, 200,000 fluid runs (× 20 replicates): 1 worker ${fmt(h1 / 1000, 2)} s, 2 workers ${fmt(h2 / 1000, 2)} s → ${fmt(h1 / h2, 2)}×`);
-    // Baseline for what two cores can give: the same runs split in two separate processes (as
-    // --shard does), each timed alone and then both at once.
-    const half = (i: number) => [process.execPath, [join(import.meta.dirname, 'bench-shard.js'), file, String(i)]] as const;
-    const { spawnSync, spawn } = await import('node:child_process');
-    const alone = [0, 1].map((i) => Number(spawnSync(...half(i), { encoding: 'utf8' }).stdout.trim()));
-    const t0 = performance.now();
-    await Promise.all([0, 1].map((i) => new Promise((r) => spawn(...half(i), { stdio: 'ignore' }).on('exit', r))));
-    const both = performance.now() - t0;
-    console.log(`  two shard processes: alone ${fmt(alone[0] / 1000, 2)} s + ${fmt(alone[1] / 1000, 2)} s, together ${fmt(both / 1000, 2)} s wall → ${fmt((alone[0] + alone[1]) / both, 2)}× (includes start-up)`);
+    // Baseline for what two threads of this machine can give this work: fresh threads computing
+    // the same 50,000 rows each with no coordination at all, one alone, then two at once.
+    const { Worker } = await import('node:worker_threads');
+    const rowsIn = (from: number, to: number) => new Promise<number>((resolve, reject) => {
+      const w = new Worker(new URL('./bench-rows.js', import.meta.url), { workerData: { file: huge, from, to } });
+      w.once('message', (ms) => resolve(Number(ms)));
+      w.once('error', reject);
+    });
+    const alone = await rowsIn(0, 50000);
+    const w0 = performance.now();
+    await Promise.all([rowsIn(0, 50000), rowsIn(0, 50000)]);
+    const together = performance.now() - w0;
+    console.log(`  reference, two fresh bare threads computing the same 50,000 rows each, no coordination: alone ${fmt(alone / 1000, 2)} s, two at once ${fmt(together / 1000, 2)} s wall → ${fmt((2 * alone) / together, 2)}×`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
