@@ -75,9 +75,11 @@ const mibToPages = (mib: number): number => Math.round((mib * MIB_BYTES) / PAGE_
 /**
  * Validates a parsed scenario object (after any --set overrides) and fills in every default.
  * Throws InputError with one line per problem: `file: path.to.field: expected …, got …`.
+ * `raw` is not modified unless `owned` says the caller hands it over (a fresh object per call,
+ * e.g. a sweep run's): it is then used in place instead of copied.
  */
-export function validateScenario(raw: unknown, file: string, resolvePath: (p: string) => string): Scenario {
-  const data = structuredClone(raw);
+export function validateScenario(raw: unknown, file: string, resolvePath: (p: string) => string, owned = false): Scenario {
+  const data = owned ? raw : structuredClone(raw);
   const validate = validator();
   if (!validate(data)) {
     const lines = [...new Set((validate.errors ?? []).map(formatAjvError).filter((x): x is string => x !== null))];

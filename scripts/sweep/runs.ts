@@ -39,9 +39,11 @@ export function metricCells(r: RunResult): string[] {
 export class SweepRunner {
   readonly design: Design;
   readonly header: string[];
+  private readonly fieldPaths: string[][];
 
   constructor(readonly sweep: LoadedSweep) {
     this.design = expandDesign(sweep.spec);
+    this.fieldPaths = this.design.fields.map((f) => f.split('.'));
     this.header = ['run', 'point', 'replicate', 'seed', ...this.design.fields, ...METRIC_COLUMNS];
   }
 
@@ -49,10 +51,16 @@ export class SweepRunner {
     const { design, sweep } = this;
     const point = Math.floor(run / design.replicates);
     const raw = structuredClone(sweep.baseRaw);
-    design.fields.forEach((f, k) => applyOverride(raw, f.split('.'), design.points[point][k]));
+    const values = design.points[point];
+    for (let k = 0; k < this.fieldPaths.length; k++) {
+      const v = values[k];
+      applyOverride(raw, this.fieldPaths[k], typeof v === 'object' && v !== null ? structuredClone(v) : v); // raw must share nothing
+    }
     raw.seed = runSeed(sweep.spec.seed, run);
-    return validateScenario(raw, sweep.baseFile, (p) => resolve(sweep.baseDir, p));
+    return validateScenario(raw, sweep.baseFile, this.resolvePath, true); // raw is this call's own copy
   }
+
+  private readonly resolvePath = (p: string): string => resolve(this.sweep.baseDir, p);
 
   /** Validates design points [from, to) (replicate 0 of each); the first error names the point and its values. */
   checkPoints(from: number, to: number): void {
