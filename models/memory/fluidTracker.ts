@@ -53,6 +53,7 @@ export class FluidTracker implements DirtyTracker {
     // Pages written before tracking starts are no longer zero.
     if (nowSeconds > 0) {
       dirtyFractions(this.workload, 0, nowSeconds, this.scratch);
+      this.scratchTo = NaN;
       for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] *= 1 - this.scratch[s];
     }
     for (let s = 0; s < this.nSeg; s++) { this.pending[s] = this.workload.segmentPages[s]; this.pendingZero[s] = this.zeroContent[s]; }
@@ -62,8 +63,14 @@ export class FluidTracker implements DirtyTracker {
 
   advance(): void {}
 
+  /** The interval `scratch` holds dirty fractions for (so a read right after `dirtySinceSync` reuses them). */
+  private scratchFrom = NaN;
+  private scratchTo = NaN;
+
   dirtySinceSync(nowSeconds: number): number {
     dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, this.scratch);
+    this.scratchFrom = this.lastSyncSeconds;
+    this.scratchTo = nowSeconds;
     let sum = 0;
     for (let s = 0; s < this.nSeg; s++) sum += this.scratch[s] * this.workload.segmentPages[s];
     return sum;
@@ -71,7 +78,8 @@ export class FluidTracker implements DirtyTracker {
 
   sync(nowSeconds: number): number {
     const d = this.scratch;
-    dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, d);
+    if (this.scratchFrom !== this.lastSyncSeconds || this.scratchTo !== nowSeconds) dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, d);
+    this.scratchTo = NaN;
     const pages = this.workload.segmentPages;
     let total = 0;
     for (let s = 0; s < this.nSeg; s++) {
@@ -160,6 +168,7 @@ export class FluidTracker implements DirtyTracker {
     const d = this.scratch;
     const end = this.lastSyncSeconds + periodSeconds * count;
     dirtyFractions(this.workload, this.lastSyncSeconds, end, d);
+    this.scratchTo = NaN;
     for (let s = 0; s < this.nSeg; s++) {
       this.zeroContent[s] *= 1 - d[s];
       this.pendingZero[s] *= 1 - d[s];
