@@ -59,8 +59,9 @@ export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r:
   let bytesPerScanned = wirePerPage; // of the previous chunk; at the round's start nothing is skipped yet
   /** Takes the next batch, reached by the sender at `atSeconds` and sent at `rate` (bytes/s). */
   const takeBatch = (atSeconds: number, rate: number): number => {
-    // Fluid: a chunk also ends at a segment boundary, so each part of memory is judged at its own time.
-    const n = Math.min(batch, left, fluid ? Math.max(1e-9, ctx.tracker.pendingToBoundary?.() ?? Infinity) : Infinity);
+    // Fluid: a chunk also ends at a segment boundary, so each part of memory is judged at its own
+    // time; segments holding less than an eighth of a chunk are judged together with the next.
+    const n = Math.min(batch, left, fluid ? Math.max(batch / 8, ctx.tracker.pendingToBoundary?.() ?? Infinity) : Infinity);
     const judgeAt = fluid ? atSeconds + (0.5 * n * bytesPerScanned) / rate : atSeconds;
     ctx.tracker.take(n, true, judgeAt, take);
     left -= take.pages + take.skippedPages;

@@ -160,6 +160,12 @@ export function dirtyFractions(w: SegmentedWorkload, t0: number, t1: number, out
 export function segmentDirtyFraction(w: SegmentedWorkload, s: number, t0: number, t1: number): number {
   if (!(t1 > t0)) return 0;
   const nSeg = w.segmentPages.length;
+  if (w.phases.length === 1 && !Number.isFinite(w.cycleSeconds)) {
+    const phase = w.phases[0], dt = t1 - t0, sw = phase.sweep;
+    let clean = Math.exp(-phase.ratePerPage[s] * dt);
+    if (sw && w.sweepCovers[s] === 1) clean *= Math.max(0, 1 - (sw.pagesPerSecond * dt) / sw.bufferPages);
+    return 1 - clean;
+  }
   let clean = 1;
   forEachPhaseOverlap(w, t0, t1, (p, dt) => {
     const phase = w.phases[p];
