@@ -1,3 +1,4 @@
+import { zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
 import { dirtyFractions, segmentDirtyFraction, type SegmentedWorkload } from '../workload/segments.ts';
 import type { DirtyTracker, TakeResult } from './tracker.ts';
 
@@ -28,14 +29,15 @@ export class FluidTracker implements DirtyTracker {
   private lastSyncSeconds = 0;
   private pendingTotal = 0;
 
-  constructor(private readonly workload: SegmentedWorkload, zeroPageFraction: number) {
+  constructor(private readonly workload: SegmentedWorkload, zeroPageFraction: number, zeroPagePlacement: ZeroPagePlacement = 'unwritten-first') {
     this.totalPages = workload.totalPages;
     this.nSeg = workload.segmentPages.length;
     this.pending = new Array<number>(this.nSeg).fill(0);
     this.pendingZero = new Array<number>(this.nSeg).fill(0);
     this.zeroContent = new Array<number>(this.nSeg).fill(0);
     this.scratch = new Array<number>(this.nSeg).fill(0);
-    for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] = workload.segmentPages[s] * zeroPageFraction;
+    const zero = zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement);
+    for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] = workload.segmentPages[s] * zero[s];
   }
 
   get pendingPages(): number {

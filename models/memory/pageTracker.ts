@@ -1,3 +1,4 @@
+import { zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
 import type { RandomStream } from '../../sim/random.ts';
 import { forEachPhaseOverlap, type SegmentedWorkload } from '../workload/segments.ts';
 import { forEachTraceWrite, type DirtyTrace } from '../workload/trace.ts';
@@ -37,6 +38,7 @@ export class PageTracker implements DirtyTracker {
     private readonly rng: RandomStream,
     memoryRng: RandomStream,
     trackVersions = false,
+    zeroPagePlacement: ZeroPagePlacement = 'unwritten-first',
   ) {
     this.totalPages = workload.totalPages;
     this.words = Math.ceil(this.totalPages / 32);
@@ -47,9 +49,16 @@ export class PageTracker implements DirtyTracker {
     this.dirtyList = new Int32Array(1024);
     this.lambda = workload.kind === 'segments' ? new Float64Array(workload.segmentPages.length) : new Float64Array(0);
     if (zeroPageFraction > 0) {
-      forEachBernoulli(0, this.totalPages, zeroPageFraction >= 1 ? -Infinity : Math.log(1 - zeroPageFraction), memoryRng, (p) => {
-        this.zeroBits[p >>> 5] |= 1 << (p & 31);
-      });
+      const mark = (p: number): void => { this.zeroBits[p >>> 5] |= 1 << (p & 31); };
+      const logClean = (f: number): number => (f >= 1 ? -Infinity : Math.log(1 - f));
+      if (workload.kind === 'segments') {
+        // Segment by segment, with the placement's per-segment fraction (zeroPages.ts).
+        const fractions = zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement);
+        for (let s = 0; s < fractions.length; s++) {
+          const first = workload.segmentFirstPage[s];
+          if (fractions[s] > 0) forEachBernoulli(first, first + workload.segmentPages[s], logClean(fractions[s]), memoryRng, mark);
+        }
+      } else forEachBernoulli(0, this.totalPages, logClean(zeroPageFraction), memoryRng, mark); // a trace: uniform
     }
   }
 

@@ -57,10 +57,10 @@ export function migrationParameters(s: Scenario): MigrationParameters {
 export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: RandomStreams, vmIndex: number, trackVersions = false): DirtyTracker {
   const suffix = vmIndex === 0 ? '' : `/vm${vmIndex}`;
   if (s.fidelity === 'page') {
-    return new PageTracker(workload, s.vm.zeroPageFraction, streams.get(`workload${suffix}`), streams.get(`memory${suffix}`), trackVersions);
+    return new PageTracker(workload, s.vm.zeroPageFraction, streams.get(`workload${suffix}`), streams.get(`memory${suffix}`), trackVersions, s.vm.zeroPagePlacement);
   }
   if (workload.kind !== 'segments') throw new Error('trace workloads need fidelity "page"');
-  return new FluidTracker(workload, s.vm.zeroPageFraction);
+  return new FluidTracker(workload, s.vm.zeroPageFraction, s.vm.zeroPagePlacement);
 }
 
 /**

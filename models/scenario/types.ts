@@ -1,3 +1,4 @@
+import type { ZeroPagePlacement } from '../memory/zeroPages.ts';
 import type { PolicyName, AlgorithmName } from '../migration/types.ts';
 import type { WireFormatName } from '../network/wireFormat.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
@@ -10,7 +11,7 @@ export interface Scenario {
   seed: number;
   fidelity: 'fluid' | 'page';
   concurrentMigrations: number;
-  vm: { memoryMiB: number; zeroPageFraction: number; bytesChangedPerWrite: number };
+  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number };
   workload: WorkloadSpec;
   network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; wireFormat: WireFormatName };
   migration: ResolvedMigrationSpec;

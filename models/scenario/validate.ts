@@ -137,7 +137,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     seed: s.seed ?? 1,
     fidelity: s.fidelity ?? 'fluid',
     concurrentMigrations: s.concurrentMigrations ?? 1,
-    vm: { memoryMiB: s.vm.memoryMiB, zeroPageFraction: s.vm.zeroPageFraction ?? 0, bytesChangedPerWrite: s.vm.bytesChangedPerWrite ?? 4096 },
+    vm: { memoryMiB: s.vm.memoryMiB, zeroPageFraction: s.vm.zeroPageFraction ?? 0, zeroPagePlacement: s.vm.zeroPagePlacement ?? 'unwritten-first', bytesChangedPerWrite: s.vm.bytesChangedPerWrite ?? 4096 },
     workload: withWorkloadDefaults(workload),
     network: {
       bandwidthBitsPerSecond: s.network.bandwidthBitsPerSecond,

@@ -90,9 +90,37 @@ test('sync adds only pages not already pending (union), in both trackers', () =>
   assert.ok(relErr(mean, N / 2 + d / 2) < 0.01, `page ${mean} vs ${N / 2 + d / 2}`);
 });
 
+test('zero pages lie first where the workload never writes (unwritten-first), else evenly; both trackers agree', () => {
+  const w = seg({ type: 'hotcold', writesPerSecond: 1000, workingSetMiB: 64, hotSetMiB: 8, hotWriteFraction: 0.9 }); // 16,384 of 65,536 pages written
+  const count = (t: PageTracker, from: number, to: number): number => { let n = 0; for (let q = from; q < to; q++) if ((t as unknown as { zeroBits: Uint32Array }).zeroBits[q >>> 5] & (1 << (q & 31))) n++; return n; };
+  const written = 16384;
+  // 50 % zero pages fit in the unwritten 75 %: the working set holds none.
+  const p = new PageTracker(w, 0.5, new RandomStream(2, 'workload'), new RandomStream(2, 'memory'));
+  assert.is(count(p, 0, written), 0);
+  assert.ok(Math.abs(count(p, written, N) - N / 2) < 4 * Math.sqrt(N / 2 * 0.3));
+  // 90 %: the unwritten part is all zero, the remaining 15 % of memory's zero pages spread over the working set.
+  const q = new PageTracker(w, 0.9, new RandomStream(3, 'workload'), new RandomStream(3, 'memory'));
+  assert.is(count(q, written, N), N - written);
+  const inWs = count(q, 0, written);
+  const expected = 0.9 * N - (N - written);
+  assert.ok(Math.abs(inWs - expected) < 5 * Math.sqrt(expected * (1 - expected / written)), `${inWs} zero pages in the working set, expected ≈ ${expected}`);
+  // The fluid tracker holds the same expectations (a full round sends f·N zero pages in both);
+  // uniform placement spreads them over everything, the working set included.
+  for (const [placement, f, inWorkingSet] of [['unwritten-first', 0.9, expected], ['uniform', 0.9, 0.9 * written], ['unwritten-first', 0.5, 0]] as const) {
+    const fl = new FluidTracker(w, f, placement);
+    const pt = new PageTracker(w, f, new RandomStream(4, 'workload'), new RandomStream(4, 'memory'), false, placement);
+    assert.ok(Math.abs(count(pt, 0, written) - inWorkingSet) < 5 * Math.sqrt(written) + 1, `${placement} ${f}: ${count(pt, 0, written)} zero pages in the working set, expected ≈ ${inWorkingSet}`);
+    fl.startTracking(0); pt.startTracking(0);
+    const a = { pages: 0, zeroPages: 0, skippedPages: 0 }, b = { pages: 0, zeroPages: 0, skippedPages: 0 };
+    fl.take(N, false, 0, a); pt.take(N, false, 0, b);
+    assert.ok(Math.abs(a.zeroPages - f * N) < 1e-6 * N, `${placement} ${f}: fluid round sends f·N zero pages (${a.zeroPages})`);
+    assert.ok(Math.abs(b.zeroPages - f * N) < 5 * Math.sqrt(N), `${placement} ${f}: page round sends ≈ f·N zero pages (${b.zeroPages})`);
+  }
+});
+
 test('zero pages: a written zero page stops being zero; skipped pages stay dirty', () => {
   const w = seg({ type: 'sweep', writesPerSecond: 1000, bufferMiB: 4 });
-  const p = new PageTracker(w, 0.5, new RandomStream(1, 'workload'), new RandomStream(1, 'memory'));
+  const p = new PageTracker(w, 0.5, new RandomStream(1, 'workload'), new RandomStream(1, 'memory'), false, 'uniform');
   const zeros0 = p.zeroPages;
   assert.ok(Math.abs(zeros0 - N / 2) < 4 * Math.sqrt(N / 4));
   p.startTracking(0);
