@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QemuBackend } from '../../real/qemu/replay.ts';
@@ -32,6 +32,7 @@ const ourQemus = (): number => Number(spawnSync('bash', ['-c', `pgrep -f -- "[-]
 
 // A private sshd on this machine stands in for two remote hosts (scripts/testbeds/ssh-local.sh).
 let sshdPid: number | null = null;
+let sshConfig: string | null = null;
 test.after(() => {
   if (sshdPid !== null) { try { process.kill(sshdPid); } catch { /* gone */ } }
   rmSync(scratch, { recursive: true, force: true });
@@ -179,6 +180,7 @@ t('remote hosts over ssh (--hosts): both QEMUs started, driven and stopped throu
   assert.is(setup.status, 0, setup.stderr);
   const kv = Object.fromEntries(setup.stdout.trim().split('\n').map((l) => l.split('=')));
   sshdPid = Number(kv.SSHD_PID);
+  sshConfig = kv.SSH_CONFIG;
   const ssh = ['-F', kv.SSH_CONFIG];
   const hosts = parseHosts({
     source: { ssh: 'miglab-a', sshOptions: ssh, workDir: work('remote-src') },
@@ -202,6 +204,30 @@ t('remote hosts over ssh (--hosts): both QEMUs started, driven and stopped throu
   }
   assert.is(liveProcesses(), 0);
   assert.is(ourQemus(), 0);
+});
+
+t('Ctrl-C during a replay stops every QEMU it started, on this machine and on ssh hosts', async () => {
+  const interrupt = async (name: string, hosts: Record<string, unknown>): Promise<void> => {
+    const file = work(`${name}-hosts.json`);
+    writeFileSync(file, JSON.stringify(hosts));
+    const child = spawn(process.execPath, ['scripts/miglab.mjs', 'replay', 'scenarios/qemu-replay-nonconverging.json', '--backend', 'qemu', '--hosts', file, '--out', work(`${name}-out`)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${name}: no migration started: ${stderr}`)), 120000);
+      child.stderr!.on('data', (b) => { stderr += b; if (stderr.includes('migrating')) { clearTimeout(timer); resolve(); } });
+    });
+    assert.ok(ourQemus() >= 2, `${name}: both QEMUs run before the interrupt`);
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    assert.is(code, 130, `${name}: exit status of an interrupted command`);
+    for (let i = 0; i < 30 && ourQemus() > 0; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.is(ourQemus(), 0, `${name}: no QEMU left after Ctrl-C`);
+  };
+  await interrupt('int-local', { source: { workDir: work('int-local-src') }, destination: { workDir: work('int-local-dst') } });
+  assert.ok(sshConfig, 'the ssh testbed of the remote-hosts test is up');
+  const ssh = ['-F', sshConfig!];
+  const port = await freePort();
+  await interrupt('int-remote', { source: { ssh: 'miglab-a', sshOptions: ssh, workDir: work('int-remote-src') }, destination: { ssh: 'miglab-b', sshOptions: ssh, workDir: work('int-remote-dst'), migrationAddress: '127.0.0.1', migrationPort: port } });
 });
 
 test('background-snapshot is asked for through a checkpoint section, not as a migration capability', () => {
