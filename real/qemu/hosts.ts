@@ -24,7 +24,7 @@ export interface HostSpec {
   qemu?: string;
   kernel?: string;
   initrd?: string;
-  /** Scratch folder on the host (default: a per-run folder under /tmp). */
+  /** Where to make the run's scratch folder on the host (default /tmp); only that folder, created and removed by the replay, is touched. */
   workDir?: string;
   /** Destination only: the address the source connects to (default: the ssh host name, or 127.0.0.1). */
   migrationAddress?: string;

@@ -37,7 +37,9 @@ export interface QemuMachine {
 }
 
 export function machineFor(side: 'source' | 'destination', spec: HostSpec, runId: string): QemuMachine {
-  return spec.ssh ? new RemoteMachine(side, spec, runId) : new LocalMachine(side, spec.workDir ?? join('/tmp', `miglab-replay-${runId}`, side));
+  // Always a folder of our own inside the given one: only that is ever removed.
+  const own = `miglab-replay-${runId}-${side}`;
+  return spec.ssh ? new RemoteMachine(side, spec, `${(spec.workDir ?? '/tmp').replace(/\/+$/, '')}/${own}`) : new LocalMachine(side, join(spec.workDir ?? '/tmp', own));
 }
 
 const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
@@ -55,9 +57,13 @@ class LocalMachine implements QemuMachine {
     return join(this.dir, name);
   }
 
+  private removeCleanup: (() => void) | null = null;
+
   async start(qemu: string, args: string[]): Promise<void> {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
+    // Ctrl-C: QEMU is killed as our child; its folder goes too.
+    this.removeCleanup = onAbnormalExit(() => rmSync(this.dir, { recursive: true, force: true }));
     const child = startProcess(qemu, [...args, '-serial', `file:${this.path(SERIAL)}`, '-qmp', `unix:${this.path(QMP)},server=on,wait=off`], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.child = child;
     child.stderr?.on('data', (b) => { this.stderr += b; });
@@ -91,6 +97,7 @@ class LocalMachine implements QemuMachine {
   async stop(): Promise<void> {
     if (this.child) await stopProcess(this.child);
     rmSync(this.dir, { recursive: true, force: true });
+    this.removeCleanup?.();
   }
 
   toString(): string {
@@ -103,13 +110,11 @@ const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 /** QEMU on a host reached by ssh: started with -daemonize and a pid file, stopped by that PID. */
 class RemoteMachine implements QemuMachine {
   readonly where: string;
-  private readonly dir: string;
   private started = false;
   private removeCleanup: (() => void) | null = null;
 
-  constructor(readonly side: 'source' | 'destination', private readonly spec: HostSpec, runId: string) {
+  constructor(readonly side: 'source' | 'destination', private readonly spec: HostSpec, private readonly dir: string) {
     this.where = spec.ssh!;
-    this.dir = spec.workDir ?? `/tmp/miglab-replay-${runId}-${side}`;
   }
 
   private sshArgs(command: string): string[] {

@@ -11,6 +11,7 @@ import { dirtierFor, qemuSupports, type DirtierParams } from './guest.ts';
 import type { HostSpec } from './hosts.ts';
 import { machineFor, type QemuMachine } from './machine.ts';
 import { takeCheckpoints, type MeasuredCheckpoint } from './checkpoints.ts';
+import { onAbnormalExit } from '../processes.ts';
 import type { QmpClient } from './qmp.ts';
 
 /**
@@ -81,6 +82,7 @@ export class QemuBackend implements ReplayBackend {
     const bootTimeout = s.real?.qemu?.bootTimeoutSeconds ?? 90;
     rmSync(o.workDir, { recursive: true, force: true });
     mkdirSync(o.workDir, { recursive: true });
+    const forgetWorkDir = onAbnormalExit(() => rmSync(o.workDir, { recursive: true, force: true }));
     const runId = `${process.pid}-${Date.now().toString(36)}`;
     const side = (name: 'source' | 'destination', spec: HostSpec): { m: QemuMachine; paths: QemuPaths } => ({
       m: machineFor(name, spec.ssh ? spec : { ...spec, workDir: spec.workDir ?? join(o.workDir, name) }, runId),
@@ -202,6 +204,7 @@ export class QemuBackend implements ReplayBackend {
       await Promise.all(stopFollowing.map((f) => f()));
       await Promise.all([src.m.stop(), dst.m.stop()]);
       rmSync(o.workDir, { recursive: true, force: true });
+      forgetWorkDir();
     }
   }
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QemuBackend } from '../../real/qemu/replay.ts';
@@ -222,6 +222,7 @@ t('Ctrl-C during a replay stops every QEMU it started, on this machine and on ss
     assert.is(code, 130, `${name}: exit status of an interrupted command`);
     for (let i = 0; i < 30 && ourQemus() > 0; i++) await new Promise((r) => setTimeout(r, 100));
     assert.is(ourQemus(), 0, `${name}: no QEMU left after Ctrl-C`);
+    assert.not.ok(existsSync(join(tmpdir(), `miglab-replay-${child.pid}`)), `${name}: its scratch folder is gone`);
   };
   await interrupt('int-local', { source: { workDir: work('int-local-src') }, destination: { workDir: work('int-local-dst') } });
   assert.ok(sshConfig, 'the ssh testbed of the remote-hosts test is up');
