@@ -32,6 +32,15 @@ export interface RoundOptions {
  */
 export const FLUID_SKIP_CHUNKS = 8;
 
+/**
+ * Sends one round and records it when it ends.
+ * - Without skipping, the round is one transfer of the pages taken at its start.
+ * - With skipping (legacy Xen), the bitmap is scanned in address order, batch by batch, and a page
+ *   written again since the last read is skipped: at page level each 1,024-page batch is judged
+ *   when the sender reaches it, in fluid mode each chunk (FLUID_SKIP_CHUNKS per round, also cut at
+ *   memory-segment boundaries) at its predicted midpoint. Alone on its link the round is one
+ *   stream (sender times computed at the link's rate); on a shared link each batch is a transfer.
+ */
 export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r: RoundSummary) => void): void {
   const start = ctx.sim.nowSeconds;
   const take = newTakeResult();
