@@ -9,7 +9,9 @@ import type { Simulator } from '../../sim/simulator.ts';
  * A transfer's cap is the smaller of its rate limit and, when a TCP window is configured, the
  * window bound window / RTT with RTT = 2 × latency (the bound SimGrid also applies). A transfer of
  * V bytes finishes when its last byte has been sent plus one latency (propagation of the last
- * byte), so a lone transfer takes latency + V / rate, as in SimGrid's model.
+ * byte), so a lone transfer takes latency + V / rate, as in SimGrid's model. A lone transfer's end
+ * is one event (last byte + latency), the common case of one migration on its link; a transfer
+ * joining before that event takes the link back to per-transfer events.
  *
  * Units: bandwidth in bits per second at the API, bytes per second inside.
  */
@@ -30,6 +32,8 @@ export interface Transfer {
   onDone: (t: Transfer) => void;
   event: ScheduledEvent | null;
   active: boolean;
+  /** Alone on the link: when its last byte leaves (its event is then the arrival, one latency later). */
+  loneDataEndSeconds: number | null;
 }
 
 export class Link {
@@ -39,8 +43,6 @@ export class Link {
   private readonly active: Transfer[] = [];
   private lastUpdateSeconds = 0;
   private nextId = 0;
-  /** Total bytes that completed or were aborted on this link. */
-  bytesCarried = 0;
 
   constructor(private readonly sim: Simulator, spec: LinkSpec) {
     this.bandwidthBytesPerSecond = spec.bandwidthBitsPerSecond / 8;
@@ -54,6 +56,7 @@ export class Link {
   }
 
   get activeTransfers(): number {
+    this.settle();
     return this.active.length;
   }
 
@@ -61,7 +64,7 @@ export class Link {
   send(bytes: number, capBytesPerSecond: number, onDone: (t: Transfer) => void): Transfer {
     const t: Transfer = {
       id: this.nextId++, bytes, remainingBytes: Math.max(0, bytes), capBytesPerSecond: Math.min(capBytesPerSecond, this.windowBoundBytesPerSecond),
-      rateBytesPerSecond: 0, startSeconds: this.sim.nowSeconds, onDone, event: null, active: true,
+      rateBytesPerSecond: 0, startSeconds: this.sim.nowSeconds, onDone, event: null, active: true, loneDataEndSeconds: null,
     };
     if (t.remainingBytes === 0) {
       t.event = this.sim.schedule(this.latencySeconds, () => { t.active = false; onDone(t); });
@@ -89,9 +92,10 @@ export class Link {
     const i = this.active.indexOf(t);
     if (i < 0) return t.bytes; // data already delivered, only the last byte's latency was left
     this.settle();
-    this.active.splice(i, 1);
+    const j = this.active.indexOf(t);
+    if (j < 0) return t.bytes; // a lone transfer whose last byte left while settling
+    this.active.splice(j, 1);
     const sent = t.bytes - t.remainingBytes;
-    this.bytesCarried += sent;
     this.reallocate();
     return sent;
   }
@@ -104,6 +108,12 @@ export class Link {
       for (const t of this.active) t.remainingBytes = Math.max(0, t.remainingBytes - t.rateBytesPerSecond * dt);
     }
     this.lastUpdateSeconds = now;
+    // A lone transfer whose last byte has left no longer uses the link; its event is its arrival.
+    const lone = this.active.length === 1 ? this.active[0] : null;
+    if (lone && lone.loneDataEndSeconds !== null && now >= lone.loneDataEndSeconds) {
+      lone.remainingBytes = 0;
+      this.active.pop();
+    }
   }
 
   private reallocate(): void {
@@ -126,9 +136,24 @@ export class Link {
     }
     for (const t of active) {
       if (t.event) this.sim.cancel(t.event);
+      t.loneDataEndSeconds = null;
       const dataSeconds = t.rateBytesPerSecond > 0 ? t.remainingBytes / t.rateBytesPerSecond : Infinity;
-      t.event = Number.isFinite(dataSeconds) ? this.sim.schedule(dataSeconds, () => this.finishData(t)) : null;
+      if (!Number.isFinite(dataSeconds)) { t.event = null; continue; }
+      if (n === 1) {
+        // Alone: one event, at the last byte's arrival.
+        const dataEnd = this.sim.nowSeconds + dataSeconds;
+        t.loneDataEndSeconds = dataEnd;
+        t.event = this.sim.at(dataEnd + this.latencySeconds, () => this.arriveLone(t));
+      } else t.event = this.sim.schedule(dataSeconds, () => this.finishData(t));
     }
+  }
+
+  private arriveLone(t: Transfer): void {
+    if (this.active[0] === t) this.settle(); // its last byte has left: it leaves the link
+    t.remainingBytes = 0;
+    t.event = null;
+    t.active = false;
+    t.onDone(t);
   }
 
   private finishData(t: Transfer): void {
@@ -137,7 +162,6 @@ export class Link {
     const i = this.active.indexOf(t);
     if (i >= 0) this.active.splice(i, 1);
     t.event = null;
-    this.bytesCarried += t.bytes;
     this.reallocate();
     const done = (): void => { t.active = false; t.onDone(t); };
     if (this.latencySeconds > 0) t.event = this.sim.schedule(this.latencySeconds, done);

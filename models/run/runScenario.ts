@@ -178,8 +178,6 @@ class RunContext implements MigrationContext {
   readonly aloneOnLink: boolean;
   deadlineSeconds = Infinity;
   private current: Transfer | null = null;
-  /** The transfer in flight when sent on the solo fast path (see `send`). */
-  private solo: { startSeconds: number; bytes: number; rateBytesPerSecond: number; event: ScheduledEvent } | null = null;
   private finished = false;
   private timer: ScheduledEvent | null = null;
 
@@ -209,13 +207,7 @@ class RunContext implements MigrationContext {
     if (this.finished) return;
     if (rule === 'stop-and-copy') { this.mustStop = true; return; }
     if (this.recorder.suspendSeconds !== null) return; // already suspended: let the copy finish
-    let sent = this.current ? this.link.abort(this.current) : 0;
-    const solo = this.solo;
-    if (solo) {
-      this.sim.cancel(solo.event);
-      sent = Math.min(solo.bytes, (this.sim.nowSeconds - solo.startSeconds) * solo.rateBytesPerSecond);
-      this.solo = null;
-    }
+    const sent = this.current ? this.link.abort(this.current) : 0;
     this.recorder.bytesByPhase.precopy += sent;
     this.recorder.status = 'cancelled';
     this.recorder.stopReason = 'timeout-cancelled';
@@ -224,18 +216,6 @@ class RunContext implements MigrationContext {
 
   send(bytes: number, cap: number, onDone: (durationSeconds: number) => void): void {
     const t0 = this.sim.nowSeconds;
-    const rate = this.link.soloRate(cap);
-    if (this.aloneOnLink && this.link.activeTransfers === 0 && rate > 0 && bytes >= 0) {
-      // Alone on the link, the transfer's timing is known now and follows the Link's rules (solo rate,
-      // last byte + one latency): one event instead of the Link's two and its bookkeeping.
-      const dataEnd = bytes > 0 ? t0 + bytes / rate : t0;
-      const event = this.sim.at(dataEnd + this.link.latencySeconds, () => {
-        this.solo = null;
-        if (!this.finished) onDone(this.sim.nowSeconds - t0);
-      });
-      this.solo = { startSeconds: t0, bytes, rateBytesPerSecond: rate, event };
-      return;
-    }
     this.current = this.link.send(bytes, cap, () => {
       this.current = null;
       if (!this.finished) onDone(this.sim.nowSeconds - t0);
