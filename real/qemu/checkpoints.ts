@@ -1,5 +1,5 @@
 import type { Scenario } from '../../models/scenario/types.ts';
-import type { QemuMachine } from './machine.ts';
+import { shQuote, type QemuMachine } from './machine.ts';
 import type { QmpClient } from './qmp.ts';
 
 /**
@@ -51,7 +51,7 @@ export async function takeCheckpoints(s: Scenario, qs: QmpClient, source: QemuMa
       await sleep(due - now());
       const instant = now();
       log(`checkpoint ${checkpoints.length}: background-snapshot at ${instant.toFixed(2)} s`);
-      await qs.execute('migrate', { uri: `exec:cat > '${image.replace(/'/g, `'\\''`)}'` });
+      await qs.execute('migrate', { uri: `exec:cat > ${shQuote(image)}` });
       let q: Record<string, unknown>;
       for (;;) {
         q = await qs.execute<Record<string, unknown>>('query-migrate');

@@ -1,18 +1,36 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../models/scenario/errors.ts';
 import { onAbnormalExit, spawnFailure, startProcess, stopProcess } from '../processes.ts';
-
-/** Follows a file as it grows with `tail -F` run by `command` (tail itself, or ssh … tail). */
-function follow(command: string, args: string[], onData: (text: string) => void): () => Promise<void> {
-  const child = startProcess(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (t: string) => onData(t));
-  return () => stopProcess(child, 1);
-}
 import type { HostSpec } from './hosts.ts';
 import { QmpClient } from './qmp.ts';
+
+/**
+ * The guest's serial console as it arrives here, followed with `tail -F` (over ssh for a remote
+ * host) from QEMU's start to its stop: its text so far, and when each chunk holding the
+ * dirtier's heartbeat ('~') arrived (ms, this machine's clock).
+ */
+export class GuestConsole {
+  text = '';
+  readonly heartbeatArrivalsMs: number[] = [];
+  private readonly child: ChildProcess;
+
+  constructor(command: string, args: string[]) {
+    this.child = startProcess(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
+    this.child.stdout?.setEncoding('utf8');
+    this.child.stdout?.on('data', (t: string) => {
+      this.text += t;
+      if (t.includes('~')) this.heartbeatArrivalsMs.push(Date.now());
+    });
+  }
+
+  stop(): Promise<void> {
+    return stopProcess(this.child, 1);
+  }
+}
+
+export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * One QEMU process of a replay (source or destination), on this machine or on a host reached by
@@ -28,9 +46,8 @@ export interface QemuMachine {
   /** Starts QEMU; a missing binary or an immediate exit is a clear InputError. */
   start(qemu: string, args: string[]): Promise<void>;
   connectQmp(): Promise<QmpClient>;
-  readSerial(): Promise<string>;
-  /** Streams the serial log as it grows (`tail -F`, over ssh for a remote host); returns its stopper. */
-  followSerial(onData: (text: string) => void): () => Promise<void>;
+  /** The guest's console, followed from `start` to `stop`. */
+  readonly console: GuestConsole;
   alive(): Promise<boolean>;
   kill(): Promise<void>;
   stop(): Promise<void>;
@@ -50,6 +67,7 @@ class LocalMachine implements QemuMachine {
   readonly where = 'this machine';
   private child: ChildProcess | null = null;
   private stderr = '';
+  private guestConsole: GuestConsole | null = null;
 
   constructor(readonly side: 'source' | 'destination', private readonly dir: string) {}
 
@@ -71,19 +89,16 @@ class LocalMachine implements QemuMachine {
     const e = spawnFailure(child);
     if (e) throw new InputError(`cannot start QEMU (${this.side}) ${qemu}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such binary (run `miglab testbed qemu`)' : e.message}`);
     if (child.exitCode !== null) throw new InputError(`QEMU (${this.side}) exited at start: ${this.stderr.trim() || `code ${child.exitCode}`}`);
+    this.guestConsole = new GuestConsole('tail', ['-c', '+1', '-F', this.path(SERIAL)]);
+  }
+
+  get console(): GuestConsole {
+    if (!this.guestConsole) throw new Error(`QEMU (${this.side}) not started`);
+    return this.guestConsole;
   }
 
   connectQmp(): Promise<QmpClient> {
     return QmpClient.connectUnix(this.path(QMP));
-  }
-
-  async readSerial(): Promise<string> {
-    const f = this.path(SERIAL);
-    return existsSync(f) ? readFileSync(f, 'utf8') : '';
-  }
-
-  followSerial(onData: (text: string) => void): () => Promise<void> {
-    return follow('tail', ['-c', '+1', '-F', this.path(SERIAL)], onData);
   }
 
   async alive(): Promise<boolean> {
@@ -95,23 +110,19 @@ class LocalMachine implements QemuMachine {
   }
 
   async stop(): Promise<void> {
+    await this.guestConsole?.stop();
     if (this.child) await stopProcess(this.child);
     rmSync(this.dir, { recursive: true, force: true });
     this.removeCleanup?.();
   }
-
-  toString(): string {
-    return `${this.side} (${this.stderr.trim()})`;
-  }
 }
-
-const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** QEMU on a host reached by ssh: started with -daemonize and a pid file, stopped by that PID. */
 class RemoteMachine implements QemuMachine {
   readonly where: string;
   private started = false;
   private removeCleanup: (() => void) | null = null;
+  private guestConsole: GuestConsole | null = null;
 
   constructor(readonly side: 'source' | 'destination', private readonly spec: HostSpec, private readonly dir: string) {
     this.where = spec.ssh!;
@@ -154,18 +165,16 @@ class RemoteMachine implements QemuMachine {
     this.removeCleanup = onAbnormalExit(() => { spawnSync('ssh', this.sshArgs(`${this.killCommand('KILL')}; rm -rf ${d}`), { stdio: 'ignore', timeout: 10000 }); });
     const r = await this.run(`rm -rf ${d} && mkdir -p ${d} && exec ${[qemu, ...full].map(shQuote).join(' ')}`);
     if (r.status !== 0) throw new InputError(`QEMU (${this.side}) on ${this.where} exited at start: ${r.stderr.trim() || `code ${r.status}`}`);
+    this.guestConsole = new GuestConsole('ssh', this.sshArgs(`exec tail -c +1 -F ${shQuote(this.path(SERIAL))} 2>/dev/null`));
+  }
+
+  get console(): GuestConsole {
+    if (!this.guestConsole) throw new Error(`QEMU (${this.side}) on ${this.where} not started`);
+    return this.guestConsole;
   }
 
   connectQmp(): Promise<QmpClient> {
     return QmpClient.connectSsh(this.spec.ssh!, this.path(QMP), this.spec.sshOptions ?? []);
-  }
-
-  async readSerial(): Promise<string> {
-    return (await this.run(`cat ${shQuote(this.path(SERIAL))} 2>/dev/null`)).stdout;
-  }
-
-  followSerial(onData: (text: string) => void): () => Promise<void> {
-    return follow('ssh', this.sshArgs(`exec tail -c +1 -F ${shQuote(this.path(SERIAL))} 2>/dev/null`), onData);
   }
 
   async alive(): Promise<boolean> {
@@ -177,6 +186,7 @@ class RemoteMachine implements QemuMachine {
   }
 
   async stop(): Promise<void> {
+    await this.guestConsole?.stop();
     if (!this.started) return;
     // SIGTERM, up to 3 s to exit, then SIGKILL; then remove the scratch folder.
     await this.run(`${this.killCommand('TERM')}; for i in $(seq 30); do ${this.killCommand('0')} || break; sleep 0.1; done; ${this.killCommand('KILL')}; rm -rf ${shQuote(this.dir)}; true`);

@@ -38,9 +38,10 @@ function freePort(): Promise<number> {
 }
 
 interface DirtierLine { writes: number; bad: number; t: number }
-async function dirtierLines(m: QemuMachine): Promise<DirtierLine[]> {
+/** The dirtier's once-a-second report lines in a guest's console so far. */
+function dirtierLines(m: QemuMachine): DirtierLine[] {
   const out: DirtierLine[] = [];
-  for (const x of (await m.readSerial()).matchAll(/DIRTIER t=([\d.]+) writes=(\d+) distinct=\d+ target=-?\d+ bad=(\d+)/g)) out.push({ t: Number(x[1]), writes: Number(x[2]), bad: Number(x[3]) });
+  for (const x of m.console.text.matchAll(/DIRTIER t=([\d.]+) writes=(\d+) distinct=\d+ target=-?\d+ bad=(\d+)/g)) out.push({ t: Number(x[1]), writes: Number(x[2]), bad: Number(x[3]) });
   return out;
 }
 
@@ -93,7 +94,6 @@ export class QemuBackend implements ReplayBackend {
     const port = hosts.destination.migrationPort ?? (remoteDst ? 4444 : await freePort());
     const address = hosts.destination.migrationAddress ?? (remoteDst ? hosts.destination.ssh!.replace(/^.*@/, '') : '127.0.0.1');
     let qs: QmpClient | null = null, qd: QmpClient | null = null;
-    const stopFollowing: (() => Promise<void>)[] = [];
     try {
       // Both start at once; both have finished starting (or failed) before anything is stopped.
       const started = await Promise.allSettled([src.m.start(src.paths.qemu, this.commandLine(s, d, src.paths, false)), dst.m.start(dst.paths.qemu, this.commandLine(s, d, dst.paths, true))]);
@@ -103,9 +103,9 @@ export class QemuBackend implements ReplayBackend {
       // Boot: wait for the dirtier, then let it run for the warm-up.
       log(`booting the ${s.vm.memoryMiB} MiB guest (TCG)…`);
       const bootDeadline = Date.now() + bootTimeout * 1000;
-      for (let poll = 0; (await dirtierLines(src.m)).length < 1; poll++) {
+      for (let poll = 0; dirtierLines(src.m).length < 1; poll++) {
         if (Date.now() > bootDeadline) {
-          const tail = (await src.m.readSerial()).trim().split('\n').slice(-5).join('\n  ');
+          const tail = src.m.console.text.trim().split('\n').slice(-5).join('\n  ');
           throw new Error(`the guest never started its dirtier within ${bootTimeout} s (on ${src.m.where}); last lines of its console:\n  ${tail || '(nothing)'}`);
         }
         if (poll % 8 === 0 && !(await src.m.alive())) throw new Error(`QEMU (source) died while booting (on ${src.m.where})`);
@@ -133,13 +133,8 @@ export class QemuBackend implements ReplayBackend {
       try { await qd.execute('migrate-incoming', { uri }); } catch (e) {
         throw new InputError(`destination cannot listen on ${uri}: ${(e as Error).message}${/in use/i.test((e as Error).message) ? ' (the port is in use)' : ''}`);
       }
-      const writesBefore = (await dirtierLines(src.m)).length;
+      const writesBefore = dirtierLines(src.m).length;
       log(`migrating (max-bandwidth ${params['max-bandwidth']} B/s, downtime-limit ${params['downtime-limit']} ms${caps.length ? `, ${caps.join(', ')}` : ''})…`);
-      // The guest's heartbeat, timed on arrival here: its pause as the guest lives it.
-      const heartbeats = { source: [] as number[], destination: [] as number[] };
-      stopFollowing.push(src.m.followSerial((t) => { if (t.includes('~')) heartbeats.source.push(Date.now()); }));
-      stopFollowing.push(dst.m.followSerial((t) => { if (t.includes('~')) heartbeats.destination.push(Date.now()); }));
-      await sleep(0.3);
       const start = Date.now();
       await qs.execute('migrate', { uri });
 
@@ -182,26 +177,26 @@ export class QemuBackend implements ReplayBackend {
       let sourceRunning: boolean | null = null;
       if (status === 'completed') {
         const st = await qd.execute<{ status: string }>('query-status').catch(() => ({ status: 'unreachable' }));
-        const before = (await dirtierLines(dst.m)).length;
+        const before = dirtierLines(dst.m).length;
         await sleep(3);
-        const lines = (await dirtierLines(dst.m)).slice(before);
+        const lines = dirtierLines(dst.m).slice(before);
         const bad = lines.reduce((a, l) => Math.max(a, l.bad), 0);
         integrity = { checked: true, destinationStatus: st.status, destinationLines: lines.length, maxBad: bad, ok: st.status === 'running' && lines.length >= 2 && bad === 0 };
       } else {
         const st = await qs.execute<{ status: string }>('query-status').catch(() => ({ status: 'unreachable' }));
         sourceRunning = st.status === 'running';
-        const before = (await dirtierLines(src.m)).length;
+        const before = dirtierLines(src.m).length;
         await sleep(2);
-        const lines = (await dirtierLines(src.m)).slice(before);
+        const lines = dirtierLines(src.m).slice(before);
         integrity = { checked: true, sourceStatus: st.status, sourceLines: lines.length, maxBad: lines.reduce((a, l) => Math.max(a, l.bad), 0), ok: sourceRunning && lines.length >= 1 && lines.every((l) => l.bad === 0) };
       }
-      const firstDst = heartbeats.destination[0];
-      const lastSrc = firstDst === undefined ? undefined : [...heartbeats.source].reverse().find((t) => t <= firstDst);
+      // The guest's heartbeat, timed on arrival here: its pause as the guest lives it.
+      const firstDst = dst.m.console.heartbeatArrivalsMs[0];
+      const lastSrc = firstDst === undefined ? undefined : [...src.m.console.heartbeatArrivalsMs].reverse().find((t) => t <= firstDst);
       const guestPauseSeconds = firstDst !== undefined && lastSrc !== undefined ? (firstDst - lastSrc) / 1000 : null;
-      return this.toResult(s, { guestPauseSeconds, final, samples, events: qs.events, wallSeconds, cancelled, forced, postcopyStarted, failure, integrity, sourceRunning, version: `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`, checkpoints: measuredCheckpoints, srcLines: (await dirtierLines(src.m)).slice(writesBefore), dirtier: d, start, hosts: { source: src.m.where, destination: dst.m.where, migrationUri: uri } });
+      return this.toResult(s, { guestPauseSeconds, final, samples, events: qs.events, wallSeconds, cancelled, forced, postcopyStarted, failure, integrity, sourceRunning, version: `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`, checkpoints: measuredCheckpoints, srcLines: dirtierLines(src.m).slice(writesBefore), dirtier: d, start, hosts: { source: src.m.where, destination: dst.m.where, migrationUri: uri } });
     } finally {
       for (const q of [qs, qd]) { if (q && !q.isClosed) { await q.execute('quit').catch(() => undefined); q.close(); } }
-      await Promise.all(stopFollowing.map((f) => f()));
       await Promise.all([src.m.stop(), dst.m.stop()]);
       rmSync(o.workDir, { recursive: true, force: true });
       forgetWorkDir();
