@@ -61,14 +61,13 @@ function benchFluid(label: string, ratios: number[], maxTimeSeconds: number): vo
   const scenarios = mixedScenarios(10000, ratios, maxTimeSeconds);
   // Warm up the JIT on a slice, then time the whole set twice and keep the faster pass.
   for (const s of scenarios.slice(0, 500)) runScenario(s, { keepRounds: false });
-  let best = Infinity, rounds = 0, events = 0;
+  let best = Infinity, rounds = 0;
   for (let pass = 0; pass < 2; pass++) {
     rounds = 0;
     const t0 = performance.now();
     for (const s of scenarios) rounds += runScenario(s, { keepRounds: false }).rounds;
     best = Math.min(best, performance.now() - t0);
   }
-  void events;
   let sink = 0;
   const b0 = performance.now();
   for (let pass = 0; pass < 20; pass++) for (const s of scenarios) {

@@ -88,7 +88,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     const tracker = makeTracker(s, workload, streams, i, s.checkpoint !== undefined);
     const recorder = new MigrationRecorder(params.startSeconds, params.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
-    const ctx = new RunContext(sim, link, tracker, wire, params, recorder, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
+    const ctx = new RunContext(sim, link, tracker, wire, params, recorder, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations === 1);
     const begin = (): void => ctx.begin(algorithm, s.limits.maxTimeSeconds, s.limits.onTimeout);
     if (s.checkpoint && i === 0) {
       const cp = new CowCheckpointer(sim, link, tracker, wire, workload.kind === 'segments' ? workload : null, s.checkpoint);
@@ -175,7 +175,6 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
 /** The context one migration runs in: sends through the link, enforces the scenario's max time. */
 class RunContext implements MigrationContext {
   mustStop = false;
-  readonly aloneOnLink: boolean;
   deadlineSeconds = Infinity;
   private current: Transfer | null = null;
   private finished = false;
@@ -190,10 +189,8 @@ class RunContext implements MigrationContext {
     readonly recorder: MigrationRecorder,
     readonly timeInvariance: { fromSeconds: number; cycleSeconds: number } | null,
     private readonly report: (o: MigrationOutcome) => void,
-    concurrentMigrations: number,
-  ) {
-    this.aloneOnLink = concurrentMigrations === 1;
-  }
+    readonly aloneOnLink: boolean,
+  ) {}
 
   begin(algorithm: MigrationAlgorithm, maxTimeSeconds: number, onTimeout: 'cancel' | 'stop-and-copy'): void {
     this.timer = this.sim.schedule(this.params.setupSeconds + maxTimeSeconds, () => this.timeout(onTimeout));

@@ -28,11 +28,6 @@ export class SweepExecutor {
     if (parallelAfterSeconds <= 0) this.startPool(true);
   }
 
-  /** Worker threads started so far (0 until the pool starts). */
-  get threads(): number {
-    return this.pool ? this.workers - 1 : 0;
-  }
-
   private startPool(warm: boolean): void {
     const threads = this.workers - 1;
     if (this.pool || threads <= 0) return;
