@@ -1,17 +1,18 @@
-// Helper of `npm run bench`, run as a worker thread: computes sweep rows [from, to) (simulation and
-// CSV, in chunks of 100, as a sweep lane does but with no coordination at all) and posts the
-// milliseconds it took. Two of them at once show what two threads of this machine can give.
-import { parentPort, workerData } from 'node:worker_threads';
+// Helper of `npm run bench`: computes sweep rows [from, to) (simulation and CSV, in chunks of 100,
+// as a sweep lane does but with no coordination at all) and reports the milliseconds it took. Run
+// as a worker thread (workerData; posts the time) or as a process (argv: file from to; prints it):
+// two of them at once show what two threads, or two processes, of this machine give this work.
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { loadSweep } from './sweep/spec.ts';
 import { SweepRunner } from './sweep/runs.ts';
-import { rowsToCsv } from './sweep/output.ts';
+import { chunkCsv } from './sweep/lanes.ts';
 
-const { file, from, to } = workerData as { file: string; from: number; to: number };
+const { file, from, to } = isMainThread
+  ? { file: process.argv[2], from: Number(process.argv[3]), to: Number(process.argv[4]) }
+  : (workerData as { file: string; from: number; to: number });
 const runner = new SweepRunner(loadSweep(file));
 const t0 = performance.now();
-for (let a = from; a < to; a += 100) {
-  const rows: string[][] = [];
-  for (let i = a; i < Math.min(to, a + 100); i++) rows.push(runner.row(i));
-  rowsToCsv(rows);
-}
-parentPort!.postMessage(performance.now() - t0);
+for (let a = from; a < to; a += 100) chunkCsv(runner, a, Math.min(to, a + 100));
+const ms = performance.now() - t0;
+if (isMainThread) console.log(ms);
+else parentPort!.postMessage(ms);

@@ -82,6 +82,8 @@ export function compileWorkload(spec: WorkloadSpec, totalPages: number, resolveP
 /** Compiled rate-based workloads by (guest size, spec): a sweep or a benchmark compiles each once. */
 const compiled = new Map<string, SegmentedWorkload>();
 const COMPILED_CACHE_ENTRIES = 256;
+/** The same, by spec object: a sweep's replicates share their scenario's spec (scenarios are never written to). */
+const compiledBySpec = new WeakMap<WorkloadSpec, { totalPages: number; workload: SegmentedWorkload }>();
 
 /**
  * `compileWorkload`, remembering rate-based workloads (compiled workloads are never mutated, so runs
@@ -89,6 +91,8 @@ const COMPILED_CACHE_ENTRIES = 256;
  */
 export function compileWorkloadCached(spec: WorkloadSpec, totalPages: number, resolvePath?: (p: string) => string): CompiledWorkload {
   if (spec.type === 'trace') return compileWorkload(spec, totalPages, resolvePath);
+  const known = compiledBySpec.get(spec);
+  if (known?.totalPages === totalPages) return known.workload;
   const key = `${totalPages} ${JSON.stringify(spec)}`;
   let w = compiled.get(key);
   if (!w) {
@@ -96,5 +100,6 @@ export function compileWorkloadCached(spec: WorkloadSpec, totalPages: number, re
     if (compiled.size >= COMPILED_CACHE_ENTRIES) compiled.clear();
     compiled.set(key, w);
   }
+  compiledBySpec.set(spec, { totalPages, workload: w });
   return w;
 }

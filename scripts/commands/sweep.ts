@@ -97,9 +97,8 @@ async function runSweep(values: { force?: boolean; quiet?: boolean }, sweepFile:
   }
   const resumeFrom = from + state.resumeFromRow;
   if (state.resumeFromRow > 0 && !values.quiet) console.error(`resuming at run ${resumeFrom} (${state.resumeFromRow} of ${to - from} already in ${paths.partial})`);
-  // Workers start simulating at once while this thread checks every design point; nothing is
+  // The lanes start simulating at once while this thread checks every design point; nothing is
   // written until the check has passed.
-  const check = executor.check();
   let out: CsvAppender | null = null;
   const open = (): CsvAppender => {
     writeMeta(paths, state.meta);
@@ -108,7 +107,7 @@ async function runSweep(values: { force?: boolean; quiet?: boolean }, sweepFile:
   };
   const progress = progressBar(to - from, resumeFrom - from, values.quiet ?? false);
   try {
-    await executor.run(resumeFrom, to, async (text, runs) => { out ??= open(); await out.write(text); progress.tick(runs); }, check);
+    await executor.run(resumeFrom, to, async (text, runs) => { out ??= open(); await out.write(text); progress.tick(runs); });
   } finally {
     progress.stop();
   }

@@ -1,142 +1,140 @@
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
-import { Tinypool } from 'tinypool';
+import { Worker } from 'node:worker_threads';
+import { InputError } from '../../models/scenario/errors.ts';
 import type { SweepRunner } from './runs.ts';
-import type { WorkerTask } from './worker.ts';
-import { rowsToCsv } from './output.ts';
+import { chunkCount, chunkCsv, chunkRange, claimChunk, STOP, type LaneMessage, type LaneStart } from './lanes.ts';
 
 /**
- * Runs a sweep's design points on up to `workers` computing lanes: this thread plus `workers − 1`
- * worker threads (a tinypool pool), all taking chunks of runs from one queue, so this thread
- * computes while a worker thread starts. Starting a thread costs ≈ 0.3 s (loading modules,
- * compiling schemas) and its first thousand runs are slow (JIT warm-up), so by default the threads
- * start only once this thread's timing projects more than `parallelAfterSeconds` of work left; 0
- * starts them at once. `check` validates every design point before anything is written; `run`
- * hands each chunk's CSV text (formatted where it was computed) to `onChunk` strictly in run order,
- * whatever order the lanes finish in. Which lane computes which run never changes a result.
+ * Runs a sweep's runs on up to `workers` computing lanes: this thread plus `workers − 1` worker
+ * threads, every lane claiming the next chunk of runs from one shared counter (lanes.ts), so no lane
+ * ever waits to be handed work. Starting a thread costs ≈ 0.2 s (loading modules, compiling schemas)
+ * and its first thousand runs are slow (JIT warm-up), so by default the threads start only once this
+ * thread's timing projects more than `parallelAfterSeconds` of work left; 0 starts them at once.
+ * Every design point is validated (the check) before anything is handed to `onChunk`; chunks reach
+ * it as CSV text (formatted where computed) strictly in run order, whatever order the lanes finish
+ * in. Which lane computes which run never changes a result.
  */
 export const DEFAULT_PARALLEL_AFTER_SECONDS = 2;
 
-/** Chunks queued in each worker thread at once (tinypool's concurrentTasksPerWorker), so a thread never waits for this one. */
-const LANE_DEPTH = 4;
-
 export class SweepExecutor {
-  private pool: Tinypool | null = null;
+  private readonly threads = new Set<Worker>();
 
-  constructor(private readonly runner: SweepRunner, private readonly workers: number, private readonly parallelAfterSeconds = DEFAULT_PARALLEL_AFTER_SECONDS) {
-    // Threads at once: warm them (module loading, schema compilation) while this thread checks the design.
-    if (parallelAfterSeconds <= 0) this.startPool(true);
-  }
+  constructor(private readonly runner: SweepRunner, private readonly workers: number, private readonly parallelAfterSeconds = DEFAULT_PARALLEL_AFTER_SECONDS) {}
 
-  private startPool(warm: boolean): void {
-    const threads = this.workers - 1;
-    if (this.pool || threads <= 0) return;
-    const here = import.meta.url;
-    const filename = here.endsWith('.ts') ? new URL('./worker.mjs', here).href : new URL('./worker.js', here).href;
-    this.pool = new Tinypool({ filename, minThreads: threads, maxThreads: threads, isolateWorkers: false, concurrentTasksPerWorker: LANE_DEPTH });
-    if (warm) {
-      const warming = Promise.all(Array.from({ length: threads }, () => this.task({ kind: 'warm', from: 0, to: 0 })));
-      warming.catch(() => {}); // a pool closed early (bad input) rejects these; nobody waits for them then
-    }
-  }
-
-  private task(t: Omit<WorkerTask, 'sweepFile' | 'hash'>): Promise<unknown> {
-    return this.pool!.run({ sweepFile: resolvePath(this.runner.sweep.file), hash: this.runner.sweep.hash, ...t } satisfies WorkerTask);
-  }
-
-  private chunks(from: number, to: number): [number, number][] {
-    // Small chunks balance runs of very different cost (a non-converging QEMU run costs 10× a Xen one).
-    const size = Math.max(1, Math.min(100, Math.ceil((to - from) / (this.workers * 64))));
-    const out: [number, number][] = [];
-    for (let a = from; a < to; a += size) out.push([a, Math.min(to, a + size)]);
-    return out;
+  /** Runs per chunk: small enough to balance runs of very different cost (a non-converging QEMU run costs 10× a Xen one). */
+  private chunkRuns(runs: number): number {
+    return Math.max(1, Math.min(100, Math.ceil(runs / (this.workers * 64))));
   }
 
   /**
-   * Validates every design point in this thread, in slices that leave the event loop free (so
-   * workers' results keep arriving meanwhile); throws the first problem as an InputError.
+   * Validates every design point in this thread, in slices that leave the event loop free while
+   * worker threads run (so their results keep arriving); throws the first problem as an InputError.
    */
   async check(): Promise<void> {
     const points = this.runner.design.points.length;
     for (let a = 0; a < points; a += 256) {
       this.runner.checkPoints(a, Math.min(points, a + 256));
-      if (this.pool) await new Promise((r) => setImmediate(r));
+      if (this.threads.size) await new Promise((r) => setImmediate(r));
     }
   }
 
   /**
-   * Computes runs [from, to). Nothing reaches `onChunk` before `gate` resolves (the design check);
-   * if it rejects, the run stops with that error and nothing was handed over.
+   * Checks the design, then computes runs [from, to) and hands each chunk's CSV text to `onChunk`
+   * in run order. A bad design point stops everything with the check's message before anything
+   * was handed over; a failing lane stops the others.
    */
-  async run(from: number, to: number, onChunk: (csvText: string, runs: number) => Promise<void> | void, gate: Promise<void> = Promise.resolve()): Promise<void> {
-    const chunks = this.chunks(from, to);
-    let taken = 0;
-    let failed = false;
+  async run(from: number, to: number, onChunk: (csvText: string, runs: number) => Promise<void> | void): Promise<void> {
+    const start: LaneStart = { sweepFile: resolvePath(this.runner.sweep.file), hash: this.runner.sweep.hash, claims: new SharedArrayBuffer(8), from, to, chunkRuns: this.chunkRuns(to - from) };
+    const claims = new Int32Array(start.claims);
+    const count = chunkCount(start);
     const errors: unknown[] = [];
-    const pending = new Map<number, { text: string; runs: number }>();
-    let next = from;
+    const stop = (e?: unknown): void => {
+      if (e !== undefined) errors.push(e);
+      Atomics.store(claims, STOP, 1);
+      for (const t of this.threads) void t.terminate();
+    };
+
+    // Chunks in run order: each waits in `pending` until those before it are handed over.
+    const pending = new Map<number, string>();
+    let next = 0;
     let flushing: Promise<void> = Promise.resolve();
     let gateOpen = false;
     const flush = async (): Promise<void> => {
-      if (!gateOpen) { await gate; gateOpen = true; }
-      for (;;) {
-        const c = pending.get(next);
-        if (!c) return;
+      for (let text = pending.get(next); gateOpen && text !== undefined && !errors.length; text = pending.get(next)) {
         pending.delete(next);
-        await onChunk(c.text, c.runs);
-        next += c.runs;
+        const [a, b] = chunkRange(start, next);
+        next++;
+        await onChunk(text, b - a);
       }
     };
-    const deliver = (a: number, text: string, runs: number): void => {
-      pending.set(a, { text, runs });
+    const kick = (): void => {
       flushing = flushing.then(flush);
-      flushing.catch(() => { failed = true; });
+      flushing.catch(stop);
     };
+    const deliver = (chunk: number, text: string): void => {
+      pending.set(chunk, text);
+      kick();
+    };
+
     const lanes: Promise<void>[] = [];
-    const lane = (p: Promise<void>): void => { lanes.push(p.catch((e) => { failed = true; errors.push(e); })); };
-    // A worker thread's lane: its next chunk is always queued in the thread (LANE_DEPTH of them).
-    const thread = async (): Promise<void> => {
-      while (taken < chunks.length && !failed) {
-        const [a, b] = chunks[taken++];
-        deliver(a, (await this.task({ kind: 'run', from: a, to: b })) as string, b - a);
-      }
-    };
     const startThreads = (): void => {
-      this.startPool(false);
-      if (this.pool) for (let t = 0; t < LANE_DEPTH * (this.workers - 1); t++) lane(thread());
-    };
-    if (this.pool) startThreads();
-    // This thread's lane: one chunk at a time, yielding in between so the other lanes' results are
-    // received and written (a kill loses at most the chunks not yet written). It decides when
-    // worker threads are worth starting.
-    const here = async (): Promise<void> => {
-      let busyMs = 0, done = 0;
-      while (taken < chunks.length && !failed) {
-        const [a, b] = chunks[taken++];
-        const t0 = performance.now();
-        const rows: string[][] = [];
-        for (let i = a; i < b; i++) rows.push(this.runner.row(i));
-        deliver(a, rowsToCsv(rows), b - a);
-        busyMs += performance.now() - t0;
-        done += b - a;
-        if (!this.pool && this.workers > 1 && (done >= 200 || busyMs > 50)) {
-          const left = taken < chunks.length ? to - chunks[taken][0] : 0;
-          if ((busyMs / done) * left > this.parallelAfterSeconds * 1000) startThreads();
-        }
-        await new Promise((r) => setImmediate(r));
+      const filename = import.meta.url.endsWith('.ts') ? new URL('./worker.mjs', import.meta.url) : new URL('./worker.js', import.meta.url);
+      for (let t = 1; t < this.workers && this.threads.size < this.workers - 1; t++) {
+        const thread = new Worker(filename, { workerData: start });
+        this.threads.add(thread);
+        lanes.push(new Promise<void>((resolve) => {
+          let done = false;
+          thread.on('message', (m: LaneMessage) => {
+            if (m.kind === 'chunk') deliver(m.chunk, m.text);
+            else if (m.kind === 'done') done = true;
+            else stop(m.input ? new InputError(m.message) : Object.assign(new Error(`sweep lane thread: ${m.message}`), { stack: m.stack }));
+          });
+          thread.on('error', (e) => stop(e));
+          thread.on('exit', (code) => {
+            this.threads.delete(thread);
+            if (!done && !errors.length) stop(new Error(`a sweep lane thread stopped (exit code ${code}) before finishing its chunks`));
+            resolve();
+          });
+        }));
       }
     };
-    gate.catch(() => { failed = true; });
-    lane(here());
-    for (let i = 0; i < lanes.length; i++) await lanes[i]; // lanes started meanwhile are appended
+    if (this.parallelAfterSeconds <= 0 && this.workers > 1 && count > 1) startThreads();
+
+    const gate = this.check().then(() => { gateOpen = true; kick(); }, (e) => { stop(); throw e; });
+    gate.catch(() => {}); // awaited below, after the lanes have stopped
+
+    // This thread's lane: one chunk at a time, yielding in between so that the other lanes' results
+    // are received and written (a kill loses at most the chunks not yet written). It decides when
+    // worker threads are worth starting.
+    let busyMs = 0, done = 0;
+    for (let chunk = claimChunk(claims, count); chunk >= 0; chunk = claimChunk(claims, count)) {
+      const t0 = performance.now();
+      const [a, b] = chunkRange(start, chunk);
+      try {
+        deliver(chunk, chunkCsv(this.runner, a, b));
+      } catch (e) {
+        stop(e);
+        break;
+      }
+      busyMs += performance.now() - t0;
+      done += b - a;
+      if (!this.threads.size && this.workers > 1 && (done >= 200 || busyMs > 50) && chunk + 1 < count) {
+        const left = to - chunkRange(start, chunk + 1)[0];
+        if ((busyMs / done) * left > this.parallelAfterSeconds * 1000) startThreads();
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(lanes);
     await gate; // a bad design point: the check's message (naming the point) comes first
-    if (errors.length) throw errors[0];
     await flushing;
+    if (errors.length) throw errors[0];
   }
 
+  /** Stops any lane thread still running (after a failure they are already told to stop). */
   async close(): Promise<void> {
-    if (this.pool) await this.pool.destroy();
-    this.pool = null;
+    await Promise.all([...this.threads].map((t) => t.terminate()));
+    this.threads.clear();
   }
 }
 

@@ -47,17 +47,26 @@ export class SweepRunner {
     this.header = ['run', 'point', 'replicate', 'seed', ...this.design.fields, ...METRIC_COLUMNS];
   }
 
+  /** The last design point validated, kept for its other replicates (which differ only in the seed). */
+  private lastPoint: { point: number; scenario: Scenario } | null = null;
+
   scenarioFor(run: number): Scenario {
     const { design, sweep } = this;
     const point = Math.floor(run / design.replicates);
+    const seed = runSeed(sweep.spec.seed, run);
+    // Replicates of one point share everything but the seed, so the point is validated once: a
+    // scenario is plain data that no model writes to (tests/models/immutable.test.ts).
+    if (this.lastPoint?.point === point) return { ...this.lastPoint.scenario, seed };
     const raw = structuredClone(sweep.baseRaw);
     const values = design.points[point];
     for (let k = 0; k < this.fieldPaths.length; k++) {
       const v = values[k];
       applyOverride(raw, this.fieldPaths[k], typeof v === 'object' && v !== null ? structuredClone(v) : v); // raw must share nothing
     }
-    raw.seed = runSeed(sweep.spec.seed, run);
-    return validateScenario(raw, sweep.baseFile, this.resolvePath, true); // raw is this call's own copy
+    raw.seed = seed;
+    const scenario = validateScenario(raw, sweep.baseFile, this.resolvePath, true); // raw is this call's own copy
+    this.lastPoint = { point, scenario };
+    return scenario;
   }
 
   private readonly resolvePath = (p: string): string => resolve(this.sweep.baseDir, p);

@@ -1,6 +1,5 @@
 // Worker entry when running from TypeScript sources: on Node 20, tsx registers its ESM hooks only in
-// the main thread, so a worker registers them itself before loading the task module.
+// the main thread, so a lane thread registers them itself before loading the lane module.
 import { register } from 'tsx/esm/api';
 register();
-const { default: runTask } = await import('./worker.ts');
-export default runTask;
+await import('./worker.ts');

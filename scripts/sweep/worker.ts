@@ -1,32 +1,33 @@
+/**
+ * Entry of a sweep lane's worker thread. It claims chunks of runs itself from the counter it shares
+ * with every other lane (lanes.ts), computes each chunk's rows, formats them as CSV and posts the
+ * text to the main thread, which writes chunks in run order. Nobody hands it work, so it never
+ * waits for the main thread; it stops when the chunks run out or the stop flag is set.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
 import { loadSweep } from './spec.ts';
 import { SweepRunner } from './runs.ts';
-import { rowsToCsv } from './output.ts';
+import { InputError } from '../../models/scenario/errors.ts';
+import { chunkCount, chunkCsv, chunkRange, claimChunk, NEXT_CHUNK, type LaneMessage, type LaneStart } from './lanes.ts';
 
-/** A worker-thread task: warm up, or compute the rows of runs [from, to) as CSV text. */
-export interface WorkerTask { kind: 'warm' | 'run'; sweepFile: string; hash: string; from: number; to: number }
-
-const cache = new Map<string, SweepRunner>();
-
-function runnerFor(task: WorkerTask): SweepRunner {
-  const key = `${task.sweepFile}\0${task.hash}`;
-  let runner = cache.get(key);
-  if (!runner) {
-    const loaded = loadSweep(task.sweepFile);
-    if (loaded.hash !== task.hash) throw new Error(`${task.sweepFile} changed while the sweep was running`);
-    runner = new SweepRunner(loaded);
-    cache.set(key, runner);
+function runLane(start: LaneStart): void {
+  const post = (m: LaneMessage): void => parentPort!.postMessage(m);
+  try {
+    const claims = new Int32Array(start.claims);
+    const count = chunkCount(start);
+    if (Atomics.load(claims, NEXT_CHUNK) >= count) { post({ kind: 'done' }); return; } // the other lanes finished meanwhile
+    const loaded = loadSweep(start.sweepFile);
+    if (loaded.hash !== start.hash) throw new InputError(`${start.sweepFile}: changed while the sweep was running`);
+    const runner = new SweepRunner(loaded);
+    for (let chunk = claimChunk(claims, count); chunk >= 0; chunk = claimChunk(claims, count)) {
+      const [a, b] = chunkRange(start, chunk);
+      post({ kind: 'chunk', chunk, text: chunkCsv(runner, a, b) });
+    }
+    post({ kind: 'done' });
+  } catch (e) {
+    const err = e instanceof Error ? e : new Error(String(e));
+    post({ kind: 'error', message: err.message, stack: err.stack, input: err instanceof InputError });
   }
-  return runner;
 }
 
-export default function runTask(task: WorkerTask): string | null {
-  const runner = runnerFor(task);
-  if (task.kind === 'warm') {
-    // Loads the modules, compiles the schemas and warms the JIT; a bad run is reported by the check, not here.
-    try { runner.row(0); } catch { /* ignored */ }
-    return null;
-  }
-  const rows: string[][] = [];
-  for (let i = task.from; i < task.to; i++) rows.push(runner.row(i));
-  return rowsToCsv(rows);
-}
+runLane(workerData as LaneStart);
