@@ -78,6 +78,15 @@ export class FluidTracker implements DirtyTracker {
     return sum;
   }
 
+  pendingWrittenSinceSync(nowSeconds: number): number {
+    dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, this.scratch);
+    this.scratchFrom = this.lastSyncSeconds;
+    this.scratchTo = nowSeconds;
+    let sum = 0;
+    for (let s = 0; s < this.nSeg; s++) sum += this.scratch[s] * this.pending[s];
+    return sum;
+  }
+
   sync(nowSeconds: number): number {
     const d = this.scratch;
     if (this.scratchFrom !== this.lastSyncSeconds || this.scratchTo !== nowSeconds) dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, d);

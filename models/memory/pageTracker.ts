@@ -26,6 +26,8 @@ export class PageTracker implements DirtyTracker {
   private dirtyList: Int32Array;
   private dirtyListLength = 0;
   private pendingCount = 0;
+  /** Pending pages whose dirty bit is set (written since the last sync). */
+  private pendingDirtyCount = 0;
   private generatedUntil = 0;
   private cursorWord = 0;
   private readonly lambda: Float64Array;
@@ -99,6 +101,7 @@ export class PageTracker implements DirtyTracker {
     const tail = this.totalPages & 31;
     if (tail) this.pendingBits[this.words - 1] = (1 << tail) - 1;
     this.pendingCount = this.totalPages;
+    this.pendingDirtyCount = 0;
     this.cursorWord = 0;
   }
 
@@ -107,6 +110,7 @@ export class PageTracker implements DirtyTracker {
     const bit = 1 << (page & 31);
     if ((this.dirtyBits[w] & bit) === 0) {
       this.dirtyBits[w] |= bit;
+      if ((this.pendingBits[w] & bit) !== 0) this.pendingDirtyCount++;
       if (this.dirtyListLength === this.dirtyList.length) {
         const grown = new Int32Array(this.dirtyList.length * 2);
         grown.set(this.dirtyList);
@@ -160,8 +164,14 @@ export class PageTracker implements DirtyTracker {
     return this.dirtyListLength;
   }
 
+  pendingWrittenSinceSync(nowSeconds: number): number {
+    this.advance(nowSeconds);
+    return this.pendingDirtyCount;
+  }
+
   sync(nowSeconds: number): number {
     this.advance(nowSeconds);
+    this.pendingDirtyCount = 0; // every dirty bit is cleared below
     const list = this.dirtyList;
     for (let i = 0; i < this.dirtyListLength; i++) {
       const p = list[i];
@@ -184,7 +194,7 @@ export class PageTracker implements DirtyTracker {
     if (budget <= 0) return;
     const pending = this.pendingBits, dirty = this.dirtyBits, zero = this.zeroBits;
     let w = this.cursorWord;
-    let sent = 0, zeros = 0, skipped = 0;
+    let sent = 0, zeros = 0, skipped = 0, dirtyTaken = 0;
     const words = this.words;
     while (budget > 0) {
       let bits = pending[w];
@@ -195,6 +205,7 @@ export class PageTracker implements DirtyTracker {
           bits ^= low;
           took |= low;
           budget--;
+          if ((dirty[w] & low) !== 0) dirtyTaken++;
           if (skipRedirtied && (dirty[w] & low) !== 0) skipped++;
           else {
             sent++;
@@ -209,6 +220,7 @@ export class PageTracker implements DirtyTracker {
     }
     this.cursorWord = w;
     this.pendingCount -= sent + skipped;
+    this.pendingDirtyCount -= dirtyTaken;
     out.pages = sent; out.zeroPages = zeros; out.skippedPages = skipped;
   }
 

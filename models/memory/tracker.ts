@@ -38,6 +38,8 @@ export interface DirtyTracker {
   advance(nowSeconds: number): void;
   /** Distinct pages written since the last sync. */
   dirtySinceSync(nowSeconds: number): number;
+  /** Of the pending pages, those written since the last sync (post-copy: pages already faulted ahead of the push). */
+  pendingWrittenSinceSync(nowSeconds: number): number;
   /** Reads and clears the log: pending ∪= written-since-last-sync. Returns the pending count. */
   sync(nowSeconds: number): number;
   /** Removes up to `maxPages` pending pages (sent + skipped ≤ maxPages). */

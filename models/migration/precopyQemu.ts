@@ -98,7 +98,8 @@ export const precopyQemu: MigrationAlgorithm = {
       const wirePerPage = wire.bytesPerPage;
       const perWindowBytes = Math.min(budget, rate * WINDOW_SECONDS);
       const headroomWireBytes = ((pendingBytes - thresholdBytes) / PAGE_SIZE_BYTES) * wirePerPage;
-      const windowsAhead = Math.floor(headroomWireBytes / perWindowBytes) - 1;
+      // …but not past the time a stop is due (a forced stop-and-copy, hybrid's switch to post-copy).
+      const windowsAhead = Math.min(Math.floor(headroomWireBytes / perWindowBytes) - 1, Math.floor((ctx.stopDueAtSeconds - now) / WINDOW_SECONDS));
       if (bandwidthKnown && windowBytes === 0 && windowsAhead >= 2) {
         // Fast-forward whole windows: no sync can happen before the pending set nears the threshold.
         sendPages((windowsAhead * perWindowBytes) / wirePerPage, perWindowBytes / WINDOW_SECONDS, (bytes) => {

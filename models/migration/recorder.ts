@@ -1,4 +1,5 @@
 import type { Phase } from './types.ts';
+import type { PostcopySummary } from './postcopy.ts';
 
 /** One row of the per-round table (times relative to the migration's start). */
 export interface RoundRow {
@@ -21,7 +22,9 @@ export type StopReason =
   | 'rate-saturated'
   | 'timeout-forced'
   | 'timeout-cancelled'
-  | 'non-live';
+  | 'non-live'
+  /** Post-copy from the start, or hybrid's switch when its round count or time was reached. */
+  | 'postcopy-switch';
 
 export interface BytesByPhase {
   precopy: number;
@@ -43,6 +46,8 @@ export interface MigrationOutcome {
   pagesTransferred: number;
   rounds: number;
   roundRows: RoundRow[];
+  /** Post-copy and hybrid migrations that switched: the post-copy phase. */
+  postcopy?: PostcopySummary;
 }
 
 /** Collects what happens during one migration and turns it into the result fields. */
@@ -57,6 +62,8 @@ export class MigrationRecorder {
   stopReason: StopReason = 'converged';
   /** Whether rows are kept (sweeps can switch them off). */
   keepRows = true;
+  /** Set by the post-copy phase when it ends. */
+  postcopy: PostcopySummary | null = null;
 
   constructor(readonly startSeconds: number, readonly setupSeconds: number) {}
 
@@ -115,6 +122,7 @@ export class MigrationRecorder {
       pagesTransferred: this.pagesTransferred,
       rounds: this.roundCount,
       roundRows: this.rows,
+      ...(this.postcopy ? { postcopy: this.postcopy } : {}),
     };
   }
 }

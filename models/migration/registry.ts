@@ -3,6 +3,7 @@ import { precopySimgrid } from './precopySimgrid.ts';
 import { precopyXen } from './precopyXen.ts';
 import { makeLegacyPrecopy } from './precopyXenLegacy.ts';
 import { stopAndCopyAlgorithm } from './stopAndCopy.ts';
+import { postcopyAlgorithm } from './postcopy.ts';
 import type { AlgorithmName, MigrationAlgorithm, PolicyName } from './types.ts';
 
 const precopyPolicies: Record<PolicyName, MigrationAlgorithm> = {
@@ -16,8 +17,11 @@ const precopyPolicies: Record<PolicyName, MigrationAlgorithm> = {
 /** The one place algorithms are looked up by name. */
 export function algorithmFor(algorithm: AlgorithmName, policy: PolicyName | null): MigrationAlgorithm {
   if (algorithm === 'stop-and-copy') return stopAndCopyAlgorithm;
-  // cow-checkpoint runs the chosen pre-copy policy from the checkpoint baseline (see runScenario).
-  if (algorithm === 'precopy' || algorithm === 'cow-checkpoint') {
+  if (algorithm === 'postcopy') return postcopyAlgorithm;
+  // cow-checkpoint runs the chosen pre-copy policy from the checkpoint baseline (see runScenario);
+  // hybrid runs its live rounds, and ends in post-copy instead of stop-and-copy unless they converge
+  // (rounds.ts stopAndCopy).
+  if (algorithm === 'precopy' || algorithm === 'cow-checkpoint' || algorithm === 'hybrid') {
     const a = policy ? precopyPolicies[policy] : undefined;
     if (!a) throw new Error(`${algorithm} needs a policy (${Object.keys(precopyPolicies).join(', ')}), got ${JSON.stringify(policy)}`);
     return a;

@@ -1,6 +1,7 @@
 import { newTakeResult } from '../memory/tracker.ts';
 import type { StopReason } from './recorder.ts';
 import type { MigrationContext, Phase } from './types.ts';
+import { postcopyPhase } from './postcopy.ts';
 
 export interface RoundSummary {
   pages: number;
@@ -111,6 +112,9 @@ export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r:
  * (at `capBytesPerSecond`), resume at the destination after `resumeSeconds`, and finish.
  */
 export function stopAndCopy(ctx: MigrationContext, reason: StopReason, capBytesPerSecond: number, opts: { floorBytes?: boolean; ackLatency?: boolean; recordDirtied?: boolean } = {}): void {
+  // A hybrid migration whose live rounds did not converge goes on in post-copy instead (as QEMU does
+  // with postcopy-ram: a converged pre-copy still completes by stop-and-copy).
+  if (ctx.params.algorithm === 'hybrid' && reason !== 'converged') { postcopyPhase(ctx, ctx.postcopyDue ? 'postcopy-switch' : reason); return; }
   const rec = ctx.recorder;
   rec.stopReason = reason;
   rec.suspendSeconds = ctx.sim.nowSeconds;

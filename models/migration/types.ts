@@ -5,7 +5,7 @@ import type { WireFormat } from '../network/wireFormat.ts';
 import type { MigrationRecorder } from './recorder.ts';
 
 export type PolicyName = 'xen' | 'xen-legacy' | 'qemu' | 'simgrid' | 'clark05';
-export type AlgorithmName = 'stop-and-copy' | 'precopy' | 'cow-checkpoint';
+export type AlgorithmName = 'stop-and-copy' | 'precopy' | 'cow-checkpoint' | 'postcopy' | 'hybrid';
 export type Phase = 'precopy' | 'stopCopy' | 'postcopy' | 'checkpoint';
 
 /** Policy parameters after defaults are applied (every field explicit, in stated units). */
@@ -27,6 +27,10 @@ export interface MigrationParameters {
   startBitsPerSecond: number;
   incrementBitsPerSecond: number;
   maxBitsPerSecond: number;
+  /** hybrid: switch to post-copy after this many live rounds (Infinity: never on this count). */
+  postcopyAfterRounds: number;
+  /** hybrid: switch to post-copy at the first round boundary this long after the start (Infinity: never on time). */
+  postcopyAfterSeconds: number;
 }
 
 export interface TimeoutRule {
@@ -44,8 +48,18 @@ export interface MigrationContext {
   readonly recorder: MigrationRecorder;
   /** Sends `bytes` (optionally rate-capped, bytes/s); calls back with the transfer's duration. Aborted by a cancel timeout. */
   send(bytes: number, capBytesPerSecond: number, onDone: (durationSeconds: number) => void): void;
-  /** True once the scenario's max time has passed and the rule is a forced stop-and-copy. */
+  /**
+   * True when the live rounds must end at the next round boundary: the scenario's max time has
+   * passed and the rule is a forced stop-and-copy, or (hybrid) the switch to post-copy is due.
+   */
   readonly mustStop: boolean;
+  /** hybrid: the switch to post-copy is due (its round count or time reached). */
+  readonly postcopyDue: boolean;
+  /**
+   * Absolute time from which `mustStop` holds by the clock alone (a forced stop-and-copy's deadline,
+   * hybrid's switch time), or Infinity: a policy that sends many rounds' worth at once stops there.
+   */
+  readonly stopDueAtSeconds: number;
   /** True when this migration is the only user of its link (its transfers get the link's solo rate). */
   readonly aloneOnLink: boolean;
   /** Absolute simulated time at which the scenario's max time runs out. */

@@ -51,6 +51,8 @@ export function migrationParameters(s: Scenario): MigrationParameters {
     startBitsPerSecond: m.startBitsPerSecond ?? Infinity,
     incrementBitsPerSecond: m.incrementBitsPerSecond ?? 0,
     maxBitsPerSecond: m.maxBitsPerSecond ?? Infinity,
+    postcopyAfterRounds: m.algorithm === 'hybrid' ? (m.postcopyAfterRounds ?? (m.postcopyAfterSeconds === undefined ? 1 : Infinity)) : Infinity,
+    postcopyAfterSeconds: m.algorithm === 'hybrid' ? (m.postcopyAfterSeconds ?? Infinity) : Infinity,
   };
 }
 
@@ -78,7 +80,8 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const algorithm = algorithmFor(params.algorithm, params.policy);
   const outcomes: MigrationOutcome[] = [];
   // Time-invariant from the last phase's start (non-repeating) or always (cyclic): see steadyState.ts.
-  const timeInvariance = (options.skipSteadyState ?? true) && s.fidelity === 'fluid' && s.concurrentMigrations === 1 && workload.kind === 'segments'
+  // Not for hybrid migrations, whose switch to post-copy a skipped span could jump over.
+  const timeInvariance = (options.skipSteadyState ?? true) && s.fidelity === 'fluid' && s.concurrentMigrations === 1 && workload.kind === 'segments' && params.algorithm !== 'hybrid'
     ? { fromSeconds: Number.isFinite(workload.cycleSeconds) ? 0 : workload.phases[workload.phases.length - 1].startSeconds, cycleSeconds: workload.cycleSeconds }
     : null;
 
@@ -174,8 +177,33 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
 
 /** The context one migration runs in: sends through the link, enforces the scenario's max time. */
 class RunContext implements MigrationContext {
-  mustStop = false;
+  /** The scenario's max time has passed and the rule is a forced stop-and-copy. */
+  private forcedStop = false;
   deadlineSeconds = Infinity;
+  private beganSeconds = 0;
+
+  /** Reached `atSeconds` (absolute), counting the last nanosecond-scale rounding error as reached. */
+  private reached(atSeconds: number): boolean {
+    return this.sim.nowSeconds >= atSeconds - 1e-9 * Math.max(1, Math.abs(atSeconds));
+  }
+
+  get postcopyDue(): boolean {
+    const p = this.params;
+    return p.algorithm === 'hybrid' && (this.recorder.roundCount >= p.postcopyAfterRounds || this.reached(this.beganSeconds + p.postcopyAfterSeconds));
+  }
+
+  get mustStop(): boolean {
+    // A policy may end a transfer exactly at the deadline, just before or just after the timeout's
+    // own event: either way the stop is due.
+    return this.forcedStop || this.reached(this.forcedStopAtSeconds) || this.postcopyDue;
+  }
+
+  private forcedStopAtSeconds = Infinity;
+
+  get stopDueAtSeconds(): number {
+    return Math.min(this.forcedStopAtSeconds, this.params.algorithm === 'hybrid' ? this.beganSeconds + this.params.postcopyAfterSeconds : Infinity);
+  }
+
   private current: Transfer | null = null;
   private finished = false;
   private timer: ScheduledEvent | null = null;
@@ -193,8 +221,10 @@ class RunContext implements MigrationContext {
   ) {}
 
   begin(algorithm: MigrationAlgorithm, maxTimeSeconds: number, onTimeout: 'cancel' | 'stop-and-copy'): void {
+    this.beganSeconds = this.sim.nowSeconds;
     this.timer = this.sim.schedule(this.params.setupSeconds + maxTimeSeconds, () => this.timeout(onTimeout));
     this.deadlineSeconds = this.timer.timeSeconds;
+    if (onTimeout === 'stop-and-copy') this.forcedStopAtSeconds = this.deadlineSeconds;
     if (this.params.setupSeconds > 0) this.sim.schedule(this.params.setupSeconds, () => algorithm.start(this));
     else algorithm.start(this);
   }
@@ -202,7 +232,7 @@ class RunContext implements MigrationContext {
   private timeout(rule: 'cancel' | 'stop-and-copy'): void {
     this.timer = null;
     if (this.finished) return;
-    if (rule === 'stop-and-copy') { this.mustStop = true; return; }
+    if (rule === 'stop-and-copy') { this.forcedStop = true; return; }
     if (this.recorder.suspendSeconds !== null) return; // already suspended: let the copy finish
     const sent = this.current ? this.link.abort(this.current) : 0;
     this.recorder.bytesByPhase.precopy += sent;

@@ -20,8 +20,8 @@ export const POLICY_DEFAULTS: Record<PolicyName, Record<string, number | null>> 
 
 export const STOP_AND_COPY_DEFAULTS: Record<string, number | null> = { maxBandwidthBytesPerSecond: null };
 
-export const DEFAULT_WIRE_FORMAT: Record<PolicyName | 'stop-and-copy' | 'cow-checkpoint', WireFormatName> = {
-  xen: 'xen', 'xen-legacy': 'xen', clark05: 'xen', qemu: 'qemu', simgrid: 'raw', 'stop-and-copy': 'raw', 'cow-checkpoint': 'raw',
+export const DEFAULT_WIRE_FORMAT: Record<PolicyName | 'stop-and-copy' | 'cow-checkpoint' | 'postcopy', WireFormatName> = {
+  xen: 'xen', 'xen-legacy': 'xen', clark05: 'xen', qemu: 'qemu', simgrid: 'raw', 'stop-and-copy': 'raw', 'cow-checkpoint': 'raw', postcopy: 'raw',
 };
 
 export const POLICY_FIELDS = ['downtimeLimitSeconds', 'maxBandwidthBytesPerSecond', 'maxIterations', 'dirtyThresholdPages', 'maxFactor', 'startBitsPerSecond', 'incrementBitsPerSecond', 'maxBitsPerSecond'] as const;

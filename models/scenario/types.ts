@@ -46,6 +46,8 @@ export interface ResolvedMigrationSpec {
   startBitsPerSecond?: number;
   incrementBitsPerSecond?: number;
   maxBitsPerSecond?: number;
+  postcopyAfterRounds?: number;
+  postcopyAfterSeconds?: number;
 }
 
 /** A scenario with where it came from (to resolve trace paths and name errors). */

@@ -96,7 +96,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   const m = s.migration;
   const resolved: ResolvedMigrationSpec = { algorithm: m.algorithm, startSeconds: m.startSeconds ?? 0, setupSeconds: m.setupSeconds ?? 0, resumeSeconds: m.resumeSeconds ?? 0 };
   let defaults: Record<string, number | null>;
-  if (m.algorithm === 'precopy' || m.algorithm === 'cow-checkpoint') {
+  if (m.algorithm === 'precopy' || m.algorithm === 'cow-checkpoint' || m.algorithm === 'hybrid') {
     if (m.policy === undefined) bad('migration.policy', `expected one of "xen", "xen-legacy", "qemu", "simgrid", "clark05" for ${m.algorithm}, got nothing`);
     defaults = m.policy ? POLICY_DEFAULTS[m.policy as keyof typeof POLICY_DEFAULTS] : {};
     if (m.policy) resolved.policy = m.policy;
@@ -110,6 +110,12 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
       const users = Object.entries(POLICY_DEFAULTS).filter(([, d]) => f in d).map(([k]) => k);
       bad(`migration.${f}`, `not used by ${m.policy ? `policy ${m.policy}` : m.algorithm}; expected it only with ${users.join(', ')}, got ${describeValue(m[f])}`);
     }
+  }
+
+  for (const f of ['postcopyAfterRounds', 'postcopyAfterSeconds'] as const) {
+    if (m[f] === undefined) continue;
+    if (m.algorithm === 'hybrid') resolved[f] = m[f];
+    else bad(`migration.${f}`, `not used by ${m.algorithm}; expected it only with algorithm "hybrid", got ${describeValue(m[f])}`);
   }
 
   // Workload sizes must fit in the guest.

@@ -32,9 +32,22 @@ export function dirtierFor(s: Scenario, file: string): DirtierParams {
   }
 }
 
+/**
+ * QEMU migration capabilities a replay sets: the scenario's own, plus postcopy-ram for a hybrid
+ * migration. And when to issue migrate-start-postcopy (seconds after the start), if ever.
+ */
+export function qemuCapabilities(s: Scenario): { capabilities: string[]; postcopyAfterSeconds: number | undefined } {
+  const caps: string[] = [...(s.real?.qemu?.capabilities ?? [])];
+  if (s.migration.algorithm === 'hybrid' && !caps.includes('postcopy-ram')) caps.push('postcopy-ram');
+  return { capabilities: caps, postcopyAfterSeconds: s.migration.postcopyAfterSeconds ?? s.real?.qemu?.postcopyAfterSeconds };
+}
+
 export function qemuSupports(s: Scenario, file: string): void {
-  if (s.migration.algorithm !== 'precopy' || s.migration.policy !== 'qemu') {
-    throw new InputError(`${file}: migration: replaying on QEMU needs algorithm "precopy" with policy "qemu" (QEMU's own rules), got ${s.migration.algorithm}${s.migration.policy ? `/${s.migration.policy}` : ''}`);
+  if ((s.migration.algorithm !== 'precopy' && s.migration.algorithm !== 'hybrid') || s.migration.policy !== 'qemu') {
+    throw new InputError(`${file}: migration: replaying on QEMU needs algorithm "precopy" or "hybrid" with policy "qemu" (QEMU's own rules), got ${s.migration.algorithm}${s.migration.policy ? `/${s.migration.policy}` : ''}`);
+  }
+  if (s.migration.algorithm === 'hybrid' && s.migration.postcopyAfterSeconds === undefined) {
+    throw new InputError(`${file}: migration.postcopyAfterSeconds: replaying hybrid on QEMU needs the switch time (QEMU switches to post-copy when asked: migrate-start-postcopy), got nothing`);
   }
   if (s.real?.qemu?.capabilities?.includes('background-snapshot')) {
     throw new InputError(`${file}: real.qemu.capabilities: background-snapshot is not a migration capability here; give the scenario a checkpoint section and the replay takes its checkpoints as background snapshots`);

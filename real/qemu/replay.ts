@@ -7,7 +7,7 @@ import type { RoundRow } from '../../models/migration/recorder.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
-import { dirtierFor, qemuSupports, type DirtierParams } from './guest.ts';
+import { dirtierFor, qemuCapabilities, qemuSupports, type DirtierParams } from './guest.ts';
 import type { HostSpec } from './hosts.ts';
 import { machineFor, type QemuMachine } from './machine.ts';
 import { takeCheckpoints, type MeasuredCheckpoint } from './checkpoints.ts';
@@ -78,7 +78,7 @@ export class QemuBackend implements ReplayBackend {
     const complete = (h: HostSpec): boolean => h.ssh !== undefined && h.qemu !== undefined && h.kernel !== undefined && h.initrd !== undefined;
     if (!this.paths && !(complete(hosts.source) && complete(hosts.destination))) await this.prepare();
     const log = o.log ?? (() => {});
-    const caps = s.real?.qemu?.capabilities ?? [];
+    const { capabilities: caps, postcopyAfterSeconds } = qemuCapabilities(s);
     const warmup = s.real?.qemu?.warmupSeconds ?? 3;
     const bootTimeout = s.real?.qemu?.bootTimeoutSeconds ?? 90;
     rmSync(o.workDir, { recursive: true, force: true });
@@ -152,7 +152,7 @@ export class QemuBackend implements ReplayBackend {
         const status = String(q.status);
         samples.push({ t, status, transferred: ram.transferred ?? 0, normal: ram.normal ?? 0, duplicate: ram.duplicate ?? 0, dirtySync: ram['dirty-sync-count'] ?? 0, raw: q });
         if (['completed', 'failed', 'cancelled'].includes(status)) { final = q; break; }
-        if (caps.includes('postcopy-ram') && !postcopyStarted && s.real?.qemu?.postcopyAfterSeconds !== undefined && t >= s.real.qemu.postcopyAfterSeconds && status === 'active') {
+        if (caps.includes('postcopy-ram') && !postcopyStarted && postcopyAfterSeconds !== undefined && t >= postcopyAfterSeconds && status === 'active') {
           postcopyStarted = true;
           log('migrate-start-postcopy');
           await qs.execute('migrate-start-postcopy').catch((e) => { failure = `migrate-start-postcopy: ${(e as Error).message}`; });
@@ -232,10 +232,10 @@ export class QemuBackend implements ReplayBackend {
     const bulkRate = firstSync && firstSync.t > 0 ? firstSync.transferred / firstSync.t : null;
     const stopBytes = ram['downtime-bytes'] ?? 0;
     return {
-      tool: 'miglab', source: 'qemu', scenarioName: s.name, seed: s.seed, algorithm: m.postcopyStarted ? 'postcopy' : 'precopy', policy: 'qemu', fidelity: s.fidelity,
+      tool: 'miglab', source: 'qemu', scenarioName: s.name, seed: s.seed, algorithm: m.postcopyStarted ? (s.migration.algorithm === 'hybrid' ? 'hybrid' : 'postcopy') : 'precopy', policy: 'qemu', fidelity: s.fidelity,
       workloadWritesPerSecond: achievedWrites,
       status, converged: status === 'completed' && !m.forced && !m.postcopyStarted,
-      stopReason: status === 'cancelled' ? 'timeout-cancelled' : m.forced ? 'timeout-forced' : 'converged',
+      stopReason: status === 'cancelled' ? 'timeout-cancelled' : m.forced ? 'timeout-forced' : m.postcopyStarted ? 'postcopy-switch' : 'converged',
       totalTimeSeconds: totalTime, downtimeSeconds: downtime, setupTimeSeconds: typeof q['setup-time'] === 'number' ? (q['setup-time'] as number) / 1000 : 0,
       bytesTransferred: transferred,
       // With multifd QEMU counts the pages sent on its channels apart (multifd-bytes), not by phase:
@@ -247,8 +247,9 @@ export class QemuBackend implements ReplayBackend {
       })(),
       pagesTransferred: (ram.normal ?? lastRam.normal ?? 0) + (ram.duplicate ?? lastRam.duplicate ?? 0),
       // Passes: QEMU's dirty-sync-count minus the sync at setup, which starts no pass (the same
-      // count as miglab's rounds: live passes + the stop-and-copy).
-      rounds: Math.max(0, (ram['dirty-sync-count'] ?? lastRam['dirty-sync-count'] ?? 0) - 1),
+      // count as miglab's rounds: live passes + the stop-and-copy), plus the post-copy phase, which
+      // the sync at its start begins and no sync ends.
+      rounds: Math.max(0, (ram['dirty-sync-count'] ?? lastRam['dirty-sync-count'] ?? 0) - 1) + (m.postcopyStarted ? 1 : 0),
       roundRows: rows,
       scenario: s,
       measurement: {

@@ -9,11 +9,16 @@ export function formatRunTable(r: RunResult): string {
     ['algorithm', r.policy ? `${r.algorithm} / ${r.policy}` : r.algorithm],
     ['status', `${r.status}${r.converged ? ', converged' : ''} (${r.stopReason})`],
     ['total time', `${r.totalTimeSeconds.toFixed(3)} s`],
-    ['downtime', `${(r.downtimeSeconds * 1000).toFixed(1)} ms`],
+    ['downtime', `${(r.downtimeSeconds * 1000).toFixed(r.downtimeSeconds < 0.001 ? 3 : 1)} ms`],
     ['setup', `${r.setupTimeSeconds.toFixed(3)} s`],
-    ['transferred', `${(r.bytesTransferred / MB).toFixed(2)} MB (pre-copy ${(r.bytesByPhase.precopy / MB).toFixed(2)}, stop-copy ${(r.bytesByPhase.stopCopy / MB).toFixed(2)})`],
-    ['rounds', `${r.rounds} (including the stop-and-copy round)`],
+    ['transferred', `${(r.bytesTransferred / MB).toFixed(2)} MB (pre-copy ${(r.bytesByPhase.precopy / MB).toFixed(2)}, ${r.bytesByPhase.postcopy > 0 || r.postcopy ? `post-copy ${(r.bytesByPhase.postcopy / MB).toFixed(2)}` : `stop-copy ${(r.bytesByPhase.stopCopy / MB).toFixed(2)}`})`],
+    ['rounds', `${r.rounds} (including the ${r.postcopy ? 'post-copy phase' : 'stop-and-copy round'})`],
   ];
+  if (r.postcopy) {
+    const p = r.postcopy;
+    rows.push(['post-copy', `switch at ${p.switchSeconds.toFixed(3)} s, ${p.pages.toFixed(0)} pages missing, ${p.durationSeconds.toFixed(3)} s to send them`]);
+    rows.push(['faults', `${p.faults.toFixed(0)} network-bound page faults (${p.pushedPages.toFixed(0)} pages pushed), guest blocked ${p.blockedSeconds.toFixed(3)} s, slowdown ${(p.appSlowdownFraction * 100).toFixed(1)} % of the post-copy phase`]);
+  }
   if (r.checkpoint) {
     const c = r.checkpoint;
     rows.push(['checkpoints', `${c.count} complete, ${(c.bytes / MB).toFixed(2)} MB in the background; total with them ${(r.totalBytesIncludingCheckpoints! / MB).toFixed(2)} MB`]);

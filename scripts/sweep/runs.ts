@@ -13,7 +13,7 @@ import type { LoadedSweep } from './spec.ts';
 export const METRIC_COLUMNS = [
   'status', 'converged', 'stopReason', 'totalTimeSeconds', 'downtimeSeconds', 'setupTimeSeconds', 'bytesTransferred',
   'precopyBytes', 'stopCopyBytes', 'checkpointBytes', 'totalBytesIncludingCheckpoints', 'pagesTransferred', 'rounds',
-  'checkpointCount', 'appSlowdownFraction', 'cowFaults', 'rpoSeconds', 'rtoSeconds',
+  'checkpointCount', 'appSlowdownFraction', 'cowFaults', 'rpoSeconds', 'rtoSeconds', 'postcopyFaults', 'postcopyBlockedSeconds',
 ] as const;
 
 function cell(v: unknown): string {
@@ -29,8 +29,8 @@ export function metricCells(r: RunResult): string[] {
     status: r.status, converged: r.converged, stopReason: r.stopReason, totalTimeSeconds: r.totalTimeSeconds, downtimeSeconds: r.downtimeSeconds,
     setupTimeSeconds: r.setupTimeSeconds, bytesTransferred: r.bytesTransferred, precopyBytes: r.bytesByPhase.precopy, stopCopyBytes: r.bytesByPhase.stopCopy,
     checkpointBytes: r.bytesByPhase.checkpoint, totalBytesIncludingCheckpoints: r.totalBytesIncludingCheckpoints, pagesTransferred: r.pagesTransferred,
-    rounds: r.rounds, checkpointCount: r.checkpoint?.count, appSlowdownFraction: r.checkpoint?.appSlowdownFraction, cowFaults: r.checkpoint?.cowFaults,
-    rpoSeconds: r.failover?.rpoSeconds, rtoSeconds: r.failover?.rtoSeconds,
+    rounds: r.rounds, checkpointCount: r.checkpoint?.count, appSlowdownFraction: r.checkpoint?.appSlowdownFraction ?? r.postcopy?.appSlowdownFraction, cowFaults: r.checkpoint?.cowFaults,
+    rpoSeconds: r.failover?.rpoSeconds, rtoSeconds: r.failover?.rtoSeconds, postcopyFaults: r.postcopy?.faults, postcopyBlockedSeconds: r.postcopy?.blockedSeconds,
   };
   return METRIC_COLUMNS.map((c) => cell(values[c]));
 }

@@ -9,7 +9,7 @@ import { liveProcesses } from '../../real/processes.ts';
 import { loadScenario } from '../../models/scenario/load.ts';
 import { compare } from '../../real/validation.ts';
 import { parseHosts } from '../../real/qemu/hosts.ts';
-import { qemuSupports } from '../../real/qemu/guest.ts';
+import { qemuCapabilities, qemuSupports } from '../../real/qemu/guest.ts';
 import { createServer } from 'node:net';
 
 const freePort = (): Promise<number> => new Promise((resolve) => {
@@ -85,14 +85,21 @@ t('non-converging pre-copy: cancelled at max time, the source keeps running inta
   assert.is(ourQemus(), 0);
 });
 
-t('post-copy: a guest that pre-copy cannot move completes after migrate-start-postcopy, intact', async () => {
+t('hybrid: a guest that pre-copy cannot move completes in post-copy after migrate-start-postcopy, intact, as predicted within ±25 %', async () => {
   const s = loadScenario('scenarios/qemu-replay-postcopy.json').scenario;
   const r = await backend.replay(s, { workDir: work('post') });
   assert.is(r.status, 'completed', String(r.measurement!.failureReason));
   assert.is(r.measurement!.postcopyStarted, true);
-  assert.is(r.algorithm, 'postcopy');
+  assert.is(r.algorithm, 'hybrid');
+  assert.is(r.stopReason, 'postcopy-switch');
   assert.ok(r.bytesByPhase.postcopy > 0);
   assert.ok((r.measurement!.integrity as any).ok, JSON.stringify(r.measurement!.integrity));
+  // The model's hybrid migration (models/migration/postcopy.ts) against QEMU's.
+  const { rows } = compare(s, r);
+  const err = (m: string) => rows.find((x) => x.metric === m)!.errorNominalPercent!;
+  assert.ok(Math.abs(err('totalTimeSeconds')) <= 25, `total time ${err('totalTimeSeconds').toFixed(1)} %`);
+  assert.ok(Math.abs(err('bytesTransferred')) <= 25, `bytes ${err('bytesTransferred').toFixed(1)} %`);
+  assert.is(rows.find((x) => x.metric === 'rounds')!.measured, rows.find((x) => x.metric === 'rounds')!.predictedNominal);
   assert.is(ourQemus(), 0);
 });
 
@@ -234,6 +241,16 @@ t('Ctrl-C during a replay stops every QEMU it started, on this machine and on ss
 test('background-snapshot is asked for through a checkpoint section, not as a migration capability', () => {
   const s = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.capabilities=["background-snapshot"]']).scenario;
   assert.throws(() => qemuSupports(s, 'x.json'), /x\.json: real\.qemu\.capabilities: background-snapshot is not a migration capability here; give the scenario a checkpoint section/);
+});
+
+test('QEMU replays pre-copy and hybrid with its own policy; hybrid needs its switch time', () => {
+  const hybrid = loadScenario('scenarios/qemu-replay-postcopy.json').scenario;
+  qemuSupports(hybrid, 'x.json');
+  assert.equal(qemuCapabilities(hybrid), { capabilities: ['postcopy-ram'], postcopyAfterSeconds: 3 });
+  const byRounds = loadScenario('scenarios/qemu-replay-postcopy.json', ['migration={"algorithm":"hybrid","policy":"qemu","postcopyAfterRounds":2}']).scenario;
+  assert.throws(() => qemuSupports(byRounds, 'x.json'), /x\.json: migration\.postcopyAfterSeconds: replaying hybrid on QEMU needs the switch time/);
+  const xen = loadScenario('scenarios/qemu-replay-postcopy.json', ['migration={"algorithm":"hybrid","policy":"xen","postcopyAfterSeconds":3}']).scenario;
+  assert.throws(() => qemuSupports(xen, 'x.json'), /x\.json: migration: replaying on QEMU needs algorithm "precopy" or "hybrid" with policy "qemu"/);
 });
 
 test('hosts files: each mistake names the file and the field', () => {

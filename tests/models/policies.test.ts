@@ -180,6 +180,17 @@ test('non-converging migrations end: cancelled at max time, or a forced stop-and
   }
 });
 
+test('qemu: a forced stop-and-copy comes at the deadline even in the middle of a long pass', () => {
+  // 256 MiB at QEMU's capped 10 MiB/s: the first pass alone takes ≈ 25 s; the deadline is at 10 s.
+  const r = runScenario(scenario({
+    vm: { memoryMiB: 256 }, workload: { type: 'sweep', writesPerSecond: 8000, bufferMiB: 64 }, network: { bandwidthBitsPerSecond: 1e10 },
+    migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 10485760 }, limits: { maxTimeSeconds: 10, onTimeout: 'stop-and-copy' },
+  }));
+  assert.is(r.stopReason, 'timeout-forced');
+  const suspendAt = r.totalTimeSeconds - r.downtimeSeconds;
+  assert.ok(suspendAt >= 10 - 1e-9 && suspendAt < 10.1, `suspended at ${suspendAt} s`);
+});
+
 // ---------- sharing and determinism ----------
 test('concurrent migrations share the link fairly', () => {
   const one = runScenario(scenario({ workload: { type: 'idle' }, migration: { algorithm: 'stop-and-copy' } }));

@@ -1,0 +1,159 @@
+import { newTakeResult } from '../memory/tracker.ts';
+import type { StopReason } from './recorder.ts';
+import type { MigrationAlgorithm, MigrationContext } from './types.ts';
+
+/**
+ * Post-copy: the guest moves first and its memory follows (Hines & Gopalan, VEE 2009; QEMU's
+ * postcopy-ram, docs/devel/migration/postcopy.rst). At the switch the source stops, the
+ * destination learns which pages it still lacks and resumes the guest; from then on the source
+ * pushes the missing pages in address order (QEMU's background stream; Hines' push without
+ * pre-paging), and a guest write to a page not yet received is a network-bound fault: the
+ * destination requests that page, which goes ahead of the push, and the vCPU waits for it.
+ * Every missing page crosses the wire exactly once, pushed or faulted.
+ *
+ * Model (both fidelities; units in the names):
+ * - downtime = one latency + the missing-page bitmap (1 bit per page of memory) on the link +
+ *   `resumeSeconds` (the device state is assumed small next to it);
+ * - the push and the faults share the link: on a link shared with other migrations the push's
+ *   timing uses the share it has at the resume;
+ * - the push scans the missing pages in address order and skips those already faulted; a page is
+ *   faulted when the guest writes it after the switch and before the push reaches it. The push
+ *   reaches the k-th missing page once the link has delivered the pages before it, pushed or
+ *   faulted (faulted pages take link time too); the fluid tracker judges each chunk of the scan at
+ *   its midpoint, the page tracker each 1,024-page batch when the push reaches it;
+ * - each fault blocks the guest for a request and a reply (2 × latency) plus the page on the link;
+ *   blocked time is the sum over faults (one vCPU: faults are served one at a time);
+ * - the guest runs only when not blocked: the workload's clock (which decides what it writes)
+ *   falls behind the wall clock by the blocked time, so a guest that faults often writes fewer
+ *   pages while the push goes on at the link's pace;
+ * - only writes fault: the workload models writes, not reads, so faults are a lower bound for a
+ *   guest that also reads pages it has not written;
+ * - a faulted page is sent in full (a page the guest writes is rarely a zero page at the source);
+ * - the push keeps address order. QEMU instead continues its background stream from each page
+ *   requested (get_queued_page() in migration/ram.c: "the guest is likely to want other pages near
+ *   to the page it just requested"), a form of pre-paging that spares a sequential writer most
+ *   faults; Hines' bubbling does the same around each fault. Not modelled.
+ */
+export interface PostcopySummary {
+  /** When the guest resumed on the destination, seconds after the migration's start. */
+  switchSeconds: number;
+  /** From the resume until the last missing page arrived. */
+  durationSeconds: number;
+  /** Missing pages at the switch (all sent in this phase). */
+  pages: number;
+  /** Of them, sent by the background push. */
+  pushedPages: number;
+  /** Of them, requested by the guest (network-bound page faults). */
+  faults: number;
+  /** Total time the guest waited for faulted pages. */
+  blockedSeconds: number;
+  /** blockedSeconds / durationSeconds, at most 1. */
+  appSlowdownFraction: number;
+}
+
+/** Pages per batch of the push at page level (a Xen PAGE_DATA batch; QEMU's chunks are of the same order). */
+export const POSTCOPY_BATCH_PAGES = 1024;
+/** Chunks the fluid push is cut into (and at memory-segment boundaries), each judged at its midpoint. */
+export const FLUID_POSTCOPY_CHUNKS = 32;
+
+/**
+ * Switches a running migration to post-copy and runs the post-copy phase to its end (then
+ * `ctx.finish()`). `reason` is recorded as the stop reason. The pre-copy phase, if any, has sent
+ * pages; those still pending, or written since they were sent, are the missing ones.
+ */
+export function postcopyPhase(ctx: MigrationContext, reason: StopReason): void {
+  const { sim, tracker, recorder: rec } = ctx;
+  rec.stopReason = reason;
+  rec.suspendSeconds = sim.nowSeconds;
+  const dirtied = tracker.dirtySinceSync(sim.nowSeconds);
+  tracker.sync(sim.nowSeconds);
+  rec.setLastRoundDirtied(dirtied);
+  const missing = tracker.pendingPages;
+  const bitmapBytes = Math.ceil(tracker.totalPages / 8);
+  ctx.send(bitmapBytes, Infinity, () => {
+    const resume = (): void => {
+      rec.resumeSeconds = sim.nowSeconds;
+      push(ctx, missing);
+    };
+    if (ctx.params.resumeSeconds > 0) sim.schedule(ctx.params.resumeSeconds, resume);
+    else resume();
+  });
+}
+
+/** The push and the faults, from the guest's resume on the destination. */
+function push(ctx: MigrationContext, missing: number): void {
+  const { sim, tracker, recorder: rec, link, wire } = ctx;
+  const start = sim.nowSeconds;
+  // The workload's clock stood still from the suspend to the resume (the guest was stopped), so the
+  // guest's time since the resume is read on the tracker from the suspend, where the log was read.
+  const guestOrigin = rec.suspendSeconds ?? start;
+  tracker.rewind();
+  const cap = ctx.params.algorithm === 'postcopy' ? (ctx.params.maxBandwidthBytesPerSecond ?? Infinity) : Infinity; // QEMU ignores max-bandwidth in post-copy
+  const rate = link.soloRate(cap) / (ctx.aloneOnLink ? 1 : link.activeTransfers + 1);
+  const fluid = tracker.fidelity === 'fluid';
+  const take = newTakeResult();
+  const faultBytesEach = wire.bytes(1, 0);
+  const blockPerFaultSeconds = 2 * link.latencySeconds + faultBytesEach / link.bandwidthBytesPerSecond;
+  let left = tracker.pendingPages;
+  const batch = fluid ? Math.max(POSTCOPY_BATCH_PAGES, left / FLUID_POSTCOPY_CHUNKS) : POSTCOPY_BATCH_PAGES;
+  let delivered = 0; // link bytes of the pages the push has passed (pushed, or faulted before it came)
+  let pushed = 0, zeroPushed = 0, faultsBehind = 0;
+  let bytesPerScanned = wire.bytesPerPage;
+  // The guest's clock (the workload's time since the resume, τ) falls behind the wall clock (t,
+  // since the resume) by the time it waited on faults: t = τ + c·F(τ), with c the block per fault
+  // and F(τ) the faults by guest time τ (behind the push, and ahead of it: pending pages written).
+  // Before each chunk τ is moved forward to the chunk's wall time by secant steps from below (F
+  // grows ever more slowly as pages arrive, so a step never overshoots; the tracker only moves on).
+  let guestSeconds = 0, faultsByGuest = 0, slope = NaN;
+  const advanceGuest = (wallTarget: number): void => {
+    for (let i = 0; i < 16; i++) {
+      const gap = wallTarget - (guestSeconds + blockPerFaultSeconds * faultsByGuest);
+      if (!(gap > 1e-12 * Math.max(1, wallTarget))) return;
+      const step = Number.isFinite(slope) ? gap / (1 + blockPerFaultSeconds * slope) : gap * 1e-3; // a first small probe
+      const f = faultsBehind + tracker.pendingWrittenSinceSync(guestOrigin + guestSeconds + step);
+      slope = Math.max(0, f - faultsByGuest) / step;
+      guestSeconds += step;
+      faultsByGuest = f;
+    }
+  };
+  while (left > 1e-9) {
+    const n = Math.min(batch, left, fluid ? Math.max(batch / 8, tracker.pendingToBoundary?.() ?? Infinity) : Infinity);
+    // The push reaches this chunk (its midpoint, fluid) once the link has carried the pages before
+    // it: those it passed and those faulted ahead of it.
+    const faultedAhead = faultsByGuest - faultsBehind;
+    advanceGuest((delivered + faultedAhead * faultBytesEach + (fluid ? 0.5 * n * bytesPerScanned : 0)) / rate);
+    tracker.take(n, true, guestOrigin + guestSeconds, take);
+    const scanned = take.pages + take.skippedPages;
+    if (scanned <= 0) break;
+    const bytes = wire.bytes(take.pages, take.zeroPages) + take.skippedPages * faultBytesEach;
+    delivered += bytes;
+    pushed += take.pages; zeroPushed += take.zeroPages; faultsBehind += take.skippedPages;
+    bytesPerScanned = bytes / scanned;
+    left -= scanned;
+  }
+  const faults = faultsBehind;
+  const finish = (): void => {
+    const durationSeconds = sim.nowSeconds - start;
+    const blockedSeconds = faults * blockPerFaultSeconds;
+    rec.addRound({
+      phase: 'postcopy', startAbsoluteSeconds: start, durationSeconds, pagesSent: pushed + faults,
+      zeroPagesSent: zeroPushed, pagesSkipped: 0, pagesDirtied: 0, bytes: delivered,
+    });
+    rec.postcopy = {
+      switchSeconds: start - rec.startSeconds, durationSeconds, pages: missing, pushedPages: pushed, faults, blockedSeconds,
+      appSlowdownFraction: durationSeconds > 0 ? Math.min(1, blockedSeconds / durationSeconds) : 0,
+    };
+    ctx.finish();
+  };
+  if (delivered > 0) ctx.send(delivered, cap, finish);
+  else finish();
+}
+
+/** Pure post-copy: the switch at once, then every page of memory follows. */
+export const postcopyAlgorithm: MigrationAlgorithm = {
+  name: 'postcopy',
+  start(ctx: MigrationContext): void {
+    ctx.tracker.startTracking(ctx.sim.nowSeconds);
+    postcopyPhase(ctx, 'postcopy-switch');
+  },
+};
