@@ -13,7 +13,7 @@ import { validateScenario } from '../models/scenario/validate.ts';
 export interface ValidationRow {
   scenario: string;
   metric: 'totalTimeSeconds' | 'downtimeSeconds' | 'bytesTransferred' | 'rounds' | 'converged'
-    | 'checkpointPauseSeconds' | 'firstCheckpointSeconds' | 'firstCheckpointBytes';
+    | 'checkpointPauseSeconds' | 'firstCheckpointSeconds' | 'firstCheckpointBytes' | 'postcopyFaults';
   measured: number;
   predictedNominal: number;
   errorNominalPercent: number | null;
@@ -48,6 +48,12 @@ export function compare(s: Scenario, measured: RunResult): { rows: ValidationRow
     predictedNominal: val(nominal, m), errorNominalPercent: m === 'converged' ? (val(nominal, m) === val(measured, m) ? 0 : 100) : pct(val(nominal, m), val(measured, m)),
     predictedAchieved: val(achieved, m), errorAchievedPercent: m === 'converged' ? (val(achieved, m) === val(measured, m) ? 0 : 100) : pct(val(achieved, m), val(measured, m)),
   }));
+  // Post-copy: QEMU's postcopy-requests are the network-bound faults.
+  const requests = measured.measurement?.postcopyRequests;
+  if (typeof requests === 'number' && measured.measurement?.postcopyStarted === true && nominal.postcopy && achieved.postcopy) {
+    const n = nominal.postcopy.faults, a = achieved.postcopy.faults;
+    rows.push({ scenario: s.name, metric: 'postcopyFaults', measured: requests, predictedNominal: n, errorNominalPercent: pct(n, requests), predictedAchieved: a, errorAchievedPercent: pct(a, requests) });
+  }
   // Checkpoints (QEMU background snapshots): the mean pause, and the first (full) checkpoint's duration and bytes.
   const measuredCps = (measured.measurement?.checkpoints ?? null) as { pauseSeconds: number; durationSeconds: number; bytes: number }[] | null;
   if (measuredCps && measuredCps.length > 0 && nominal.checkpointRows?.length && achieved.checkpointRows?.length) {

@@ -31,6 +31,14 @@ export class PageTracker implements DirtyTracker {
   private generatedUntil = 0;
   private cursorWord = 0;
   private readonly lambda: Float64Array;
+  private servingFaults = false;
+  faultsServed = 0;
+
+  serveFaults(): void {
+    this.servingFaults = true;
+    this.faultsServed = 0;
+  }
+
   /** Optional observer of every page write drawn (page, end of the interval it was drawn in). */
   onWrite: ((page: number, nowSeconds: number) => void) | null = null;
 
@@ -108,6 +116,13 @@ export class PageTracker implements DirtyTracker {
   private mark(page: number, nowSeconds: number): void {
     const w = page >>> 5;
     const bit = 1 << (page & 31);
+    if (this.servingFaults && (this.pendingBits[w] & bit) !== 0) {
+      // Post-copy: the guest needs this page now; it is sent at once and the scan goes on from it.
+      this.pendingBits[w] &= ~bit;
+      this.pendingCount--;
+      this.faultsServed++;
+      this.cursorWord = w;
+    }
     if ((this.dirtyBits[w] & bit) === 0) {
       this.dirtyBits[w] |= bit;
       if ((this.pendingBits[w] & bit) !== 0) this.pendingDirtyCount++;

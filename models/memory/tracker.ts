@@ -46,6 +46,14 @@ export interface DirtyTracker {
   take(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void;
   /** Restarts the address-order scan at page 0 (Xen scans the whole bitmap each round). */
   rewind(): void;
+  /**
+   * Page level only (post-copy as QEMU does it): from now on a write to a pending page is a fault
+   * served at once — the page leaves the pending set, is counted in `faultsServed`, and the
+   * address-order scan continues from it.
+   */
+  serveFaults?(): void;
+  /** Faults served since `serveFaults` (page level). */
+  readonly faultsServed?: number;
   /** Fluid only: pending pages from the scan position to the end of its memory segment. */
   pendingToBoundary?(): number;
   /**

@@ -29,10 +29,13 @@ import type { MigrationAlgorithm, MigrationContext } from './types.ts';
  * - only writes fault: the workload models writes, not reads, so faults are a lower bound for a
  *   guest that also reads pages it has not written;
  * - a faulted page is sent in full (a page the guest writes is rarely a zero page at the source);
- * - the push keeps address order. QEMU instead continues its background stream from each page
- *   requested (get_queued_page() in migration/ram.c: "the guest is likely to want other pages near
- *   to the page it just requested"), a form of pre-paging that spares a sequential writer most
- *   faults; Hines' bubbling does the same around each fault. Not modelled.
+ * - the push order (`migration.postcopyPush`): `address-order` scans the missing pages from page 0
+ *   (Hines' push without pre-paging); `from-last-fault` (page level) is QEMU's: the background
+ *   stream goes on from where pre-copy's scan stopped, and after serving a request it continues
+ *   from the requested page (get_queued_page() in migration/ram.c: "the guest is likely to want
+ *   other pages near to the page it just requested"), a form of pre-paging that spares a
+ *   sequential writer most faults. There a fault is served when the guest writes (at the end of
+ *   the interval its write is drawn in), not found when the push passes.
  */
 export interface PostcopySummary {
   /** When the guest resumed on the destination, seconds after the migration's start. */
@@ -53,6 +56,12 @@ export interface PostcopySummary {
 
 /** Pages per batch of the push at page level (a Xen PAGE_DATA batch; QEMU's chunks are of the same order). */
 export const POSTCOPY_BATCH_PAGES = 1024;
+/**
+ * Pages per batch with QEMU's push order: its faults are served when the guest's writes are drawn,
+ * once per batch, so the batch must be short next to a writer's progress (64 pages: 0.2 ms at
+ * 10 Gbit/s, 2 ms at 1 Gbit/s).
+ */
+export const POSTCOPY_FOLLOW_BATCH_PAGES = 64;
 /** Chunks the fluid push is cut into (and at memory-segment boundaries), each judged at its midpoint. */
 export const FLUID_POSTCOPY_CHUNKS = 32;
 
@@ -87,51 +96,63 @@ function push(ctx: MigrationContext, missing: number): void {
   // The workload's clock stood still from the suspend to the resume (the guest was stopped), so the
   // guest's time since the resume is read on the tracker from the suspend, where the log was read.
   const guestOrigin = rec.suspendSeconds ?? start;
-  tracker.rewind();
+  // QEMU's push goes on from where pre-copy's scan was and jumps to each page requested (page level:
+  // faults are served as the guest writes); otherwise it scans from page 0 and a page written
+  // before the scan reaches it is found faulted when it does.
+  const followFaults = ctx.params.postcopyPush === 'from-last-fault' && tracker.serveFaults !== undefined;
+  if (followFaults) tracker.serveFaults!();
+  else tracker.rewind();
   const cap = ctx.params.algorithm === 'postcopy' ? (ctx.params.maxBandwidthBytesPerSecond ?? Infinity) : Infinity; // QEMU ignores max-bandwidth in post-copy
   const rate = link.soloRate(cap) / (ctx.aloneOnLink ? 1 : link.activeTransfers + 1);
   const fluid = tracker.fidelity === 'fluid';
   const take = newTakeResult();
   const faultBytesEach = wire.bytes(1, 0);
   const blockPerFaultSeconds = 2 * link.latencySeconds + faultBytesEach / link.bandwidthBytesPerSecond;
-  let left = tracker.pendingPages;
-  const batch = fluid ? Math.max(POSTCOPY_BATCH_PAGES, left / FLUID_POSTCOPY_CHUNKS) : POSTCOPY_BATCH_PAGES;
-  let delivered = 0; // link bytes of the pages the push has passed (pushed, or faulted before it came)
-  let pushed = 0, zeroPushed = 0, faultsBehind = 0;
-  let bytesPerScanned = wire.bytesPerPage;
+  const batch = fluid ? Math.max(POSTCOPY_BATCH_PAGES, tracker.pendingPages / FLUID_POSTCOPY_CHUNKS) : followFaults ? POSTCOPY_FOLLOW_BATCH_PAGES : POSTCOPY_BATCH_PAGES;
+  let pushBytes = 0, pushed = 0, zeroPushed = 0, faultsBehind = 0;
+  let pushBytesPerScanned = wire.bytesPerPage;
+  /** Faults by guest time `g` (seconds since the resume): those the push found, and pending pages written since. */
+  const faultsBy = (g: number): number => {
+    if (followFaults) { tracker.advance(guestOrigin + g); return tracker.faultsServed!; }
+    return faultsBehind + tracker.pendingWrittenSinceSync(guestOrigin + g);
+  };
   // The guest's clock (the workload's time since the resume, τ) falls behind the wall clock (t,
   // since the resume) by the time it waited on faults: t = τ + c·F(τ), with c the block per fault
-  // and F(τ) the faults by guest time τ (behind the push, and ahead of it: pending pages written).
-  // Before each chunk τ is moved forward to the chunk's wall time by secant steps from below (F
-  // grows ever more slowly as pages arrive, so a step never overshoots; the tracker only moves on).
+  // and F(τ) the faults by guest time τ. Before each chunk τ is moved forward to the chunk's wall
+  // time by secant steps from below (F grows ever more slowly as pages arrive, so a step never
+  // overshoots; the tracker only moves on).
   let guestSeconds = 0, faultsByGuest = 0, slope = NaN;
   const advanceGuest = (wallTarget: number): void => {
     for (let i = 0; i < 16; i++) {
       const gap = wallTarget - (guestSeconds + blockPerFaultSeconds * faultsByGuest);
       if (!(gap > 1e-12 * Math.max(1, wallTarget))) return;
       const step = Number.isFinite(slope) ? gap / (1 + blockPerFaultSeconds * slope) : gap * 1e-3; // a first small probe
-      const f = faultsBehind + tracker.pendingWrittenSinceSync(guestOrigin + guestSeconds + step);
+      const f = faultsBy(guestSeconds + step);
       slope = Math.max(0, f - faultsByGuest) / step;
       guestSeconds += step;
       faultsByGuest = f;
     }
   };
-  while (left > 1e-9) {
+  while (tracker.pendingPages > 1e-9) {
+    const left = tracker.pendingPages;
     const n = Math.min(batch, left, fluid ? Math.max(batch / 8, tracker.pendingToBoundary?.() ?? Infinity) : Infinity);
-    // The push reaches this chunk (its midpoint, fluid) once the link has carried the pages before
-    // it: those it passed and those faulted ahead of it.
-    const faultedAhead = faultsByGuest - faultsBehind;
-    advanceGuest((delivered + faultedAhead * faultBytesEach + (fluid ? 0.5 * n * bytesPerScanned : 0)) / rate);
-    tracker.take(n, true, guestOrigin + guestSeconds, take);
+    // The push reaches this chunk (its midpoint, fluid) once the link has carried what was pushed
+    // before it and every page faulted so far (faulted pages go first).
+    advanceGuest((pushBytes + faultsByGuest * faultBytesEach + (fluid ? 0.5 * n * pushBytesPerScanned : 0)) / rate);
+    if (followFaults) {
+      faultsByGuest = faultsBy(guestSeconds);
+      if (!(tracker.pendingPages > 1e-9)) break; // the last pages were faulted
+    }
+    tracker.take(Math.min(n, tracker.pendingPages), !followFaults, guestOrigin + guestSeconds, take);
     const scanned = take.pages + take.skippedPages;
     if (scanned <= 0) break;
-    const bytes = wire.bytes(take.pages, take.zeroPages) + take.skippedPages * faultBytesEach;
-    delivered += bytes;
+    const bytes = wire.bytes(take.pages, take.zeroPages);
+    pushBytes += bytes;
     pushed += take.pages; zeroPushed += take.zeroPages; faultsBehind += take.skippedPages;
-    bytesPerScanned = bytes / scanned;
-    left -= scanned;
+    pushBytesPerScanned = bytes / scanned;
   }
-  const faults = faultsBehind;
+  const faults = followFaults ? tracker.faultsServed! : faultsBehind;
+  const delivered = pushBytes + faults * faultBytesEach;
   const finish = (): void => {
     const durationSeconds = sim.nowSeconds - start;
     const blockedSeconds = faults * blockPerFaultSeconds;

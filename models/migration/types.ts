@@ -31,6 +31,8 @@ export interface MigrationParameters {
   postcopyAfterRounds: number;
   /** hybrid: switch to post-copy at the first round boundary this long after the start (Infinity: never on time). */
   postcopyAfterSeconds: number;
+  /** Post-copy push order (postcopy.ts). */
+  postcopyPush: 'address-order' | 'from-last-fault';
 }
 
 export interface TimeoutRule {

@@ -53,6 +53,7 @@ export function migrationParameters(s: Scenario): MigrationParameters {
     maxBitsPerSecond: m.maxBitsPerSecond ?? Infinity,
     postcopyAfterRounds: m.algorithm === 'hybrid' ? (m.postcopyAfterRounds ?? (m.postcopyAfterSeconds === undefined ? 1 : Infinity)) : Infinity,
     postcopyAfterSeconds: m.algorithm === 'hybrid' ? (m.postcopyAfterSeconds ?? Infinity) : Infinity,
+    postcopyPush: m.postcopyPush ?? 'address-order',
   };
 }
 

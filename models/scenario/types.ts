@@ -48,6 +48,7 @@ export interface ResolvedMigrationSpec {
   maxBitsPerSecond?: number;
   postcopyAfterRounds?: number;
   postcopyAfterSeconds?: number;
+  postcopyPush?: 'address-order' | 'from-last-fault';
 }
 
 /** A scenario with where it came from (to resolve trace paths and name errors). */

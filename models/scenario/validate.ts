@@ -117,6 +117,10 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     if (m.algorithm === 'hybrid') resolved[f] = m[f];
     else bad(`migration.${f}`, `not used by ${m.algorithm}; expected it only with algorithm "hybrid", got ${describeValue(m[f])}`);
   }
+  if (m.algorithm === 'postcopy' || m.algorithm === 'hybrid') {
+    resolved.postcopyPush = m.postcopyPush ?? 'address-order';
+    if (resolved.postcopyPush === 'from-last-fault' && (s.fidelity ?? 'fluid') !== 'page') bad('migration.postcopyPush', `"from-last-fault" follows each fault's address: expected fidelity "page", got ${describeValue(s.fidelity ?? 'fluid')}`);
+  } else if (m.postcopyPush !== undefined) bad('migration.postcopyPush', `not used by ${m.algorithm}; expected it only with algorithm "postcopy" or "hybrid", got ${describeValue(m.postcopyPush)}`);
 
   // Workload sizes must fit in the guest.
   checkWorkload(s.workload ?? { type: 'idle' }, 'workload', s.vm.memoryMiB, bad);

@@ -85,7 +85,7 @@ t('non-converging pre-copy: cancelled at max time, the source keeps running inta
   assert.is(ourQemus(), 0);
 });
 
-t('hybrid: a guest that pre-copy cannot move completes in post-copy after migrate-start-postcopy, intact, as predicted within ±25 %', async () => {
+t('hybrid: a guest that pre-copy cannot move completes in post-copy after migrate-start-postcopy, intact; time and bytes as predicted within ±15 %, a handful of faults as predicted', async () => {
   const s = loadScenario('scenarios/qemu-replay-postcopy.json').scenario;
   const r = await backend.replay(s, { workDir: work('post') });
   assert.is(r.status, 'completed', String(r.measurement!.failureReason));
@@ -97,9 +97,16 @@ t('hybrid: a guest that pre-copy cannot move completes in post-copy after migrat
   // The model's hybrid migration (models/migration/postcopy.ts) against QEMU's.
   const { rows } = compare(s, r);
   const err = (m: string) => rows.find((x) => x.metric === m)!.errorNominalPercent!;
-  assert.ok(Math.abs(err('totalTimeSeconds')) <= 25, `total time ${err('totalTimeSeconds').toFixed(1)} %`);
-  assert.ok(Math.abs(err('bytesTransferred')) <= 25, `bytes ${err('bytesTransferred').toFixed(1)} %`);
+  assert.ok(Math.abs(err('totalTimeSeconds')) <= 15, `total time ${err('totalTimeSeconds').toFixed(1)} %`);
+  assert.ok(Math.abs(err('bytesTransferred')) <= 15, `bytes ${err('bytesTransferred').toFixed(1)} %`);
   assert.is(rows.find((x) => x.metric === 'rounds')!.measured, rows.find((x) => x.metric === 'rounds')!.predictedNominal);
+  // QEMU's postcopy-requests against the model's faults with QEMU's push order: a sequential writer
+  // finds the stream just ahead of it after a request, so both are a handful (QEMU also serves the
+  // guest kernel's own first touches, which the model does not write); the push in address order
+  // would predict ≈ 470.
+  const faults = rows.find((x) => x.metric === 'postcopyFaults')!;
+  const [m, p] = [faults.measured, faults.predictedNominal];
+  assert.ok(m <= 10 * p + 40 && p <= 10 * m + 40, `faults: QEMU ${m}, model ${p}`);
   assert.is(ourQemus(), 0);
 });
 
