@@ -6,6 +6,7 @@
  *  1. fluid pre-copy: µs per migration over 10,000 mixed scenarios (all five policies, 256 MiB–64 GiB,
  *     uniform / hot-cold / sweep / Zipf / phases, 100 Mbit/s–10 Gbit/s); baseline: SimGrid's bare
  *     recurrence (peers.md §3.3) on the same sizes — the least work any pre-copy model can do.
+ *     The same guests by pure post-copy and by hybrid migration.
  *  2. page level: a 4 GiB and a 64 GiB guest with a hot/cold workload (Xen and QEMU policies); baseline:
  *     one pass over a bitmap of the guest's size.
  *  3. sweep throughput: a 10,000-run fluid sweep end to end (validation, lanes, streamed CSV) with
@@ -28,7 +29,7 @@ import { sweepCommand } from './commands/sweep.ts';
 const peakRssMiB = (): number => process.resourceUsage().maxRSS / 1024;
 const fmt = (x: number, d = 1): string => x.toFixed(d);
 
-function mixedScenarios(n: number, ratios: number[], maxTimeSeconds: number): Scenario[] {
+function mixedScenarios(n: number, ratios: number[], maxTimeSeconds: number, migrationOf: (policy: string) => Record<string, unknown> = (policy) => ({ algorithm: 'precopy', policy })): Scenario[] {
   const rng = new RandomStream(2026, 'bench');
   const pick = <T>(xs: T[]): T => xs[rng.integer(xs.length)];
   const out: Scenario[] = [];
@@ -44,9 +45,28 @@ function mixedScenarios(n: number, ratios: number[], maxTimeSeconds: number): Sc
       { type: 'phases', repeat: true, phases: [{ durationSeconds: 5, workload: { type: 'uniform', writesPerSecond: rate } }, { durationSeconds: 5, workload: { type: 'idle' } }] },
     ]);
     const policy = pick(['xen', 'xen-legacy', 'qemu', 'simgrid', 'clark05']);
-    out.push(validateScenario({ name: `b${i}`, seed: i, vm: { memoryMiB }, workload, network: { bandwidthBitsPerSecond: bw, latencySeconds: 1e-4 }, migration: { algorithm: 'precopy', policy }, limits: { maxTimeSeconds } }, 'bench', (p) => p));
+    out.push(validateScenario({ name: `b${i}`, seed: i, vm: { memoryMiB }, workload, network: { bandwidthBitsPerSecond: bw, latencySeconds: 1e-4 }, migration: migrationOf(policy), limits: { maxTimeSeconds } }, 'bench', (p) => p));
   }
   return out;
+}
+
+function benchPostcopy(): void {
+  // The same mixed guests, moved by pure post-copy, and by hybrid (one live round of the policy, then post-copy).
+  for (const [label, migrationOf] of [
+    ['pure post-copy', () => ({ algorithm: 'postcopy' })],
+    ['hybrid (one live round, then post-copy)', (policy: string) => ({ algorithm: 'hybrid', policy })],
+  ] as const) {
+    const scenarios = mixedScenarios(10000, [0.05, 0.2, 0.5, 0.8], 3600, migrationOf);
+    for (const s of scenarios.slice(0, 500)) runScenario(s, { keepRounds: false });
+    let best = Infinity, faults = 0;
+    for (let pass = 0; pass < 2; pass++) {
+      faults = 0;
+      const t0 = performance.now();
+      for (const s of scenarios) faults += runScenario(s, { keepRounds: false }).postcopy?.faults ?? 0;
+      best = Math.min(best, performance.now() - t0);
+    }
+    console.log(`fluid ${label}, 10,000 mixed scenarios: ${fmt((best * 1000) / scenarios.length, 2)} µs per migration (${(faults / scenarios.length).toFixed(0)} faults on average)`);
+  }
 }
 
 function simgridRecurrence(M: number, B: number, L: number, D: number, cap: number): number {
@@ -119,6 +139,7 @@ function benchPage(memoryMiB: number, policy: string, target: string): void {
 console.log(`miglab bench — node ${process.version}, ${new Date().toISOString().slice(0, 10)}\n`);
 benchFluid('mixed scenarios (5 policies, 256 MiB–64 GiB, dirty rate 5–80 % of the link)', [0.05, 0.2, 0.5, 0.8], 3600);
 benchFluid('non-converging scenarios (dirty rate 120 % of the link, run to a 600 s limit)', [1.2], 600);
+benchPostcopy();
 console.log(`  peak RSS so far: ${fmt(peakRssMiB(), 0)} MiB\n`);
 benchPage(4096, 'xen', '≤ 50 ms');
 benchPage(4096, 'qemu', '≤ 50 ms');
