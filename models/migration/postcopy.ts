@@ -6,8 +6,8 @@ import type { MigrationAlgorithm, MigrationContext } from './types.ts';
  * Post-copy: the guest moves first and its memory follows (Hines & Gopalan, VEE 2009; QEMU's
  * postcopy-ram, docs/devel/migration/postcopy.rst). At the switch the source stops, the
  * destination learns which pages it still lacks and resumes the guest; from then on the source
- * pushes the missing pages in address order (QEMU's background stream; Hines' push without
- * pre-paging), and a guest write to a page not yet received is a network-bound fault: the
+ * pushes the missing pages (QEMU's background stream, Hines' push; the order is below), and a
+ * guest write to a page not yet received is a network-bound fault: the
  * destination requests that page, which goes ahead of the push, and the vCPU waits for it.
  * Every missing page crosses the wire exactly once, pushed or faulted.
  *
@@ -16,8 +16,8 @@ import type { MigrationAlgorithm, MigrationContext } from './types.ts';
  *   `resumeSeconds` (the device state is assumed small next to it);
  * - the push and the faults share the link: on a link shared with other migrations the push's
  *   timing uses the share it has at the resume;
- * - the push scans the missing pages in address order and skips those already faulted; a page is
- *   faulted when the guest writes it after the switch and before the push reaches it. The push
+ * - the push scans the missing pages and skips those already faulted; a page is faulted when the
+ *   guest writes it after the switch and before the push reaches it. The push
  *   reaches the k-th missing page once the link has delivered the pages before it, pushed or
  *   faulted (faulted pages take link time too); the fluid tracker judges each chunk of the scan at
  *   its midpoint, the page tracker each 1,024-page batch when the push reaches it;
