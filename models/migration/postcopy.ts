@@ -14,8 +14,8 @@ import type { MigrationAlgorithm, MigrationContext } from './types.ts';
  * Model (both fidelities; units in the names):
  * - downtime = one latency + the missing-page bitmap (1 bit per page of memory) on the link +
  *   `resumeSeconds` (the device state is assumed small next to it);
- * - the push and the faults share the link: on a link shared with other migrations the push's
- *   timing uses the share it has at the resume;
+ * - the push and the faults share the link; on a link shared by several migrations the push's
+ *   timing assumes an equal share for each;
  * - the push scans the missing pages and skips those already faulted; a page is faulted when the
  *   guest writes it after the switch and before the push reaches it. The push
  *   reaches the k-th missing page once the link has delivered the pages before it, pushed or
@@ -103,7 +103,7 @@ function push(ctx: MigrationContext, missing: number): void {
   if (followFaults) tracker.serveFaults!();
   else tracker.rewind();
   const cap = ctx.params.algorithm === 'postcopy' ? (ctx.params.maxBandwidthBytesPerSecond ?? Infinity) : Infinity; // QEMU ignores max-bandwidth in post-copy
-  const rate = link.soloRate(cap) / (ctx.aloneOnLink ? 1 : link.activeTransfers + 1);
+  const rate = link.soloRate(cap) / ctx.migrationsOnLink;
   const fluid = tracker.fidelity === 'fluid';
   const take = newTakeResult();
   const faultBytesEach = wire.bytes(1, 0);

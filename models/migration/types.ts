@@ -64,6 +64,8 @@ export interface MigrationContext {
   readonly stopDueAtSeconds: number;
   /** True when this migration is the only user of its link (its transfers get the link's solo rate). */
   readonly aloneOnLink: boolean;
+  /** Migrations sharing this one's link (1 when alone). */
+  readonly migrationsOnLink: number;
   /** Absolute simulated time at which the scenario's max time runs out. */
   readonly deadlineSeconds: number;
   /**

@@ -92,7 +92,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     const tracker = makeTracker(s, workload, streams, i, s.checkpoint !== undefined);
     const recorder = new MigrationRecorder(params.startSeconds, params.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
-    const ctx = new RunContext(sim, link, tracker, wire, params, recorder, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations === 1);
+    const ctx = new RunContext(sim, link, tracker, wire, params, recorder, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
     const begin = (): void => ctx.begin(algorithm, s.limits.maxTimeSeconds, s.limits.onTimeout);
     if (s.checkpoint && i === 0) {
       const cp = new CowCheckpointer(sim, link, tracker, wire, workload.kind === 'segments' ? workload : null, s.checkpoint);
@@ -218,8 +218,12 @@ class RunContext implements MigrationContext {
     readonly recorder: MigrationRecorder,
     readonly timeInvariance: { fromSeconds: number; cycleSeconds: number } | null,
     private readonly report: (o: MigrationOutcome) => void,
-    readonly aloneOnLink: boolean,
-  ) {}
+    readonly migrationsOnLink: number,
+  ) {
+    this.aloneOnLink = migrationsOnLink === 1;
+  }
+
+  readonly aloneOnLink: boolean;
 
   begin(algorithm: MigrationAlgorithm, maxTimeSeconds: number, onTimeout: 'cancel' | 'stop-and-copy'): void {
     this.beganSeconds = this.sim.nowSeconds;

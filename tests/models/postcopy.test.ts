@@ -140,6 +140,15 @@ test("QEMU's push order (from the last fault): every page once; a sequential wri
   assert.ok(relErr(b, a) < 0.1, `uniform: ${b} vs ${a}`);
 });
 
+test('two guests in post-copy on one link: each gets half of it, so each takes twice as long and faults more', () => {
+  const one = runScenario(post('fluid', 20000));
+  const two = runScenario(post('fluid', 20000, { concurrentMigrations: 2 }));
+  const [a, b] = two.migrations!.map((m) => m.postcopy!);
+  assert.ok(relErr(a.faults, b.faults) < 1e-9, `${a.faults} vs ${b.faults}`);
+  assert.ok(relErr(two.totalTimeSeconds - two.downtimeSeconds, 2 * (one.totalTimeSeconds - one.downtimeSeconds)) < 0.01);
+  assert.ok(a.faults > one.postcopy!.faults);
+});
+
 test('post-copy settings are checked against the algorithm', () => {
   const bad = (migration: Record<string, unknown>) => {
     try { validateScenario({ name: 'x', vm: { memoryMiB: 64 }, network: { bandwidthBitsPerSecond: 1e9 }, migration }, 'x.json', (p) => p); return ''; } catch (e) { return (e as Error).message; }
