@@ -41,32 +41,30 @@ const pct = (pred: number, meas: number): number | null => (meas === 0 ? (pred =
 export function compare(s: Scenario, measured: RunResult): { rows: ValidationRow[]; nominal: RunResult; achieved: RunResult } {
   const nominal = runScenario(s, { keepRounds: false });
   const achieved = runScenario(achievedScenario(s, measured), { keepRounds: false });
-  const metrics = ['totalTimeSeconds', 'downtimeSeconds', 'bytesTransferred', 'rounds', 'converged'] as const;
-  const val = (r: RunResult, m: (typeof metrics)[number]): number => (m === 'converged' ? (r.converged ? 1 : 0) : r[m]);
-  const rows: ValidationRow[] = metrics.map((m) => ({
-    scenario: s.name, metric: m, measured: val(measured, m),
-    predictedNominal: val(nominal, m), errorNominalPercent: m === 'converged' ? (val(nominal, m) === val(measured, m) ? 0 : 100) : pct(val(nominal, m), val(measured, m)),
-    predictedAchieved: val(achieved, m), errorAchievedPercent: m === 'converged' ? (val(achieved, m) === val(measured, m) ? 0 : 100) : pct(val(achieved, m), val(measured, m)),
-  }));
+  const row = (metric: ValidationRow['metric'], measuredValue: number, n: number, a: number): ValidationRow => ({
+    scenario: s.name, metric, measured: measuredValue, predictedNominal: n, errorNominalPercent: pct(n, measuredValue), predictedAchieved: a, errorAchievedPercent: pct(a, measuredValue),
+  });
+  const metrics = ['totalTimeSeconds', 'downtimeSeconds', 'bytesTransferred', 'rounds'] as const;
+  const rows: ValidationRow[] = metrics.map((m) => row(m, measured[m], nominal[m], achieved[m]));
+  // Converged or not: the error is 0 % when the prediction agrees, 100 % when it does not.
+  const c = (r: RunResult): number => (r.converged ? 1 : 0);
+  rows.push({ ...row('converged', c(measured), c(nominal), c(achieved)), errorNominalPercent: c(nominal) === c(measured) ? 0 : 100, errorAchievedPercent: c(achieved) === c(measured) ? 0 : 100 });
   // Post-copy: QEMU's postcopy-requests are the network-bound faults.
   const requests = measured.measurement?.postcopyRequests;
   if (typeof requests === 'number' && measured.measurement?.postcopyStarted === true && nominal.postcopy && achieved.postcopy) {
-    const n = nominal.postcopy.faults, a = achieved.postcopy.faults;
-    rows.push({ scenario: s.name, metric: 'postcopyFaults', measured: requests, predictedNominal: n, errorNominalPercent: pct(n, requests), predictedAchieved: a, errorAchievedPercent: pct(a, requests) });
+    rows.push(row('postcopyFaults', requests, nominal.postcopy.faults, achieved.postcopy.faults));
   }
   // Checkpoints (QEMU background snapshots): the mean pause, and the first (full) checkpoint's duration and bytes.
   const measuredCps = (measured.measurement?.checkpoints ?? null) as { pauseSeconds: number; durationSeconds: number; bytes: number }[] | null;
   if (measuredCps && measuredCps.length > 0 && nominal.checkpointRows?.length && achieved.checkpointRows?.length) {
-    const mean = (xs: number[]): number => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const mean = (xs: number[]): number => xs.reduce((acc, x) => acc + x, 0) / xs.length;
     const sim = (r: RunResult): Record<string, number> => {
       const cps = r.checkpointRows!;
-      return { checkpointPauseSeconds: mean(cps.map((c) => c.pauseSeconds)), firstCheckpointSeconds: cps[0].pauseSeconds + cps[0].streamSeconds, firstCheckpointBytes: cps[0].bytes };
+      return { checkpointPauseSeconds: mean(cps.map((cp) => cp.pauseSeconds)), firstCheckpointSeconds: cps[0].pauseSeconds + cps[0].streamSeconds, firstCheckpointBytes: cps[0].bytes };
     };
-    const meas: Record<string, number> = { checkpointPauseSeconds: mean(measuredCps.map((c) => c.pauseSeconds)), firstCheckpointSeconds: measuredCps[0].durationSeconds, firstCheckpointBytes: measuredCps[0].bytes };
+    const meas: Record<string, number> = { checkpointPauseSeconds: mean(measuredCps.map((cp) => cp.pauseSeconds)), firstCheckpointSeconds: measuredCps[0].durationSeconds, firstCheckpointBytes: measuredCps[0].bytes };
     const n = sim(nominal), a = sim(achieved);
-    for (const m of ['checkpointPauseSeconds', 'firstCheckpointSeconds', 'firstCheckpointBytes'] as const) {
-      rows.push({ scenario: s.name, metric: m, measured: meas[m], predictedNominal: n[m], errorNominalPercent: pct(n[m], meas[m]), predictedAchieved: a[m], errorAchievedPercent: pct(a[m], meas[m]) });
-    }
+    for (const m of ['checkpointPauseSeconds', 'firstCheckpointSeconds', 'firstCheckpointBytes'] as const) rows.push(row(m, meas[m], n[m], a[m]));
   }
   return { rows, nominal, achieved };
 }

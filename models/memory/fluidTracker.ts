@@ -69,28 +69,35 @@ export class FluidTracker implements DirtyTracker {
   private scratchFrom = NaN;
   private scratchTo = NaN;
 
-  dirtySinceSync(nowSeconds: number): number {
-    dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, this.scratch);
-    this.scratchFrom = this.lastSyncSeconds;
-    this.scratchTo = nowSeconds;
+  /** Per segment, the fraction of pages written since the last sync (into `scratch`, reused if already there). */
+  private fractionsSinceSync(nowSeconds: number): number[] {
+    if (this.scratchFrom !== this.lastSyncSeconds || this.scratchTo !== nowSeconds) {
+      dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, this.scratch);
+      this.scratchFrom = this.lastSyncSeconds;
+      this.scratchTo = nowSeconds;
+    }
+    return this.scratch;
+  }
+
+  /** Σ over segments of (fraction written since the last sync) × `pages[s]`. */
+  private writtenSinceSync(nowSeconds: number, pages: ArrayLike<number>): number {
+    const d = this.fractionsSinceSync(nowSeconds);
     let sum = 0;
-    for (let s = 0; s < this.nSeg; s++) sum += this.scratch[s] * this.workload.segmentPages[s];
+    for (let s = 0; s < this.nSeg; s++) sum += d[s] * pages[s];
     return sum;
+  }
+
+  dirtySinceSync(nowSeconds: number): number {
+    return this.writtenSinceSync(nowSeconds, this.workload.segmentPages);
   }
 
   pendingWrittenSinceSync(nowSeconds: number): number {
-    dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, this.scratch);
-    this.scratchFrom = this.lastSyncSeconds;
-    this.scratchTo = nowSeconds;
-    let sum = 0;
-    for (let s = 0; s < this.nSeg; s++) sum += this.scratch[s] * this.pending[s];
-    return sum;
+    return this.writtenSinceSync(nowSeconds, this.pending);
   }
 
   sync(nowSeconds: number): number {
-    const d = this.scratch;
-    if (this.scratchFrom !== this.lastSyncSeconds || this.scratchTo !== nowSeconds) dirtyFractions(this.workload, this.lastSyncSeconds, nowSeconds, d);
-    this.scratchTo = NaN;
+    const d = this.fractionsSinceSync(nowSeconds);
+    this.scratchTo = NaN; // the sync moves the interval's start
     const pages = this.workload.segmentPages;
     let total = 0;
     for (let s = 0; s < this.nSeg; s++) {

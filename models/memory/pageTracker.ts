@@ -220,8 +220,9 @@ export class PageTracker implements DirtyTracker {
           bits ^= low;
           took |= low;
           budget--;
-          if ((dirty[w] & low) !== 0) dirtyTaken++;
-          if (skipRedirtied && (dirty[w] & low) !== 0) skipped++;
+          const written = (dirty[w] & low) !== 0;
+          if (written) dirtyTaken++;
+          if (skipRedirtied && written) skipped++;
           else {
             sent++;
             if ((zero[w] & low) !== 0) zeros++;

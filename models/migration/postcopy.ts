@@ -134,15 +134,11 @@ function push(ctx: MigrationContext, missing: number): void {
     }
   };
   while (tracker.pendingPages > 1e-9) {
-    const left = tracker.pendingPages;
-    const n = Math.min(batch, left, fluid ? Math.max(batch / 8, tracker.pendingToBoundary?.() ?? Infinity) : Infinity);
+    const n = Math.min(batch, tracker.pendingPages, fluid ? Math.max(batch / 8, tracker.pendingToBoundary?.() ?? Infinity) : Infinity);
     // The push reaches this chunk (its midpoint, fluid) once the link has carried what was pushed
-    // before it and every page faulted so far (faulted pages go first).
+    // before it and every page faulted so far (faulted pages go first). Following faults, the guest's
+    // writes meanwhile may have taken some of its pages (or the last ones).
     advanceGuest((pushBytes + faultsByGuest * faultBytesEach + (fluid ? 0.5 * n * pushBytesPerScanned : 0)) / rate);
-    if (followFaults) {
-      faultsByGuest = faultsBy(guestSeconds);
-      if (!(tracker.pendingPages > 1e-9)) break; // the last pages were faulted
-    }
     tracker.take(Math.min(n, tracker.pendingPages), !followFaults, guestOrigin + guestSeconds, take);
     const scanned = take.pages + take.skippedPages;
     if (scanned <= 0) break;

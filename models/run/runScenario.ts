@@ -178,10 +178,11 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
 
 /** The context one migration runs in: sends through the link, enforces the scenario's max time. */
 class RunContext implements MigrationContext {
-  /** The scenario's max time has passed and the rule is a forced stop-and-copy. */
-  private forcedStop = false;
   deadlineSeconds = Infinity;
-  private beganSeconds = 0;
+  /** When the live rounds must end by the clock: a forced stop-and-copy's deadline (else Infinity). */
+  private forcedStopAtSeconds = Infinity;
+  /** hybrid: when the switch to post-copy is due by the clock (else Infinity). */
+  private postcopyAtSeconds = Infinity;
 
   /** Reached `atSeconds` (absolute), counting the last nanosecond-scale rounding error as reached. */
   private reached(atSeconds: number): boolean {
@@ -189,20 +190,17 @@ class RunContext implements MigrationContext {
   }
 
   get postcopyDue(): boolean {
-    const p = this.params;
-    return p.algorithm === 'hybrid' && (this.recorder.roundCount >= p.postcopyAfterRounds || this.reached(this.beganSeconds + p.postcopyAfterSeconds));
+    return this.params.algorithm === 'hybrid' && (this.recorder.roundCount >= this.params.postcopyAfterRounds || this.reached(this.postcopyAtSeconds));
   }
 
   get mustStop(): boolean {
     // A policy may end a transfer exactly at the deadline, just before or just after the timeout's
     // own event: either way the stop is due.
-    return this.forcedStop || this.reached(this.forcedStopAtSeconds) || this.postcopyDue;
+    return this.reached(this.forcedStopAtSeconds) || this.postcopyDue;
   }
 
-  private forcedStopAtSeconds = Infinity;
-
   get stopDueAtSeconds(): number {
-    return Math.min(this.forcedStopAtSeconds, this.params.algorithm === 'hybrid' ? this.beganSeconds + this.params.postcopyAfterSeconds : Infinity);
+    return Math.min(this.forcedStopAtSeconds, this.postcopyAtSeconds);
   }
 
   private current: Transfer | null = null;
@@ -226,7 +224,7 @@ class RunContext implements MigrationContext {
   readonly aloneOnLink: boolean;
 
   begin(algorithm: MigrationAlgorithm, maxTimeSeconds: number, onTimeout: 'cancel' | 'stop-and-copy'): void {
-    this.beganSeconds = this.sim.nowSeconds;
+    if (this.params.algorithm === 'hybrid') this.postcopyAtSeconds = this.sim.nowSeconds + this.params.postcopyAfterSeconds;
     this.timer = this.sim.schedule(this.params.setupSeconds + maxTimeSeconds, () => this.timeout(onTimeout));
     this.deadlineSeconds = this.timer.timeSeconds;
     if (onTimeout === 'stop-and-copy') this.forcedStopAtSeconds = this.deadlineSeconds;
@@ -237,7 +235,7 @@ class RunContext implements MigrationContext {
   private timeout(rule: 'cancel' | 'stop-and-copy'): void {
     this.timer = null;
     if (this.finished) return;
-    if (rule === 'stop-and-copy') { this.forcedStop = true; return; }
+    if (rule === 'stop-and-copy') return; // mustStop holds from now on
     if (this.recorder.suspendSeconds !== null) return; // already suspended: let the copy finish
     const sent = this.current ? this.link.abort(this.current) : 0;
     this.recorder.bytesByPhase.precopy += sent;

@@ -80,7 +80,7 @@ export class SweepExecutor {
     const lanes: Promise<void>[] = [];
     const startThreads = (): void => {
       const filename = import.meta.url.endsWith('.ts') ? new URL('./worker.mjs', import.meta.url) : new URL('./worker.js', import.meta.url);
-      for (let t = 1; t < this.workers && this.threads.size < this.workers - 1; t++) {
+      for (let t = 1; t < this.workers; t++) {
         const thread = new Worker(filename, { workerData: start });
         this.threads.add(thread);
         lanes.push(new Promise<void>((resolve) => {
@@ -119,7 +119,7 @@ export class SweepExecutor {
       }
       busyMs += performance.now() - t0;
       done += b - a;
-      if (!this.threads.size && this.workers > 1 && (done >= 200 || busyMs > 50) && chunk + 1 < count) {
+      if (lanes.length === 0 && this.workers > 1 && (done >= 200 || busyMs > 50) && chunk + 1 < count) {
         const left = to - chunkRange(start, chunk + 1)[0];
         if ((busyMs / done) * left > this.parallelAfterSeconds * 1000) startThreads();
       }

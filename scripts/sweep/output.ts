@@ -89,8 +89,8 @@ export function rowsToCsv(rows: string[][]): string {
 
 /**
  * Streams CSV text to `<name>.partial` in run order (the header by csv-stringify, then chunks of
- * rows formatted by csv-stringify where they were computed), with back-pressure; `finish` closes,
- * syncs and renames into place.
+ * rows formatted by `rowsToCsv` in the lane that computed them), with back-pressure; `finish`
+ * closes, syncs and renames into place.
  */
 export class CsvAppender {
   private readonly file: WriteStream;
