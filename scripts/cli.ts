@@ -1,24 +1,20 @@
 import { InputError } from '../models/scenario/errors.ts';
-import { runCommand, runHelp } from './commands/run.ts';
-import { sweepCommand, sweepHelp } from './commands/sweep.ts';
-import { mergeCommand, mergeHelp } from './commands/merge.ts';
-import { summarizeCommand, summarizeHelp } from './commands/summarize.ts';
-import { plotCommand, plotHelp } from './commands/plot.ts';
-import { replayCommand, replayHelp } from './commands/replay.ts';
-import { validateCommand, validateHelp } from './commands/validate.ts';
-import { testbedCommand, testbedHelp } from './commands/testbed.ts';
-
-type Command = { summary: string; run: (argv: string[]) => Promise<number>; help: string };
+/**
+ * A command's module is loaded only when that command runs: `plot` and `validate` load vega
+ * (≈ 0.15 s), which `miglab sweep` — started once per shard, often thousands of times — never needs.
+ */
+type Loaded = { run: (argv: string[]) => Promise<number>; help: string };
+type Command = { summary: string; load: () => Promise<Loaded> };
 
 const commands: Record<string, Command> = {
-  run: { summary: 'simulate one scenario (results/<name>/summary.json, rounds.csv)', run: runCommand, help: runHelp },
-  sweep: { summary: 'run a parameter sweep on all cores, resumable; --shard i/N or --slurm for clusters', run: sweepCommand, help: sweepHelp },
-  merge: { summary: 'combine sweep shards into the CSV a local run gives', run: mergeCommand, help: mergeHelp },
-  summarize: { summary: 'mean, std, 95 % CI, min, max of a sweep CSV per group', run: summarizeCommand, help: summarizeHelp },
-  plot: { summary: 'line/scatter/bar/cdf plots of a sweep CSV with CI bands (SVG, PNG, HTML)', run: plotCommand, help: plotHelp },
-  replay: { summary: 'run a scenario on a real hypervisor (QEMU/KVM over QMP) and record the measurement', run: replayCommand, help: replayHelp },
-  validate: { summary: 'replay, simulate, and tabulate predicted vs measured with % error', run: validateCommand, help: validateHelp },
-  testbed: { summary: 'prepare the local QEMU testbed (Debian packages only)', run: testbedCommand, help: testbedHelp },
+  run: { summary: 'simulate one scenario (results/<name>/summary.json, rounds.csv)', load: async () => { const m = await import('./commands/run.ts'); return { run: m.runCommand, help: m.runHelp }; } },
+  sweep: { summary: 'run a parameter sweep on all cores, resumable; --shard i/N or --slurm for clusters', load: async () => { const m = await import('./commands/sweep.ts'); return { run: m.sweepCommand, help: m.sweepHelp }; } },
+  merge: { summary: 'combine sweep shards into the CSV a local run gives', load: async () => { const m = await import('./commands/merge.ts'); return { run: m.mergeCommand, help: m.mergeHelp }; } },
+  summarize: { summary: 'mean, std, 95 % CI, min, max of a sweep CSV per group', load: async () => { const m = await import('./commands/summarize.ts'); return { run: m.summarizeCommand, help: m.summarizeHelp }; } },
+  plot: { summary: 'line/scatter/bar/cdf plots of a sweep CSV with CI bands (SVG, PNG, HTML)', load: async () => { const m = await import('./commands/plot.ts'); return { run: m.plotCommand, help: m.plotHelp }; } },
+  replay: { summary: 'run a scenario on a real hypervisor (QEMU/KVM over QMP) and record the measurement', load: async () => { const m = await import('./commands/replay.ts'); return { run: m.replayCommand, help: m.replayHelp }; } },
+  validate: { summary: 'replay, simulate, and tabulate predicted vs measured with % error', load: async () => { const m = await import('./commands/validate.ts'); return { run: m.validateCommand, help: m.validateHelp }; } },
+  testbed: { summary: 'prepare the local QEMU testbed (Debian packages only)', load: async () => { const m = await import('./commands/testbed.ts'); return { run: m.testbedCommand, help: m.testbedHelp }; } },
 };
 
 export function usage(): string {
@@ -36,8 +32,9 @@ Scenario format: scenarios/scenario.schema.json (examples in scenarios/).`;
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') { console.log(usage()); return name ? 0 : 2; }
-  const cmd = commands[name];
-  if (!cmd) { console.error(`miglab: unknown command ${JSON.stringify(name)}\n\n${usage()}`); return 2; }
+  const known = Object.hasOwn(commands, name) ? commands[name] : undefined;
+  if (!known) { console.error(`miglab: unknown command ${JSON.stringify(name)}\n\n${usage()}`); return 2; }
+  const cmd = await known.load();
   try {
     return await cmd.run(rest);
   } catch (e) {

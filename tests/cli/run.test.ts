@@ -57,6 +57,12 @@ test('miglab --help and run --help list the commands and options', () => {
   assert.match(h.stdout, /run\s+simulate one scenario/);
   const r = miglab(['run', '--help']);
   for (const opt of ['--seed', '--set', '--out', '--json']) assert.match(r.stdout, new RegExp(opt));
+  // Unknown commands, including names every object has, get the list of commands.
+  for (const name of ['simulate', 'toString', 'constructor']) {
+    const u = miglab([name]);
+    assert.is(u.status, 2, name);
+    assert.match(u.stderr, new RegExp(`unknown command "${name}"[\\s\\S]*sweep\\s+run a parameter sweep`));
+  }
 });
 
 test.run();
