@@ -11,7 +11,7 @@
  *     one pass over a bitmap of the guest's size.
  *  3. sweep throughput, each sweep in a fresh `miglab sweep` process: a 10,000-run fluid sweep end
  *     to end (start, validation, lanes, streamed CSV); the parallel speed-up from 1 to 2 lanes on
- *     600 page-level runs (milliseconds each) and on 10,000, 200,000 and 1,000,000 fluid runs
+ *     960 page-level runs (milliseconds each) and on 10,000, 200,000 and 1,000,000 fluid runs
  *     (microseconds each); baseline: the same fluid rows computed by two uncoordinated threads, and
  *     by two processes.
  * Peak memory is the process's maximum resident set size.
@@ -165,7 +165,7 @@ async function benchSweep(): Promise<void> {
     // Runs that each take milliseconds (page level, 1 and 4 GiB guests): what lanes give when the
     // simulation, not a thread's start and warm-up, is the work.
     const page = {
-      name: 'bench-page', seed: 1, replicates: 5,
+      name: 'bench-page', seed: 1, replicates: 8,
       base: { ...fluid.base, fidelity: 'page' },
       axes: [
         { field: 'migration.policy', values: ['xen', 'xen-legacy', 'qemu', 'simgrid', 'clark05'] },
@@ -211,7 +211,7 @@ async function benchSweep(): Promise<void> {
     const auto = await time(file, 2, []);
     console.log(`  2 lanes allowed, default --parallel-after 2 (under 2 s of work projected, so no thread starts): ${fmt(auto.ms / 1000, 2)} s`);
     console.log('sweep speed-up 1 → 2 lanes (fresh processes, threads started at once):');
-    await speedUp('600 page-level runs (1 and 4 GiB guests, ≈ 16 ms each)', sweepFile('page', page), '   target ≥ 1.7×');
+    await speedUp('960 page-level runs (1 and 4 GiB guests, ≈ 16 ms each)', sweepFile('page', page), '   target ≥ 1.7×');
     await speedUp('10,000 fluid runs (≈ 12 µs each)', file);
     for (const replicates of [20, 100]) {
       await speedUp(`${(10000 * replicates).toLocaleString('en')} fluid runs (the same design × ${replicates} replicates)`, sweepFile(`fluid${replicates}`, { ...fluid, replicates }));
