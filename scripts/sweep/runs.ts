@@ -12,7 +12,7 @@ import type { LoadedSweep } from './spec.ts';
 /** Metric columns of a sweep row (empty when not applicable to the run). */
 export const METRIC_COLUMNS = [
   'status', 'converged', 'stopReason', 'totalTimeSeconds', 'downtimeSeconds', 'setupTimeSeconds', 'bytesTransferred',
-  'precopyBytes', 'stopCopyBytes', 'checkpointBytes', 'totalBytesIncludingCheckpoints', 'pagesTransferred', 'rounds',
+  'precopyBytes', 'stopCopyBytes', 'postcopyBytes', 'checkpointBytes', 'totalBytesIncludingCheckpoints', 'pagesTransferred', 'rounds',
   'checkpointCount', 'appSlowdownFraction', 'cowFaults', 'rpoSeconds', 'rtoSeconds', 'postcopyFaults', 'postcopyBlockedSeconds',
 ] as const;
 
@@ -27,7 +27,7 @@ function cell(v: unknown): string {
 export function metricCells(r: RunResult): string[] {
   const values: Record<(typeof METRIC_COLUMNS)[number], unknown> = {
     status: r.status, converged: r.converged, stopReason: r.stopReason, totalTimeSeconds: r.totalTimeSeconds, downtimeSeconds: r.downtimeSeconds,
-    setupTimeSeconds: r.setupTimeSeconds, bytesTransferred: r.bytesTransferred, precopyBytes: r.bytesByPhase.precopy, stopCopyBytes: r.bytesByPhase.stopCopy,
+    setupTimeSeconds: r.setupTimeSeconds, bytesTransferred: r.bytesTransferred, precopyBytes: r.bytesByPhase.precopy, stopCopyBytes: r.bytesByPhase.stopCopy, postcopyBytes: r.bytesByPhase.postcopy,
     checkpointBytes: r.bytesByPhase.checkpoint, totalBytesIncludingCheckpoints: r.totalBytesIncludingCheckpoints, pagesTransferred: r.pagesTransferred,
     rounds: r.rounds, checkpointCount: r.checkpoint?.count, appSlowdownFraction: r.checkpoint?.appSlowdownFraction ?? r.postcopy?.appSlowdownFraction, cowFaults: r.checkpoint?.cowFaults,
     rpoSeconds: r.failover?.rpoSeconds, rtoSeconds: r.failover?.rtoSeconds, postcopyFaults: r.postcopy?.faults, postcopyBlockedSeconds: r.postcopy?.blockedSeconds,

@@ -62,6 +62,25 @@ test('replicates share their point\'s validation but not its seed or result', as
   for (const r of [2, 1]) assert.equal(new SweepRunner(loadSweep(file)).row(r), rows[r]);
 });
 
+test('a row\'s bytes by phase add up to its bytes transferred, post-copy included', () => {
+  const rows: Record<string, number>[] = [];
+  for (const [name, from, algorithms] of [['live', base, ['precopy', 'hybrid']], ['switch', resolve('scenarios/postcopy-hotcold.json'), ['postcopy', 'stop-and-copy']]] as const) {
+    const file = join(scratch, `${name}.json`);
+    writeFileSync(file, JSON.stringify({ name, base: from, seed: 5, axes: [{ field: 'migration.algorithm', values: algorithms }] }));
+    const runner = new SweepRunner(loadSweep(file));
+    for (const r of [0, 1]) rows.push(Object.fromEntries(runner.row(r).map((v, i) => [runner.header[i], Number(v)])));
+  }
+  for (const row of rows) {
+    const sum = row.precopyBytes + row.stopCopyBytes + row.postcopyBytes;
+    assert.ok(Math.abs(sum - row.bytesTransferred) <= 1e-9 * sum + 1, JSON.stringify(row));
+  }
+  const [precopy, hybrid, postcopy, stopAndCopy] = rows;
+  assert.is(precopy.postcopyBytes, 0);
+  assert.is(stopAndCopy.postcopyBytes, 0);
+  assert.ok(hybrid.postcopyBytes > 0 && hybrid.precopyBytes > 0, 'hybrid: live rounds, then post-copy');
+  assert.ok(postcopy.postcopyBytes > 0.9 * postcopy.bytesTransferred, 'pure post-copy sends nearly everything after the switch');
+});
+
 test('a sweep file changed while the sweep runs stops every lane with a clear error', async () => {
   const file = join(scratch, 'changed.json');
   writeFileSync(file, sweep(500)); // 100,000 runs: the worker thread starts long before the end
