@@ -3,7 +3,7 @@ import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../../models/scenario/errors.ts';
 import type { SweepRunner } from './runs.ts';
-import { chunkCount, chunkCsv, chunkRange, claimChunk, STOP, type LaneMessage, type LaneStart } from './lanes.ts';
+import { Chunks, chunkCsv, claimChunk, STOP, type LaneMessage, type LaneStart } from './lanes.ts';
 
 /**
  * Runs a sweep's runs on up to `workers` computing lanes: this thread plus `workers − 1` worker
@@ -45,9 +45,10 @@ export class SweepExecutor {
    * was handed over; a failing lane stops the others.
    */
   async run(from: number, to: number, onChunk: (csvText: string, runs: number) => Promise<void> | void): Promise<void> {
-    const start: LaneStart = { sweepFile: resolvePath(this.runner.sweep.file), hash: this.runner.sweep.hash, claims: new SharedArrayBuffer(8), from, to, chunkRuns: this.chunkRuns(to - from) };
+    const start: LaneStart = { sweepFile: resolvePath(this.runner.sweep.file), hash: this.runner.sweep.hash, claims: new SharedArrayBuffer(8), from, to, chunkRuns: this.chunkRuns(to - from), lanes: this.workers };
     const claims = new Int32Array(start.claims);
-    const count = chunkCount(start);
+    const chunks = new Chunks(start);
+    const count = chunks.count;
     const errors: unknown[] = [];
     const stop = (e?: unknown): void => {
       if (e !== undefined) errors.push(e);
@@ -63,7 +64,7 @@ export class SweepExecutor {
     const flush = async (): Promise<void> => {
       for (let text = pending.get(next); gateOpen && text !== undefined && !errors.length; text = pending.get(next)) {
         pending.delete(next);
-        const [a, b] = chunkRange(start, next);
+        const [a, b] = chunks.range(next);
         next++;
         await onChunk(text, b - a);
       }
@@ -110,7 +111,7 @@ export class SweepExecutor {
     let busyMs = 0, done = 0;
     for (let chunk = claimChunk(claims, count); chunk >= 0; chunk = claimChunk(claims, count)) {
       const t0 = performance.now();
-      const [a, b] = chunkRange(start, chunk);
+      const [a, b] = chunks.range(chunk);
       try {
         deliver(chunk, chunkCsv(this.runner, a, b));
       } catch (e) {
@@ -120,7 +121,7 @@ export class SweepExecutor {
       busyMs += performance.now() - t0;
       done += b - a;
       if (lanes.length === 0 && this.workers > 1 && (done >= 200 || busyMs > 50) && chunk + 1 < count) {
-        const left = to - chunkRange(start, chunk + 1)[0];
+        const left = to - chunks.range(chunk + 1)[0];
         if ((busyMs / done) * left > this.parallelAfterSeconds * 1000) startThreads();
       }
       await new Promise((r) => setImmediate(r));

@@ -15,7 +15,10 @@ export interface LaneStart {
   claims: SharedArrayBuffer;
   from: number;
   to: number;
+  /** Runs per chunk before the last chunks shrink (Chunks). */
   chunkRuns: number;
+  /** Lanes sharing the chunks (the chunks shrink towards the end in proportion). */
+  lanes: number;
 }
 
 /** Messages from a lane thread to the main thread. */
@@ -27,13 +30,31 @@ export type LaneMessage =
 /** Index of the next unclaimed chunk and of the stop flag in the claim counter. */
 export const NEXT_CHUNK = 0, STOP = 1;
 
-export function chunkRange(start: Pick<LaneStart, 'from' | 'to' | 'chunkRuns'>, chunk: number): [number, number] {
-  const a = start.from + chunk * start.chunkRuns;
-  return [a, Math.min(start.to, a + start.chunkRuns)];
-}
+/**
+ * The chunks of runs [from, to), numbered in run order: `chunkRuns` runs each, then shrinking over
+ * the last runs (guided scheduling: a chunk holds at most a quarter of the runs left per lane, and
+ * at least one run), so the lanes finish together even when a single run takes a second. Every
+ * lane computes the same chunks from the same LaneStart.
+ */
+export class Chunks {
+  private readonly bounds: number[];
 
-export function chunkCount(start: Pick<LaneStart, 'from' | 'to' | 'chunkRuns'>): number {
-  return Math.ceil((start.to - start.from) / start.chunkRuns);
+  constructor(start: Pick<LaneStart, 'from' | 'to' | 'chunkRuns' | 'lanes'>) {
+    this.bounds = [start.from];
+    for (let a = start.from; a < start.to;) {
+      a += Math.max(1, Math.min(start.chunkRuns, Math.ceil((start.to - a) / (4 * start.lanes))));
+      this.bounds.push(a);
+    }
+  }
+
+  get count(): number {
+    return this.bounds.length - 1;
+  }
+
+  /** Chunk k's runs [a, b); k = count gives the empty range at the end. */
+  range(k: number): [number, number] {
+    return k < this.count ? [this.bounds[k], this.bounds[k + 1]] : [this.bounds[this.count], this.bounds[this.count]];
+  }
 }
 
 /** Claims the next chunk, or returns −1 when none is left or the sweep is stopping. */

@@ -8,19 +8,20 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadSweep } from './spec.ts';
 import { SweepRunner } from './runs.ts';
 import { InputError } from '../../models/scenario/errors.ts';
-import { chunkCount, chunkCsv, chunkRange, claimChunk, NEXT_CHUNK, type LaneMessage, type LaneStart } from './lanes.ts';
+import { Chunks, chunkCsv, claimChunk, NEXT_CHUNK, type LaneMessage, type LaneStart } from './lanes.ts';
 
 function runLane(start: LaneStart): void {
   const post = (m: LaneMessage): void => parentPort!.postMessage(m);
   try {
     const claims = new Int32Array(start.claims);
-    const count = chunkCount(start);
+    const chunks = new Chunks(start);
+    const count = chunks.count;
     if (Atomics.load(claims, NEXT_CHUNK) >= count) { post({ kind: 'done' }); return; } // the other lanes finished meanwhile
     const loaded = loadSweep(start.sweepFile);
     if (loaded.hash !== start.hash) throw new InputError(`${start.sweepFile}: changed while the sweep was running`);
     const runner = new SweepRunner(loaded);
     for (let chunk = claimChunk(claims, count); chunk >= 0; chunk = claimChunk(claims, count)) {
-      const [a, b] = chunkRange(start, chunk);
+      const [a, b] = chunks.range(chunk);
       post({ kind: 'chunk', chunk, text: chunkCsv(runner, a, b) });
     }
     post({ kind: 'done' });

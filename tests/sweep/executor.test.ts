@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { loadSweep } from '../../scripts/sweep/spec.ts';
 import { SweepRunner } from '../../scripts/sweep/runs.ts';
 import { SweepExecutor } from '../../scripts/sweep/execute.ts';
+import { Chunks } from '../../scripts/sweep/lanes.ts';
 import { InputError } from '../../models/scenario/errors.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'miglab-executor-'));
@@ -50,6 +51,28 @@ test('lanes: the same rows in run order with 1, 2 or 3 lanes, every run once', a
     assert.is(many.chunks.reduce((a, b) => a + b, 0), 5000);
   }
   assert.is(workerHandles(), 0, 'no lane thread left running');
+});
+
+test('chunks cover the runs once, in order, and shrink to single runs at the end', () => {
+  for (const [from, to, chunkRuns, lanes] of [[0, 960, 8, 2], [500, 1000500, 100, 2], [7, 8, 1, 4], [0, 10, 100, 3], [3, 3, 1, 2]]) {
+    const chunks = new Chunks({ from, to, chunkRuns, lanes });
+    let next = from, last = Infinity;
+    for (let k = 0; k < chunks.count; k++) {
+      const [a, b] = chunks.range(k);
+      assert.is(a, next, 'contiguous');
+      assert.ok(b > a && b - a <= chunkRuns && b - a <= last, `chunk ${k} of [${from}, ${to}): ${b - a} runs`);
+      last = b - a;
+      next = b;
+    }
+    assert.is(next, to, 'every run');
+    assert.equal(chunks.range(chunks.count), [to, to]);
+    if (to - from > 4 * lanes) {
+      assert.is(chunks.range(chunks.count - 1)[1] - chunks.range(chunks.count - 1)[0], 1, 'the last chunk is one run');
+      assert.ok(chunks.range(0)[1] - chunks.range(0)[0] === Math.min(chunkRuns, Math.ceil((to - from) / (4 * lanes))));
+    }
+  }
+  // 1,000,000 runs in chunks of 100: the shrinking tail adds few chunks.
+  assert.ok(new Chunks({ from: 0, to: 1e6, chunkRuns: 100, lanes: 2 }).count < 10000 + 100);
 });
 
 test('replicates share their point\'s validation but not its seed or result', async () => {
