@@ -1,15 +1,7 @@
 #!/usr/bin/env node
-// `npm run build`: compiles to dist/ (for benchmarks and long sweeps: no tsx start-up, no
-// keepNames wrappers) and copies the JSON schemas the code reads at run time.
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// `npm run build`: compiles to dist/ (what `npm run bench` runs) and copies what the compiled code
+// reads beside itself (scripts/compiled.mjs). `miglab` keeps its own compiled copy up to date.
+import { join } from 'node:path';
+import { buildInto, root } from './compiled.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
-const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.build.json')], { stdio: 'inherit' });
-if (r.status !== 0) process.exit(r.status ?? 1);
-mkdirSync(join(root, 'dist', 'scenarios'), { recursive: true });
-for (const f of readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.schema.json'))) copyFileSync(join(root, 'scenarios', f), join(root, 'dist', 'scenarios', f));
+process.exitCode = buildInto(join(root, 'dist'));

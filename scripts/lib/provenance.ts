@@ -13,6 +13,8 @@ function findRoot(): URL {
   }
 }
 const root = findRoot();
+/** The miglab checkout's folder (a URL ending in /). */
+export const projectRoot: URL = root;
 
 export function miglabVersion(): string {
   return (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;

@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../lib/files.ts';
+import { projectRoot } from '../lib/provenance.ts';
 import { InputError } from '../../models/scenario/errors.ts';
 
 /**
@@ -11,7 +12,7 @@ import { InputError } from '../../models/scenario/errors.ts';
  */
 export function submitSlurm(o: { sweepFile: string; outDir: string; tasks: number; partition?: string; time?: string; workersPerTask: number }): { array: string; merge: string } {
   mkdirSync(join(o.outDir, 'slurm'), { recursive: true });
-  const miglab = resolve(new URL('../miglab.mjs', import.meta.url).pathname);
+  const miglab = resolve(new URL('scripts/miglab.mjs', projectRoot).pathname); // the checkout's command, also from compiled code
   const common = [o.partition ? `#SBATCH --partition=${o.partition}` : '', o.time ? `#SBATCH --time=${o.time}` : ''].filter(Boolean).join('\n');
   const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
   const arrayScript = `#!/bin/bash

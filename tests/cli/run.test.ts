@@ -1,9 +1,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const miglab = (args: string[]) => spawnSync(process.execPath, ['scripts/miglab.mjs', ...args], { encoding: 'utf8' });
 const scratch = mkdtempSync(join(tmpdir(), 'miglab-cli-'));
@@ -49,6 +49,26 @@ test('bad input exits 2 with the message alone', () => {
   assert.is(flag.status, 2);
   assert.match(flag.stderr, /bogus/);
   assert.is(miglab(['frobnicate']).status, 2);
+});
+
+test('miglab runs compiled JavaScript, kept in step with the sources, with the results tsx gives', async () => {
+  const { compiledCliUrl, sourcesHash } = await import('../../scripts/compiled.mjs');
+  const url = compiledCliUrl() as string;
+  assert.ok(url && url.includes(`/.cache/miglab/build-${sourcesHash().slice(0, 24)}/scripts/cli.js`), String(url));
+  const args = ['run', 'scenarios/precopy-qemu.json', '--json', '--no-write', '--set', 'vm.memoryMiB=512'];
+  const compiled = miglab(args);
+  const fromSource = spawnSync(process.execPath, ['scripts/miglab.mjs', ...args], { encoding: 'utf8', env: { ...process.env, MIGLAB_FROM_SOURCE: '1' } });
+  assert.is(compiled.status, 0, compiled.stderr);
+  assert.is(fromSource.status, 0, fromSource.stderr);
+  assert.is(compiled.stdout, fromSource.stdout);
+  // A sweep with a worker thread runs from the compiled build too, and writes the same CSV.
+  const file = join(scratch, 'tiny.json');
+  writeFileSync(file, JSON.stringify({ name: 'tiny', base: resolve('scenarios/precopy-xen-hotcold.json'), seed: 1, replicates: 50, axes: [{ field: 'migration.policy', values: ['xen', 'qemu'] }] }));
+  const a = miglab(['sweep', file, '--workers', '2', '--parallel-after', '0', '--out', join(scratch, 'sa'), '--quiet']);
+  const b = spawnSync(process.execPath, ['scripts/miglab.mjs', 'sweep', file, '--workers', '1', '--out', join(scratch, 'sb'), '--quiet'], { encoding: 'utf8', env: { ...process.env, MIGLAB_FROM_SOURCE: '1' } });
+  assert.is(a.status, 0, a.stderr);
+  assert.is(b.status, 0, b.stderr);
+  assert.ok(readFileSync(join(scratch, 'sa', 'runs.csv')).equals(readFileSync(join(scratch, 'sb', 'runs.csv'))));
 });
 
 test('miglab --help and run --help list the commands and options', () => {
