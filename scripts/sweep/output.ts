@@ -54,13 +54,21 @@ export type OutputState = { kind: 'complete'; meta: SweepMeta } | { kind: 'start
 /** Decides whether to start, resume or stop, and checks that existing files belong to this sweep. */
 export function openOutput(paths: OutputPaths, meta: SweepMeta, force: boolean): OutputState {
   const existing = readMeta(paths.meta);
-  const same = existing !== null && existing.sweepHash === meta.sweepHash && JSON.stringify(existing.header) === JSON.stringify(meta.header) && JSON.stringify(existing.shard) === JSON.stringify(meta.shard);
+  const sameSweep = existing !== null && existing.sweepHash === meta.sweepHash && JSON.stringify(existing.shard) === JSON.stringify(meta.shard);
+  const same = sameSweep && JSON.stringify(existing!.header) === JSON.stringify(meta.header);
+  // Whose results the folder holds, when they are not this sweep's with these columns.
+  const whose = (): string => {
+    if (!existing) return 'an unknown sweep (no metadata)';
+    if (!sameSweep) return `another sweep (${existing.sweepFile}, hash ${existing.sweepHash.slice(0, 12)})`;
+    const added = meta.header.filter((c) => !existing.header.includes(c));
+    return `this sweep with other columns (written by another miglab version${added.length ? `; this one also writes ${added.join(', ')}` : ''})`;
+  };
   if (existsSync(paths.csv) && !force) {
     if (same && existing!.status === 'complete') return { kind: 'complete', meta: existing! };
-    throw new InputError(`${paths.csv}: already holds the results of ${existing ? `another sweep (${existing.sweepFile}, hash ${existing.sweepHash.slice(0, 12)})` : 'an unknown sweep'}; nothing was overwritten. Use --out for another folder, or --force to replace it.`);
+    throw new InputError(`${paths.csv}: already holds the results of ${whose()}; nothing was overwritten. Use --out for another folder, or --force to replace it.`);
   }
   if (existsSync(paths.partial) && !force) {
-    if (!same) throw new InputError(`${paths.partial}: is a half-written CSV of ${existing ? `another sweep (${existing.sweepFile}, hash ${existing.sweepHash.slice(0, 12)})` : 'an unknown sweep (no metadata)'}; nothing was overwritten. Use --out for another folder, or --force to start over.`);
+    if (!same) throw new InputError(`${paths.partial}: is a half-written CSV of ${whose()}; nothing was overwritten. Use --out for another folder, or --force to start over.`);
     const rows = statSync(paths.partial).size > 0 ? completeRows(paths.partial) : 0;
     return { kind: 'start', resumeFromRow: rows, meta: { ...meta, startedAt: existing!.startedAt } };
   }

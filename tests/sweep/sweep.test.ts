@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, statSync, mkdirSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSweep } from '../../scripts/sweep/spec.ts';
@@ -100,6 +100,15 @@ test('bad sweeps get clear errors and nothing is overwritten', () => {
   assert.is(r.status, 2);
   assert.match(r.stderr, /runs\.csv\.partial: is a half-written CSV of another sweep \(x\.json/);
   assert.is(readFileSync(join(other, 'runs.csv.partial'), 'utf8'), 'run,point\n0,0\n');
+  // …and so is one of this very sweep written with other columns (an older miglab), saying so.
+  const older = join(scratch, 'older');
+  assert.is(miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--workers', '1', '--out', older, '--quiet']).status, 0);
+  const meta = JSON.parse(readFileSync(join(older, 'sweep.json'), 'utf8'));
+  writeFileSync(join(older, 'sweep.json'), JSON.stringify({ ...meta, header: meta.header.filter((c: string) => c !== 'postcopyBytes'), status: 'running' }));
+  renameSync(join(older, 'runs.csv'), join(older, 'runs.csv.partial'));
+  const o = miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--out', older]);
+  assert.is(o.status, 2);
+  assert.match(o.stderr, /runs\.csv\.partial: is a half-written CSV of this sweep with other columns \(written by another miglab version; this one also writes postcopyBytes\); nothing was overwritten/);
   // Merge refuses incomplete shard sets.
   const half = join(scratch, 'half');
   assert.is(miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--shard', '0/2', '--workers', '1', '--out', half, '--quiet']).status, 0);
