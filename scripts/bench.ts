@@ -219,12 +219,13 @@ async function benchSweep(): Promise<void> {
     console.log('sweep speed-up 1 → 2 lanes (fresh processes, threads started at once):');
     await speedUp('960 page-level runs (1 and 4 GiB guests, ≈ 16 ms each; 1, 2, 2, 1 lanes)', sweepFile('page', page), { abba: true, target: '   target ≥ 1.7×' });
     await speedUp('10,000 fluid runs (≈ 12 µs each)', file);
-    for (const replicates of [20, 100]) {
-      await speedUp(`${(10000 * replicates).toLocaleString('en')} fluid runs (the same design × ${replicates} replicates)`, sweepFile(`fluid${replicates}`, { ...fluid, replicates }));
+    const longer = [20, 100].map((replicates) => ({ replicates, file: sweepFile(`fluid${replicates}`, { ...fluid, replicates }) }));
+    for (const { replicates, file: f } of longer) {
+      await speedUp(`${(10000 * replicates).toLocaleString('en')} fluid runs (the same design × ${replicates} replicates)`, f);
     }
     // Baselines for what two cores of this machine give fluid runs: the same 200,000 rows computed
     // alone, then twice at once with no coordination at all, by fresh threads and by fresh processes.
-    const rowsFile = join(dir, 'fluid20.json');
+    const rowsFile = longer[0].file;
     const { Worker } = await import('node:worker_threads');
     const rowsScript = new URL('./bench-rows.js', import.meta.url);
     const inThread = () => new Promise<number>((resolve, reject) => {

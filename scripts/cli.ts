@@ -7,14 +7,14 @@ type Loaded = { run: (argv: string[]) => Promise<number>; help: string };
 type Command = { summary: string; load: () => Promise<Loaded> };
 
 const commands: Record<string, Command> = {
-  run: { summary: 'simulate one scenario (results/<name>/summary.json, rounds.csv)', load: async () => { const m = await import('./commands/run.ts'); return { run: m.runCommand, help: m.runHelp }; } },
-  sweep: { summary: 'run a parameter sweep on all cores, resumable; --shard i/N or --slurm for clusters', load: async () => { const m = await import('./commands/sweep.ts'); return { run: m.sweepCommand, help: m.sweepHelp }; } },
-  merge: { summary: 'combine sweep shards into the CSV a local run gives', load: async () => { const m = await import('./commands/merge.ts'); return { run: m.mergeCommand, help: m.mergeHelp }; } },
-  summarize: { summary: 'mean, std, 95 % CI, min, max of a sweep CSV per group', load: async () => { const m = await import('./commands/summarize.ts'); return { run: m.summarizeCommand, help: m.summarizeHelp }; } },
-  plot: { summary: 'line/scatter/bar/cdf plots of a sweep CSV with CI bands (SVG, PNG, HTML)', load: async () => { const m = await import('./commands/plot.ts'); return { run: m.plotCommand, help: m.plotHelp }; } },
-  replay: { summary: 'run a scenario on a real hypervisor (QEMU/KVM over QMP) and record the measurement', load: async () => { const m = await import('./commands/replay.ts'); return { run: m.replayCommand, help: m.replayHelp }; } },
-  validate: { summary: 'replay, simulate, and tabulate predicted vs measured with % error', load: async () => { const m = await import('./commands/validate.ts'); return { run: m.validateCommand, help: m.validateHelp }; } },
-  testbed: { summary: 'prepare the local QEMU testbed (Debian packages only)', load: async () => { const m = await import('./commands/testbed.ts'); return { run: m.testbedCommand, help: m.testbedHelp }; } },
+  run: { summary: 'simulate one scenario (results/<name>/summary.json, rounds.csv)', load: () => import('./commands/run.ts').then((m) => ({ run: m.runCommand, help: m.runHelp })) },
+  sweep: { summary: 'run a parameter sweep on all cores, resumable; --shard i/N or --slurm for clusters', load: () => import('./commands/sweep.ts').then((m) => ({ run: m.sweepCommand, help: m.sweepHelp })) },
+  merge: { summary: 'combine sweep shards into the CSV a local run gives', load: () => import('./commands/merge.ts').then((m) => ({ run: m.mergeCommand, help: m.mergeHelp })) },
+  summarize: { summary: 'mean, std, 95 % CI, min, max of a sweep CSV per group', load: () => import('./commands/summarize.ts').then((m) => ({ run: m.summarizeCommand, help: m.summarizeHelp })) },
+  plot: { summary: 'line/scatter/bar/cdf plots of a sweep CSV with CI bands (SVG, PNG, HTML)', load: () => import('./commands/plot.ts').then((m) => ({ run: m.plotCommand, help: m.plotHelp })) },
+  replay: { summary: 'run a scenario on a real hypervisor (QEMU/KVM over QMP) and record the measurement', load: () => import('./commands/replay.ts').then((m) => ({ run: m.replayCommand, help: m.replayHelp })) },
+  validate: { summary: 'replay, simulate, and tabulate predicted vs measured with % error', load: () => import('./commands/validate.ts').then((m) => ({ run: m.validateCommand, help: m.validateHelp })) },
+  testbed: { summary: 'prepare the local QEMU testbed (Debian packages only)', load: () => import('./commands/testbed.ts').then((m) => ({ run: m.testbedCommand, help: m.testbedHelp })) },
 };
 
 export function usage(): string {

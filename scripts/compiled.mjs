@@ -36,10 +36,16 @@ function files(dir) {
   return out;
 }
 
+/** The JSON schemas the code reads at run time (scenarios/*.schema.json). */
+function schemaFiles() {
+  return readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.schema.json')).sort().map((f) => join(root, 'scenarios', f));
+}
+
+const sourceFiles = () => SOURCE_DIRS.flatMap((d) => files(join(root, d)));
+
 /** Files the build is made of, besides the compiler: the sources, the schemas, the tsconfigs. */
 function inputs() {
-  const schemas = readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.schema.json')).sort().map((f) => join(root, 'scenarios', f));
-  return [...SOURCE_DIRS.flatMap((d) => files(join(root, d))), ...schemas, ...CONFIG_FILES.map((f) => join(root, f))];
+  return [...sourceFiles(), ...schemaFiles(), ...CONFIG_FILES.map((f) => join(root, f))];
 }
 
 /** sha256 of the compiler's version and every input's path and content. */
@@ -63,11 +69,8 @@ export function buildInto(outDir, { sourceMap = false, quiet = false } = {}) {
   const args = [tscPath(), '-p', join(root, 'tsconfig.build.json'), '--outDir', outDir, ...(sourceMap ? ['--sourceMap'] : [])];
   const r = spawnSync(process.execPath, args, { cwd: root, stdio: quiet ? 'ignore' : 'inherit' });
   if (r.status !== 0) return r.status ?? 1;
-  mkdirSync(join(outDir, 'scenarios'), { recursive: true });
-  for (const f of readdirSync(join(root, 'scenarios')).filter((f) => f.endsWith('.schema.json'))) cpSync(join(root, 'scenarios', f), join(outDir, 'scenarios', f));
-  for (const f of SOURCE_DIRS.flatMap((d) => files(join(root, d)))) {
-    if (!/\.(d\.)?[mc]?ts$/.test(f)) cpSync(f, join(outDir, relative(root, f)), { preserveTimestamps: true });
-  }
+  const beside = [...schemaFiles(), ...sourceFiles().filter((f) => !/\.(d\.)?[mc]?ts$/.test(f))];
+  for (const f of beside) cpSync(f, join(outDir, relative(root, f)), { preserveTimestamps: true });
   return 0;
 }
 

@@ -12,18 +12,17 @@ function findRoot(): URL {
     dir = up;
   }
 }
-const root = findRoot();
 /** The miglab checkout's folder (a URL ending in /). */
-export const projectRoot: URL = root;
+export const projectRoot: URL = findRoot();
 
 export function miglabVersion(): string {
-  return (JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as { version: string }).version;
+  return (JSON.parse(readFileSync(new URL('package.json', projectRoot), 'utf8')) as { version: string }).version;
 }
 
 /** The git commit of the miglab checkout (with "-dirty" when it has uncommitted changes), or null. */
 export function gitCommit(): string | null {
   try {
-    const cwd = new URL('.', root).pathname;
+    const cwd = new URL('.', projectRoot).pathname;
     const head = execFileSync('git', ['rev-parse', 'HEAD'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return dirty ? `${head}-dirty` : head;
