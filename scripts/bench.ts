@@ -248,6 +248,9 @@ async function benchSweep(): Promise<void> {
   }
 }
 
-console.log('');
-await benchSweep();
+// `npm run bench -- --models`: the model benchmarks alone (no sweeps), for quick before/after checks.
+if (!process.argv.includes('--models')) {
+  console.log('');
+  await benchSweep();
+}
 console.log(`  peak RSS: ${fmt(peakRssMiB(), 0)} MiB`);
