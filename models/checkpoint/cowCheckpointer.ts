@@ -6,6 +6,8 @@ import type { Link, Transfer } from '../network/link.ts';
 import type { WireFormat } from '../network/wireFormat.ts';
 import { dirtyFractions, type SegmentedWorkload } from '../workload/segments.ts';
 import type { CheckpointParameters } from './parameters.ts';
+import { lostSeconds, type GuestSlowdown } from '../guest/slowdown.ts';
+import { cowFaultSlowdown } from '../guest/slowdowns/cowFaults.ts';
 
 /**
  * Periodic copy-on-write checkpoints of a running guest to a DR site.
@@ -51,6 +53,8 @@ export class CowCheckpointer {
   private nextEvent: ReturnType<Simulator['schedule']> | null = null;
   private readonly scratch: Float64Array;
   private readonly drImage: Uint32Array | null;
+  /** What each COW fault costs the guest. */
+  private readonly cowFaultCost: GuestSlowdown;
   /** Number of DR-image consistency checks that passed. */
   consistencyChecks = 0;
 
@@ -62,6 +66,7 @@ export class CowCheckpointer {
     private readonly workload: SegmentedWorkload | null,
     readonly params: CheckpointParameters,
   ) {
+    this.cowFaultCost = cowFaultSlowdown(params);
     this.scratch = new Float64Array(workload ? workload.segmentPages.length : 0);
     this.drImage = tracker instanceof PageTracker && tracker.versions ? new Uint32Array(tracker.totalPages) : null;
   }
@@ -118,7 +123,7 @@ export class CowCheckpointer {
         const done = this.sim.nowSeconds;
         const streamSeconds = done - c - pauseSeconds;
         const { faults, peakBuffer } = this.cowCosts(full, since, c, pages, streamSeconds);
-        const stolen = pauseSeconds + faults * (this.params.cowFaultSeconds + this.params.pageCopySeconds);
+        const stolen = pauseSeconds + lostSeconds(this.cowFaultCost, faults);
         this.records.push({ index: this.records.length + 1, instantSeconds: c, full, pages, bytes, pauseSeconds, streamSeconds, completeSeconds: done, cowFaults: faults, peakBufferBytes: peakBuffer, stolenCpuSeconds: stolen });
         if (full) t.setBaseline();
         if (setList && snapshot) this.applyAndCheck(setList, snapshot, c);

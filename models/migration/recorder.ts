@@ -1,5 +1,5 @@
 import type { Phase } from './types.ts';
-import type { PostcopySummary } from './postcopy.ts';
+import type { PostcopySummary } from './phases/postcopy.ts';
 
 /** One row of the per-round table (times relative to the migration's start). */
 export interface RoundRow {

@@ -1,7 +1,5 @@
 import { newTakeResult } from '../memory/tracker.ts';
-import type { StopReason } from './recorder.ts';
 import type { MigrationContext, Phase } from './types.ts';
-import { postcopyPhase } from './postcopy.ts';
 
 export interface RoundSummary {
   pages: number;
@@ -105,29 +103,4 @@ export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r:
     else step();
   };
   step();
-}
-
-/**
- * The stop-and-copy phase: suspend the guest, read the log a last time, send everything pending
- * (at `capBytesPerSecond`), resume at the destination after `resumeSeconds`, and finish.
- */
-export function stopAndCopy(ctx: MigrationContext, reason: StopReason, capBytesPerSecond: number, opts: { floorBytes?: boolean; ackLatency?: boolean; recordDirtied?: boolean } = {}): void {
-  // A hybrid migration whose live rounds did not converge goes on in post-copy instead (as QEMU does
-  // with postcopy-ram: a converged pre-copy still completes by stop-and-copy).
-  if (ctx.params.algorithm === 'hybrid' && reason !== 'converged') { postcopyPhase(ctx, ctx.postcopyDue ? 'postcopy-switch' : reason); return; }
-  const rec = ctx.recorder;
-  rec.stopReason = reason;
-  rec.suspendSeconds = ctx.sim.nowSeconds;
-  const dirtied = ctx.tracker.dirtySinceSync(ctx.sim.nowSeconds);
-  ctx.tracker.sync(ctx.sim.nowSeconds);
-  if (opts.recordDirtied !== false) rec.setLastRoundDirtied(dirtied);
-  sendRound(ctx, { phase: 'stopCopy', maxPages: Infinity, skipRedirtied: false, capBytesPerSecond, batchPages: Infinity, floorBytes: opts.floorBytes }, () => {
-    const resume = (): void => {
-      rec.resumeSeconds = ctx.sim.nowSeconds;
-      if (opts.ackLatency && ctx.link.latencySeconds > 0) ctx.sim.schedule(ctx.link.latencySeconds, () => ctx.finish());
-      else ctx.finish();
-    };
-    if (ctx.params.resumeSeconds > 0) ctx.sim.schedule(ctx.params.resumeSeconds, resume);
-    else resume();
-  });
 }

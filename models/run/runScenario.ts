@@ -5,12 +5,9 @@ import { pagesForMiB } from '../memory/pageSize.ts';
 import { PageTracker } from '../memory/pageTracker.ts';
 import type { DirtyTracker } from '../memory/tracker.ts';
 import { MigrationRecorder, type MigrationOutcome } from '../migration/recorder.ts';
-import { algorithmFor } from '../migration/registry.ts';
-import type { MigrationAlgorithm, MigrationContext, MigrationParameters } from '../migration/types.ts';
-import type { DirtyTracker as Tracker } from '../memory/tracker.ts';
-import type { WireFormat } from '../network/wireFormat.ts';
-import type { ScheduledEvent } from '../../sim/eventQueue.ts';
-import { Link, type Transfer } from '../network/link.ts';
+import { composition } from '../migration/compositions/registry.ts';
+import { RunContext } from '../migration/context.ts';
+import { Link } from '../network/link.ts';
 import { wireFormat } from '../network/wireFormat.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { compileWorkloadCached, type CompiledWorkload } from '../workload/build.ts';
@@ -35,28 +32,6 @@ export interface RunOptions {
   stats?: { eventsFired: number };
 }
 
-export function migrationParameters(s: Scenario): MigrationParameters {
-  const m = s.migration;
-  return {
-    algorithm: m.algorithm,
-    policy: m.policy ?? null,
-    startSeconds: m.startSeconds,
-    setupSeconds: m.setupSeconds,
-    resumeSeconds: m.resumeSeconds,
-    downtimeLimitSeconds: m.downtimeLimitSeconds ?? 0.3,
-    maxBandwidthBytesPerSecond: m.maxBandwidthBytesPerSecond ?? null,
-    maxIterations: m.maxIterations ?? Infinity,
-    dirtyThresholdPages: m.dirtyThresholdPages ?? 0,
-    maxFactor: m.maxFactor ?? Infinity,
-    startBitsPerSecond: m.startBitsPerSecond ?? Infinity,
-    incrementBitsPerSecond: m.incrementBitsPerSecond ?? 0,
-    maxBitsPerSecond: m.maxBitsPerSecond ?? Infinity,
-    postcopyAfterRounds: m.algorithm === 'hybrid' ? (m.postcopyAfterRounds ?? (m.postcopyAfterSeconds === undefined ? 1 : Infinity)) : Infinity,
-    postcopyAfterSeconds: m.algorithm === 'hybrid' ? (m.postcopyAfterSeconds ?? Infinity) : Infinity,
-    postcopyPush: m.postcopyPush ?? 'address-order',
-  };
-}
-
 export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: RandomStreams, vmIndex: number, trackVersions = false): DirtyTracker {
   const suffix = vmIndex === 0 ? '' : `/vm${vmIndex}`;
   if (s.fidelity === 'page') {
@@ -75,14 +50,14 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const streams = new RandomStreams(s.seed);
   const link = new Link(sim, s.network);
   const wire = wireFormat(s.network.wireFormat);
-  const params = migrationParameters(s);
+  const m = s.migration;
+  const plan = composition(m);
   const totalPages = pagesForMiB(s.vm.memoryMiB);
   const workload = options.workload ?? compileWorkloadCached(s.workload, totalPages, options.resolvePath);
-  const algorithm = algorithmFor(params.algorithm, params.policy);
   const outcomes: MigrationOutcome[] = [];
   // Time-invariant from the last phase's start (non-repeating) or always (cyclic): see steadyState.ts.
-  // Not for hybrid migrations, whose switch to post-copy a skipped span could jump over.
-  const timeInvariance = (options.skipSteadyState ?? true) && s.fidelity === 'fluid' && s.concurrentMigrations === 1 && workload.kind === 'segments' && params.algorithm !== 'hybrid'
+  // Not with a cutoff (hybrid's switch to post-copy), which a skipped span could jump over.
+  const timeInvariance = (options.skipSteadyState ?? true) && s.fidelity === 'fluid' && s.concurrentMigrations === 1 && workload.kind === 'segments' && plan.cutoff === null
     ? { fromSeconds: Number.isFinite(workload.cycleSeconds) ? 0 : workload.phases[workload.phases.length - 1].startSeconds, cycleSeconds: workload.cycleSeconds }
     : null;
 
@@ -90,21 +65,21 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   let waitSeconds = 0;
   for (let i = 0; i < s.concurrentMigrations; i++) {
     const tracker = makeTracker(s, workload, streams, i, s.checkpoint !== undefined);
-    const recorder = new MigrationRecorder(params.startSeconds, params.setupSeconds);
+    const recorder = new MigrationRecorder(m.startSeconds, m.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
-    const ctx = new RunContext(sim, link, tracker, wire, params, recorder, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
-    const begin = (): void => ctx.begin(algorithm, s.limits.maxTimeSeconds, s.limits.onTimeout);
+    const ctx = new RunContext(sim, link, tracker, wire, recorder, plan, m.setupSeconds, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
+    const begin = (): void => ctx.begin(s.limits.maxTimeSeconds, s.limits.onTimeout);
     if (s.checkpoint && i === 0) {
       const cp = new CowCheckpointer(sim, link, tracker, wire, workload.kind === 'segments' ? workload : null, s.checkpoint);
       checkpointer = cp;
       cp.start();
-      sim.at(params.startSeconds, () => cp.stop(() => {
-        waitSeconds = sim.nowSeconds - params.startSeconds;
-        // Only cow-checkpoint starts from the DR image; other algorithms send all of memory.
-        if (params.algorithm !== 'cow-checkpoint') tracker.hasBaseline = false;
+      sim.at(m.startSeconds, () => cp.stop(() => {
+        waitSeconds = sim.nowSeconds - m.startSeconds;
+        // Only a composition that starts from the DR image uses it; the others send all of memory.
+        if (plan.startsFrom !== 'last-checkpoint') tracker.hasBaseline = false;
         begin();
       }));
-    } else sim.at(params.startSeconds, begin);
+    } else sim.at(m.startSeconds, begin);
   }
   sim.run();
   if (options.stats) options.stats.eventsFired = sim.eventsFired;
@@ -164,8 +139,8 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     source: 'simulation',
     scenarioName: s.name,
     seed: s.seed,
-    algorithm: params.algorithm,
-    policy: params.policy,
+    algorithm: m.algorithm,
+    policy: m.policy ?? null,
     fidelity: s.fidelity,
     workloadWritesPerSecond: workload.kind === 'segments' ? workload.nominalWritesPerSecond : workload.pages.length / ((workload.offsets.length - 1) * workload.intervalSeconds),
     ...agg,
@@ -174,89 +149,4 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     ...checkpointFields,
     scenario: s,
   };
-}
-
-/** The context one migration runs in: sends through the link, enforces the scenario's max time. */
-class RunContext implements MigrationContext {
-  deadlineSeconds = Infinity;
-  /** When the live rounds must end by the clock: a forced stop-and-copy's deadline (else Infinity). */
-  private forcedStopAtSeconds = Infinity;
-  /** hybrid: when the switch to post-copy is due by the clock (else Infinity). */
-  private postcopyAtSeconds = Infinity;
-
-  /** Reached `atSeconds` (absolute), counting the last nanosecond-scale rounding error as reached. */
-  private reached(atSeconds: number): boolean {
-    return this.sim.nowSeconds >= atSeconds - 1e-9 * Math.max(1, Math.abs(atSeconds));
-  }
-
-  get postcopyDue(): boolean {
-    return this.params.algorithm === 'hybrid' && (this.recorder.roundCount >= this.params.postcopyAfterRounds || this.reached(this.postcopyAtSeconds));
-  }
-
-  get mustStop(): boolean {
-    // A policy may end a transfer exactly at the deadline, just before or just after the timeout's
-    // own event: either way the stop is due.
-    return this.reached(this.forcedStopAtSeconds) || this.postcopyDue;
-  }
-
-  get stopDueAtSeconds(): number {
-    return Math.min(this.forcedStopAtSeconds, this.postcopyAtSeconds);
-  }
-
-  private current: Transfer | null = null;
-  private finished = false;
-  private timer: ScheduledEvent | null = null;
-
-  constructor(
-    readonly sim: Simulator,
-    readonly link: Link,
-    readonly tracker: Tracker,
-    readonly wire: WireFormat,
-    readonly params: MigrationParameters,
-    readonly recorder: MigrationRecorder,
-    readonly timeInvariance: { fromSeconds: number; cycleSeconds: number } | null,
-    private readonly report: (o: MigrationOutcome) => void,
-    readonly migrationsOnLink: number,
-  ) {
-    this.aloneOnLink = migrationsOnLink === 1;
-  }
-
-  readonly aloneOnLink: boolean;
-
-  begin(algorithm: MigrationAlgorithm, maxTimeSeconds: number, onTimeout: 'cancel' | 'stop-and-copy'): void {
-    if (this.params.algorithm === 'hybrid') this.postcopyAtSeconds = this.sim.nowSeconds + this.params.postcopyAfterSeconds;
-    this.timer = this.sim.schedule(this.params.setupSeconds + maxTimeSeconds, () => this.timeout(onTimeout));
-    this.deadlineSeconds = this.timer.timeSeconds;
-    if (onTimeout === 'stop-and-copy') this.forcedStopAtSeconds = this.deadlineSeconds;
-    if (this.params.setupSeconds > 0) this.sim.schedule(this.params.setupSeconds, () => algorithm.start(this));
-    else algorithm.start(this);
-  }
-
-  private timeout(rule: 'cancel' | 'stop-and-copy'): void {
-    this.timer = null;
-    if (this.finished) return;
-    if (rule === 'stop-and-copy') return; // mustStop holds from now on
-    if (this.recorder.suspendSeconds !== null) return; // already suspended: let the copy finish
-    const sent = this.current ? this.link.abort(this.current) : 0;
-    this.recorder.bytesByPhase.precopy += sent;
-    this.recorder.status = 'cancelled';
-    this.recorder.stopReason = 'timeout-cancelled';
-    this.finish();
-  }
-
-  send(bytes: number, cap: number, onDone: (durationSeconds: number) => void): void {
-    const t0 = this.sim.nowSeconds;
-    this.current = this.link.send(bytes, cap, () => {
-      this.current = null;
-      if (!this.finished) onDone(this.sim.nowSeconds - t0);
-    });
-  }
-
-  finish(): void {
-    if (this.finished) return;
-    this.finished = true;
-    this.recorder.endSeconds = this.sim.nowSeconds;
-    if (this.timer) this.sim.cancel(this.timer);
-    this.report(this.recorder.outcome());
-  }
 }

@@ -1,5 +1,6 @@
 import type { ZeroPagePlacement } from '../memory/zeroPages.ts';
-import type { PolicyName, AlgorithmName } from '../migration/types.ts';
+import type { AlgorithmName } from '../migration/compositions/registry.ts';
+import type { MigrationSettings } from '../migration/settings.ts';
 import type { WireFormatName } from '../network/wireFormat.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
 import type { CheckpointParameters, FailureParameters } from '../checkpoint/parameters.ts';
@@ -31,24 +32,9 @@ export interface QemuReplaySettings {
   bootTimeoutSeconds?: number;
 }
 
-/** Only the fields that apply to the chosen algorithm and policy are present. */
-export interface ResolvedMigrationSpec {
+/** Only the fields that apply to the chosen algorithm and policy are present (see MigrationSettings). */
+export interface ResolvedMigrationSpec extends MigrationSettings {
   algorithm: AlgorithmName;
-  policy?: PolicyName;
-  startSeconds: number;
-  setupSeconds: number;
-  resumeSeconds: number;
-  downtimeLimitSeconds?: number;
-  maxBandwidthBytesPerSecond?: number | null;
-  maxIterations?: number;
-  dirtyThresholdPages?: number;
-  maxFactor?: number;
-  startBitsPerSecond?: number;
-  incrementBitsPerSecond?: number;
-  maxBitsPerSecond?: number;
-  postcopyAfterRounds?: number;
-  postcopyAfterSeconds?: number;
-  postcopyPush?: 'address-order' | 'from-last-fault';
 }
 
 /** A scenario with where it came from (to resolve trace paths and name errors). */

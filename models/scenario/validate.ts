@@ -3,10 +3,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { PAGE_SIZE_BYTES, MIB_BYTES } from '../memory/pageSize.ts';
 import { loadDirtyTrace, TraceFormatError } from '../workload/trace.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
-import { DEFAULT_WIRE_FORMAT, POLICY_DEFAULTS, POLICY_FIELDS, STOP_AND_COPY_DEFAULTS } from './defaults.ts';
 import { describeValue, InputError } from './errors.ts';
 import type { ResolvedMigrationSpec, Scenario } from './types.ts';
-import { CHECKPOINT_DEFAULTS, FAILURE_DEFAULTS } from '../checkpoint/parameters.ts';
 
 const schemaUrl = new URL('../../scenarios/scenario.schema.json', import.meta.url);
 export const scenarioSchema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
@@ -92,41 +90,16 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   const memoryPages = mibToPages(s.vm.memoryMiB);
   if (memoryPages < 1) bad('vm.memoryMiB', `expected at least one 4 KiB page (≥ 0.00390625 MiB), got number ${s.vm.memoryMiB}`);
 
-  // Migration: algorithm/policy coherence and per-policy defaults.
+  // Migration: which fields the algorithm and policy use, and their defaults (from the schema).
   const m = s.migration;
-  const resolved: ResolvedMigrationSpec = { algorithm: m.algorithm, startSeconds: m.startSeconds ?? 0, setupSeconds: m.setupSeconds ?? 0, resumeSeconds: m.resumeSeconds ?? 0 };
-  let defaults: Record<string, number | null>;
-  if (m.algorithm === 'precopy' || m.algorithm === 'cow-checkpoint' || m.algorithm === 'hybrid') {
-    if (m.policy === undefined) bad('migration.policy', `expected one of "xen", "xen-legacy", "qemu", "simgrid", "clark05" for ${m.algorithm}, got nothing`);
-    defaults = m.policy ? POLICY_DEFAULTS[m.policy as keyof typeof POLICY_DEFAULTS] : {};
-    if (m.policy) resolved.policy = m.policy;
-  } else {
-    if (m.policy !== undefined) bad('migration.policy', `expected no policy for ${m.algorithm}, got ${describeValue(m.policy)}`);
-    defaults = STOP_AND_COPY_DEFAULTS;
-  }
-  for (const f of POLICY_FIELDS) {
-    if (f in defaults) (resolved as unknown as Record<string, unknown>)[f] = m[f] !== undefined ? m[f] : defaults[f];
-    else if (m[f] !== undefined) {
-      const users = Object.entries(POLICY_DEFAULTS).filter(([, d]) => f in d).map(([k]) => k);
-      bad(`migration.${f}`, `not used by ${m.policy ? `policy ${m.policy}` : m.algorithm}; expected it only with ${users.join(', ')}, got ${describeValue(m[f])}`);
-    }
-  }
-
-  for (const f of ['postcopyAfterRounds', 'postcopyAfterSeconds'] as const) {
-    if (m[f] === undefined) continue;
-    if (m.algorithm === 'hybrid') resolved[f] = m[f];
-    else bad(`migration.${f}`, `not used by ${m.algorithm}; expected it only with algorithm "hybrid", got ${describeValue(m[f])}`);
-  }
-  if (m.algorithm === 'postcopy' || m.algorithm === 'hybrid') {
-    resolved.postcopyPush = m.postcopyPush ?? 'address-order';
-    if (resolved.postcopyPush === 'from-last-fault' && (s.fidelity ?? 'fluid') !== 'page') bad('migration.postcopyPush', `"from-last-fault" follows each fault's address: expected fidelity "page", got ${describeValue(s.fidelity ?? 'fluid')}`);
-  } else if (m.postcopyPush !== undefined) bad('migration.postcopyPush', `not used by ${m.algorithm}; expected it only with algorithm "postcopy" or "hybrid", got ${describeValue(m.postcopyPush)}`);
+  const resolved = resolveMigration(m, bad);
+  if (resolved.postcopyPush === 'from-last-fault' && s.fidelity !== 'page') bad('migration.postcopyPush', `"from-last-fault" follows each fault's address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
 
   // Workload sizes must fit in the guest.
-  checkWorkload(s.workload ?? { type: 'idle' }, 'workload', s.vm.memoryMiB, bad);
-  const workload: WorkloadSpec = s.workload ?? { type: 'idle' };
+  checkWorkload(s.workload, 'workload', s.vm.memoryMiB, bad);
+  const workload: WorkloadSpec = s.workload;
   if (workload.type === 'trace') {
-    if ((s.fidelity ?? 'fluid') !== 'page') bad('fidelity', `expected "page" with a trace workload (traces replay exact page sets), got ${describeValue(s.fidelity ?? 'fluid')}`);
+    if (s.fidelity !== 'page') bad('fidelity', `expected "page" with a trace workload (traces replay exact page sets), got ${describeValue(s.fidelity)}`);
     try {
       const t = loadDirtyTrace(resolvePath(workload.file), false);
       if (t.totalPages !== memoryPages) bad('workload.file', `trace has pages=${t.totalPages}, expected the guest's ${memoryPages} pages (vm.memoryMiB ${s.vm.memoryMiB})`);
@@ -137,39 +110,99 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   }
   if (m.algorithm === 'cow-checkpoint' && !s.checkpoint) bad('checkpoint', 'expected a checkpoint section (intervalSeconds, …) with algorithm cow-checkpoint, got nothing');
   if (s.failure && !s.checkpoint) bad('failure', 'expected a checkpoint section too (failover restores the last checkpoint), got no checkpoint section');
-  if (s.failure && s.failure.atSeconds > (m.startSeconds ?? 0)) bad('failure.atSeconds', `expected at most migration.startSeconds (${m.startSeconds ?? 0}): the failure happens before the migration, got number ${s.failure.atSeconds}`);
+  if (s.failure && s.failure.atSeconds > m.startSeconds) bad('failure.atSeconds', `expected at most migration.startSeconds (${m.startSeconds}): the failure happens before the migration, got number ${s.failure.atSeconds}`);
   if (problems.length) throw new InputError(problems.join('\n'));
 
-  const policyOrAlg = (resolved.policy ?? resolved.algorithm) as keyof typeof DEFAULT_WIRE_FORMAT;
+  // Every plain default was filled in by the validator (useDefaults, from the schema's `default`);
+  // the objects are rebuilt here in a fixed key order (the echo in summary.json).
+  const v = s.vm, n = s.network, c = s.checkpoint, f = s.failure;
   return {
     name: s.name,
     ...(s.description !== undefined ? { description: s.description } : {}),
-    seed: s.seed ?? 1,
-    fidelity: s.fidelity ?? 'fluid',
-    concurrentMigrations: s.concurrentMigrations ?? 1,
-    vm: { memoryMiB: s.vm.memoryMiB, zeroPageFraction: s.vm.zeroPageFraction ?? 0, zeroPagePlacement: s.vm.zeroPagePlacement ?? 'unwritten-first', bytesChangedPerWrite: s.vm.bytesChangedPerWrite ?? 4096 },
-    workload: withWorkloadDefaults(workload),
+    seed: s.seed,
+    fidelity: s.fidelity,
+    concurrentMigrations: s.concurrentMigrations,
+    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite },
+    workload,
     network: {
-      bandwidthBitsPerSecond: s.network.bandwidthBitsPerSecond,
-      latencySeconds: s.network.latencySeconds ?? 0,
-      tcpWindowBytes: s.network.tcpWindowBytes ?? null,
-      wireFormat: s.network.wireFormat ?? DEFAULT_WIRE_FORMAT[policyOrAlg],
+      bandwidthBitsPerSecond: n.bandwidthBitsPerSecond,
+      latencySeconds: n.latencySeconds,
+      tcpWindowBytes: n.tcpWindowBytes,
+      wireFormat: n.wireFormat ?? defaultFor(migrationFields.wireFormatField, resolved.algorithm, resolved.policy),
     },
     migration: resolved,
-    limits: { maxTimeSeconds: s.limits?.maxTimeSeconds ?? 3600, onTimeout: s.limits?.onTimeout ?? 'cancel' },
-    ...(s.checkpoint ? { checkpoint: { ...CHECKPOINT_DEFAULTS, ...s.checkpoint } } : {}),
-    ...(s.failure ? { failure: { ...FAILURE_DEFAULTS, ...s.failure } } : {}),
+    limits: { maxTimeSeconds: s.limits.maxTimeSeconds, onTimeout: s.limits.onTimeout },
+    ...(c ? { checkpoint: { firstAtSeconds: c.firstAtSeconds, pauseFixedSeconds: c.pauseFixedSeconds, writeProtectSecondsPerPage: c.writeProtectSecondsPerPage, cowFaultSeconds: c.cowFaultSeconds, pageCopySeconds: c.pageCopySeconds, maxBandwidthBytesPerSecond: c.maxBandwidthBytesPerSecond, onOverrun: c.onOverrun, intervalSeconds: c.intervalSeconds } } : {}),
+    ...(f ? { failure: { heartbeatIntervalSeconds: f.heartbeatIntervalSeconds, missedHeartbeats: f.missedHeartbeats, restoreBytesPerSecond: f.restoreBytesPerSecond, resumeSeconds: f.resumeSeconds, bootSeconds: f.bootSeconds, jobLengthSeconds: f.jobLengthSeconds, atSeconds: f.atSeconds } } : {}),
     ...(s.real ? { real: s.real } : {}),
   };
 }
 
-function withWorkloadDefaults(w: WorkloadSpec): WorkloadSpec {
-  switch (w.type) {
-    case 'zipf': return { ...w, exponent: w.exponent ?? 1 };
-    case 'phases': return { ...w, repeat: w.repeat ?? false, phases: w.phases.map((p) => ({ ...p, workload: withWorkloadDefaults(p.workload) })) };
-    case 'trace': return { ...w, repeat: w.repeat ?? false };
-    default: return w;
+/** A field's `x-miglab-defaults`: its default for each algorithm or policy that uses it. */
+type DefaultsByUser = Record<string, number | string | null>;
+interface FieldSchema { type?: string | string[]; 'x-miglab-defaults'?: DefaultsByUser; 'x-miglab-default-unless'?: string; 'x-miglab-required-by'?: string[] }
+
+const migrationFields = (() => {
+  const props = (scenarioSchema as any).properties;
+  return {
+    fields: props.migration.properties as Record<string, FieldSchema>,
+    wireFormatField: props.network.properties.wireFormat as FieldSchema,
+  };
+})();
+
+/** The entry of `x-miglab-defaults` that applies: keyed by the algorithm, else by the policy; undefined when the field is not used. */
+function usedWith(field: FieldSchema, algorithm: string, policy: string | undefined): { value: number | string | null } | undefined {
+  const d = field['x-miglab-defaults'];
+  if (!d) return undefined;
+  if (algorithm in d) return { value: d[algorithm] };
+  if (policy !== undefined && policy in d) return { value: d[policy] };
+  return undefined;
+}
+
+function defaultFor(field: FieldSchema, algorithm: string, policy: string | undefined): any {
+  const u = usedWith(field, algorithm, policy);
+  if (!u) throw new Error(`internal: the schema declares no default for algorithm ${algorithm}, policy ${policy}`);
+  return u.value;
+}
+
+const admitsNull = (f: FieldSchema): boolean => f.type === 'null' || (Array.isArray(f.type) && f.type.includes('null'));
+
+/**
+ * The migration section with the fields its algorithm and policy use, each given or defaulted as
+ * the schema's `x-miglab-defaults` says; a field they do not use is refused. A default of null on a
+ * field that cannot be null means "used, no default" (left out unless given).
+ */
+function resolveMigration(m: Record<string, any>, bad: (path: string, msg: string) => void): ResolvedMigrationSpec {
+  const fields = migrationFields.fields;
+  const out: Record<string, unknown> = {};
+  const algorithm = m.algorithm as string;
+  for (const [name, f] of Object.entries(fields)) {
+    if (name === 'policy') {
+      const needs = f['x-miglab-required-by'] ?? [];
+      if (needs.includes(algorithm)) {
+        if (m.policy === undefined) bad('migration.policy', `expected one of ${(fields.policy as any).enum.map((x: string) => JSON.stringify(x)).join(', ')} for ${algorithm}, got nothing`);
+        else out.policy = m.policy;
+      } else if (m.policy !== undefined) bad('migration.policy', `expected no policy for ${algorithm}, got ${describeValue(m.policy)}`);
+      continue;
+    }
+    if (!f['x-miglab-defaults']) { if (m[name] !== undefined) out[name] = m[name]; continue; } // plain defaults: filled by the validator
+    const u = usedWith(f, algorithm, m.policy);
+    if (!u) {
+      if (m[name] !== undefined) {
+        const users = Object.keys(f['x-miglab-defaults']);
+        const algorithms = (fields.algorithm as { enum: string[] }).enum;
+        bad(`migration.${name}`, users.every((u) => algorithms.includes(u))
+          ? `not used by ${algorithm}; expected it only with algorithm ${users.map((u) => JSON.stringify(u)).join(' or ')}, got ${describeValue(m[name])}`
+          : `not used by ${m.policy ? `policy ${m.policy}` : algorithm}; expected it only with ${users.join(', ')}, got ${describeValue(m[name])}`);
+      }
+      continue;
+    }
+    if (m[name] !== undefined) out[name] = m[name];
+    else if (f['x-miglab-default-unless'] !== undefined && m[f['x-miglab-default-unless']] !== undefined) continue;
+    else if (u.value === null && !admitsNull(f)) continue;
+    else out[name] = u.value;
   }
+  return out as unknown as ResolvedMigrationSpec;
 }
 
 function checkWorkload(w: WorkloadSpec, path: string, memoryMiB: number, bad: (p: string, m: string) => void): void {

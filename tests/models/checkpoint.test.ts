@@ -2,7 +2,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScenario } from '../../models/run/runScenario.ts';
 import { analyseFailover } from '../../models/checkpoint/failover.ts';
-import { FAILURE_DEFAULTS } from '../../models/checkpoint/parameters.ts';
 import { scenario, relErr } from '../helpers/scenario.ts';
 
 const desktop = { type: 'hotcold', writesPerSecond: 2000, hotSetMiB: 32, hotWriteFraction: 0.9 };
@@ -90,7 +89,9 @@ test('the paper\'s qualitative claims hold, and the price is reported', () => {
 test('failover arithmetic: detection by missed heartbeats, RTO, job completion', () => {
   const records = [{ index: 1, instantSeconds: 100, full: true, pages: 1, bytes: 1, pauseSeconds: 0, streamSeconds: 5, completeSeconds: 105, cowFaults: 0, peakBufferBytes: 0, stolenCpuSeconds: 0 },
     { index: 2, instantSeconds: 160, full: false, pages: 1, bytes: 1, pauseSeconds: 0, streamSeconds: 5, completeSeconds: 165, cowFaults: 0, peakBufferBytes: 0, stolenCpuSeconds: 0 }];
-  const f = analyseFailover({ ...FAILURE_DEFAULTS, atSeconds: 162.5, jobLengthSeconds: 1000 }, records, 1e9, 0.01);
+  // The schema's failure defaults (1 s heartbeats, 3 missed, 1e9 B/s restore, 0.5 s resume, 30 s boot).
+  const failure = scenario({ migration: { algorithm: 'precopy', policy: 'xen', startSeconds: 200 }, checkpoint: { intervalSeconds: 60 }, failure: { atSeconds: 162.5, jobLengthSeconds: 1000 } }).failure!;
+  const f = analyseFailover(failure, records, 1e9, 0.01);
   assert.is(f.checkpointInstantSeconds, 100); // the t=160 checkpoint was not complete yet
   assert.is(f.detectedAtSeconds, 165);
   assert.ok(Math.abs(f.rpoSeconds - 62.5) < 1e-12);

@@ -1,7 +1,11 @@
-import { PAGE_SIZE_BYTES } from '../memory/pageSize.ts';
-import { sendRound, stopAndCopy } from './rounds.ts';
-import { SteadyStateSkipper } from './steadyState.ts';
-import type { MigrationAlgorithm, MigrationContext } from './types.ts';
+import { PAGE_SIZE_BYTES } from '../../memory/pageSize.ts';
+import { sendRound } from '../rounds.ts';
+import { SteadyStateSkipper } from '../steadyState.ts';
+import { capOrInfinity, type LivePolicy, type MigrationContext, type SwitchoverHints } from '../types.ts';
+
+/** max_downtime (default 0.03 s) and mig_speed (default: none), scenario.schema.json. */
+export interface SimgridParameters { downtimeLimitSeconds: number; maxBandwidthBytesPerSecond: number | null }
+export const SIMGRID_PARAMETERS = ['downtimeLimitSeconds', 'maxBandwidthBytesPerSecond'] as const;
 
 /**
  * Pre-copy as SimGrid 3.32's VM live-migration plugin models it (src/plugins/vm/VmLiveMigration.cpp):
@@ -14,14 +18,16 @@ import type { MigrationAlgorithm, MigrationContext } from './types.ts';
  *
  * Byte counts are integers (floored) as in SimGrid. Its dirty model (bytes = rate × elapsed, capped
  * at the working set, 90 % of RAM by default) is miglab's `sweep` workload over that buffer, and its
- * wire format is `raw`; with both, this policy reproduces SimGrid's results exactly (see peers.md §3.3).
+ * wire format is `raw`; with both, this policy reproduces SimGrid's results exactly (checked against SimGrid 3.32's own recurrence in tests/models/policies.test.ts).
  */
-export const precopySimgrid: MigrationAlgorithm = {
+export function simgridPolicy(p: SimgridParameters): LivePolicy {
+  const cap = capOrInfinity(p.maxBandwidthBytesPerSecond);
+  // SimGrid's stage 3 runs at mig_speed too, counts integer bytes, and waits for a 0-byte ack.
+  const final: SwitchoverHints = { capBytesPerSecond: cap, floorBytes: true, ackLatency: true };
+  return {
   name: 'precopy/simgrid',
   start(ctx: MigrationContext): void {
-    const p = ctx.params;
     const tracker = ctx.tracker;
-    const cap = p.maxBandwidthBytesPerSecond ?? Infinity;
     tracker.startTracking(ctx.sim.nowSeconds);
     const steady = new SteadyStateSkipper(ctx);
     const round = (): void => {
@@ -29,8 +35,8 @@ export const precopySimgrid: MigrationAlgorithm = {
         const bandwidth = r.durationSeconds > 0 ? r.bytes / r.durationSeconds : Infinity;
         const threshold = Math.floor(bandwidth * p.downtimeLimitSeconds);
         const dirtiedBytes = Math.floor(tracker.dirtySinceSync(ctx.sim.nowSeconds) * PAGE_SIZE_BYTES);
-        if (ctx.mustStop) { stopAndCopy(ctx, 'timeout-forced', cap, { floorBytes: true, ackLatency: true }); return; }
-        if (!(threshold < dirtiedBytes)) { stopAndCopy(ctx, 'converged', cap, { floorBytes: true, ackLatency: true }); return; }
+        if (ctx.mustStop) { ctx.switchover('timeout-forced', final); return; }
+        if (!(threshold < dirtiedBytes)) { ctx.switchover('converged', final); return; }
         const dirtied = tracker.sync(ctx.sim.nowSeconds);
         ctx.recorder.setLastRoundDirtied(dirtied);
         // A non-converging steady state: jump over identical rounds.
@@ -42,3 +48,4 @@ export const precopySimgrid: MigrationAlgorithm = {
     round();
   },
 };
+}

@@ -1,6 +1,8 @@
-import { newTakeResult } from '../memory/tracker.ts';
-import type { StopReason } from './recorder.ts';
-import type { MigrationAlgorithm, MigrationContext } from './types.ts';
+import { GuestClock } from '../../guest/clock.ts';
+import { postcopyFaultSlowdown } from '../../guest/slowdowns/postcopyFaults.ts';
+import { newTakeResult } from '../../memory/tracker.ts';
+import type { StopReason } from '../recorder.ts';
+import type { FinalPhase, MigrationContext } from '../types.ts';
 
 /**
  * Post-copy: the guest moves first and its memory follows (Hines & Gopalan, VEE 2009; QEMU's
@@ -29,7 +31,7 @@ import type { MigrationAlgorithm, MigrationContext } from './types.ts';
  * - only writes fault: the workload models writes, not reads, so faults are a lower bound for a
  *   guest that also reads pages it has not written;
  * - a faulted page is sent in full (a page the guest writes is rarely a zero page at the source);
- * - the push order (`migration.postcopyPush`): `address-order` scans the missing pages from page 0
+ * - the push order (`PostcopyOptions.push`, the scenario's `migration.postcopyPush`): `address-order` scans the missing pages from page 0
  *   (Hines' push without pre-paging); `from-last-fault` (page level) is QEMU's: the background
  *   stream goes on from where pre-copy's scan stopped, and after serving a request it continues
  *   from the requested page (get_queued_page() in migration/ram.c: "the guest is likely to want
@@ -65,32 +67,46 @@ export const POSTCOPY_FOLLOW_BATCH_PAGES = 64;
 /** Chunks the fluid push is cut into (and at memory-segment boundaries), each judged at its midpoint. */
 export const FLUID_POSTCOPY_CHUNKS = 32;
 
+export interface PostcopyOptions {
+  /** Push order (see above). */
+  push: 'address-order' | 'from-last-fault';
+  /** Rate cap of the push and the faults, bytes/s (QEMU ignores max-bandwidth in post-copy: Infinity). */
+  capBytesPerSecond: number;
+  /** From the last byte of the bitmap to the guest running on the destination. */
+  resumeSeconds: number;
+}
+
 /**
- * Switches a running migration to post-copy and runs the post-copy phase to its end (then
- * `ctx.finish()`). `reason` is recorded as the stop reason. The pre-copy phase, if any, has sent
- * pages; those still pending, or written since they were sent, are the missing ones.
+ * The post-copy phase: switches a running migration to post-copy and runs it to its end (then
+ * `ctx.finish()`), with `reason` as the stop reason. The live rounds, if any, have sent pages;
+ * those still pending, or written since they were sent, are the missing ones.
  */
-export function postcopyPhase(ctx: MigrationContext, reason: StopReason): void {
-  const { sim, tracker, recorder: rec } = ctx;
-  rec.stopReason = reason;
-  rec.suspendSeconds = sim.nowSeconds;
-  const dirtied = tracker.dirtySinceSync(sim.nowSeconds);
-  tracker.sync(sim.nowSeconds);
-  rec.setLastRoundDirtied(dirtied);
-  const missing = tracker.pendingPages;
-  const bitmapBytes = Math.ceil(tracker.totalPages / 8);
-  ctx.send(bitmapBytes, Infinity, () => {
-    const resume = (): void => {
-      rec.resumeSeconds = sim.nowSeconds;
-      push(ctx, missing);
-    };
-    if (ctx.params.resumeSeconds > 0) sim.schedule(ctx.params.resumeSeconds, resume);
-    else resume();
-  });
+export function postcopyPhase(o: PostcopyOptions): FinalPhase {
+  return {
+    name: 'postcopy',
+    run(ctx: MigrationContext, reason: StopReason): void {
+      const { sim, tracker, recorder: rec } = ctx;
+      rec.stopReason = reason;
+      rec.suspendSeconds = sim.nowSeconds;
+      const dirtied = tracker.dirtySinceSync(sim.nowSeconds);
+      tracker.sync(sim.nowSeconds);
+      rec.setLastRoundDirtied(dirtied);
+      const missing = tracker.pendingPages;
+      const bitmapBytes = Math.ceil(tracker.totalPages / 8);
+      ctx.send(bitmapBytes, Infinity, () => {
+        const resume = (): void => {
+          rec.resumeSeconds = sim.nowSeconds;
+          push(ctx, o, missing);
+        };
+        if (o.resumeSeconds > 0) sim.schedule(o.resumeSeconds, resume);
+        else resume();
+      });
+    },
+  };
 }
 
 /** The push and the faults, from the guest's resume on the destination. */
-function push(ctx: MigrationContext, missing: number): void {
+function push(ctx: MigrationContext, o: PostcopyOptions, missing: number): void {
   const { sim, tracker, recorder: rec, link, wire } = ctx;
   const start = sim.nowSeconds;
   // The workload's clock stood still from the suspend to the resume (the guest was stopped), so the
@@ -99,10 +115,10 @@ function push(ctx: MigrationContext, missing: number): void {
   // QEMU's push goes on from where pre-copy's scan was and jumps to each page requested (page level:
   // faults are served as the guest writes); otherwise it scans from page 0 and a page written
   // before the scan reaches it is found faulted when it does.
-  const followFaults = ctx.params.postcopyPush === 'from-last-fault' && tracker.serveFaults !== undefined;
+  const followFaults = o.push === 'from-last-fault' && tracker.serveFaults !== undefined;
   if (followFaults) tracker.serveFaults!();
   else tracker.rewind();
-  const cap = ctx.params.algorithm === 'postcopy' ? (ctx.params.maxBandwidthBytesPerSecond ?? Infinity) : Infinity; // QEMU ignores max-bandwidth in post-copy
+  const cap = o.capBytesPerSecond;
   const rate = link.soloRate(cap) / ctx.migrationsOnLink;
   const fluid = tracker.fidelity === 'fluid';
   const take = newTakeResult();
@@ -116,30 +132,16 @@ function push(ctx: MigrationContext, missing: number): void {
     if (followFaults) { tracker.advance(guestOrigin + g); return tracker.faultsServed!; }
     return faultsBehind + tracker.pendingWrittenSinceSync(guestOrigin + g);
   };
-  // The guest's clock (the workload's time since the resume, τ) falls behind the wall clock (t,
-  // since the resume) by the time it waited on faults: t = τ + c·F(τ), with c the block per fault
-  // and F(τ) the faults by guest time τ. Before each chunk τ is moved forward to the chunk's wall
-  // time by secant steps from below (F grows ever more slowly as pages arrive, so a step never
-  // overshoots; the tracker only moves on).
-  let guestSeconds = 0, faultsByGuest = 0, slope = NaN;
-  const advanceGuest = (wallTarget: number): void => {
-    for (let i = 0; i < 16; i++) {
-      const gap = wallTarget - (guestSeconds + blockPerFaultSeconds * faultsByGuest);
-      if (!(gap > 1e-12 * Math.max(1, wallTarget))) return;
-      const step = Number.isFinite(slope) ? gap / (1 + blockPerFaultSeconds * slope) : gap * 1e-3; // a first small probe
-      const f = faultsBy(guestSeconds + step);
-      slope = Math.max(0, f - faultsByGuest) / step;
-      guestSeconds += step;
-      faultsByGuest = f;
-    }
-  };
+  // The guest's clock (the workload's time since the resume, τ) falls behind the wall clock by the
+  // time it waited on faults: t = τ + c·F(τ) (models/guest/clock.ts), moved forward before each chunk.
+  const clock = new GuestClock([postcopyFaultSlowdown(blockPerFaultSeconds, faultsBy)]);
   while (tracker.pendingPages > 1e-9) {
     const n = Math.min(batch, tracker.pendingPages, fluid ? Math.max(batch / 8, tracker.pendingToBoundary?.() ?? Infinity) : Infinity);
     // The push reaches this chunk (its midpoint, fluid) once the link has carried what was pushed
     // before it and every page faulted so far (faulted pages go first). Following faults, the guest's
     // writes meanwhile may have taken some of its pages (or the last ones).
-    advanceGuest((pushBytes + faultsByGuest * faultBytesEach + (fluid ? 0.5 * n * pushBytesPerScanned : 0)) / rate);
-    tracker.take(Math.min(n, tracker.pendingPages), !followFaults, guestOrigin + guestSeconds, take);
+    clock.advanceTo((pushBytes + clock.unitsOf(0) * faultBytesEach + (fluid ? 0.5 * n * pushBytesPerScanned : 0)) / rate);
+    tracker.take(Math.min(n, tracker.pendingPages), !followFaults, guestOrigin + clock.guestSeconds, take);
     const scanned = take.pages + take.skippedPages;
     if (scanned <= 0) break;
     const bytes = wire.bytes(take.pages, take.zeroPages);
@@ -165,12 +167,3 @@ function push(ctx: MigrationContext, missing: number): void {
   if (delivered > 0) ctx.send(delivered, cap, finish);
   else finish();
 }
-
-/** Pure post-copy: the switch at once, then every page of memory follows. */
-export const postcopyAlgorithm: MigrationAlgorithm = {
-  name: 'postcopy',
-  start(ctx: MigrationContext): void {
-    ctx.tracker.startTracking(ctx.sim.nowSeconds);
-    postcopyPhase(ctx, 'postcopy-switch');
-  },
-};

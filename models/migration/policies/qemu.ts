@@ -1,8 +1,14 @@
-import { PAGE_SIZE_BYTES } from '../memory/pageSize.ts';
-import { newTakeResult } from '../memory/tracker.ts';
-import { stopAndCopy } from './rounds.ts';
-import { SteadyStateSkipper } from './steadyState.ts';
-import type { MigrationAlgorithm, MigrationContext } from './types.ts';
+import { PAGE_SIZE_BYTES } from '../../memory/pageSize.ts';
+import { newTakeResult } from '../../memory/tracker.ts';
+import { SteadyStateSkipper } from '../steadyState.ts';
+import { capOrInfinity, type LivePolicy, type MigrationContext, type SwitchoverHints } from '../types.ts';
+
+/** downtime-limit and max-bandwidth (300 ms and 128 MiB/s by default, migration/options.c; scenario.schema.json). */
+export interface QemuParameters { downtimeLimitSeconds: number; maxBandwidthBytesPerSecond: number | null }
+export const QEMU_PARAMETERS = ['downtimeLimitSeconds', 'maxBandwidthBytesPerSecond'] as const;
+
+/** The rate limit is lifted at switchover; the last pass's dirty count is already on its row. */
+const FINAL: SwitchoverHints = { capBytesPerSecond: Infinity, recordDirtied: false };
 
 /**
  * Pre-copy as QEMU 9.x/10.x does it (migration/migration.c migration_iteration_run(),
@@ -26,12 +32,12 @@ import type { MigrationAlgorithm, MigrationContext } from './types.ts';
 export const WINDOW_SECONDS = 0.1; // BUFFER_DELAY
 export const MAX_WAIT_SECONDS = 0.05; // ram.c MAX_WAIT
 
-export const precopyQemu: MigrationAlgorithm = {
+export function qemuPolicy(p: QemuParameters): LivePolicy {
+  const cap = capOrInfinity(p.maxBandwidthBytesPerSecond);
+  return {
   name: 'precopy/qemu',
   start(ctx: MigrationContext): void {
     const { sim, tracker, wire, recorder } = ctx;
-    const p = ctx.params;
-    const cap = p.maxBandwidthBytesPerSecond ?? Infinity;
     const budget = Number.isFinite(cap) ? cap * WINDOW_SECONDS : Infinity;
     const take = newTakeResult();
     tracker.startTracking(sim.nowSeconds);
@@ -64,14 +70,14 @@ export const precopyQemu: MigrationAlgorithm = {
 
     const complete = (): void => {
       if (pass.pages > 0) closePass(tracker.dirtySinceSync(sim.nowSeconds));
-      stopAndCopy(ctx, 'converged', Infinity, { recordDirtied: false });
+      ctx.switchover('converged', FINAL);
     };
 
     const iterate = (): void => {
       const now = sim.nowSeconds;
       if (ctx.mustStop) {
         if (pass.pages > 0) closePass(tracker.dirtySinceSync(now));
-        stopAndCopy(ctx, 'timeout-forced', Infinity, { recordDirtied: false });
+        ctx.switchover('timeout-forced', FINAL);
         return;
       }
       // 1. Convergence check.
@@ -135,3 +141,4 @@ export const precopyQemu: MigrationAlgorithm = {
     iterate();
   },
 };
+}

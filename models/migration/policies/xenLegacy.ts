@@ -1,8 +1,15 @@
-import { PAGE_SIZE_BYTES } from '../memory/pageSize.ts';
-import { XEN_BATCH_PAGES } from '../network/wireFormat.ts';
-import type { StopReason } from './recorder.ts';
-import { sendRound, stopAndCopy } from './rounds.ts';
-import type { MigrationAlgorithm, MigrationContext } from './types.ts';
+import { PAGE_SIZE_BYTES } from '../../memory/pageSize.ts';
+import { XEN_BATCH_PAGES } from '../../network/wireFormat.ts';
+import type { StopReason } from '../recorder.ts';
+import { sendRound } from '../rounds.ts';
+import type { LivePolicy, MigrationContext } from '../types.ts';
+
+/** max_iters, the 50-page threshold and max_factor (DEF_MAX_ITERS 29, DEF_MAX_FACTOR 3 by default, scenario.schema.json). */
+export interface XenLegacyParameters { maxIterations: number; dirtyThresholdPages: number; maxFactor: number }
+export const XEN_LEGACY_PARAMETERS = ['maxIterations', 'dirtyThresholdPages', 'maxFactor'] as const;
+/** Clark'05's rate limiting on top (100 Mbit/s start, +50 Mbit/s, 500 Mbit/s maximum by default). */
+export interface Clark05Parameters extends XenLegacyParameters { startBitsPerSecond: number; incrementBitsPerSecond: number; maxBitsPerSecond: number }
+export const CLARK05_PARAMETERS = [...XEN_LEGACY_PARAMETERS, 'startBitsPerSecond', 'incrementBitsPerSecond', 'maxBitsPerSecond'] as const;
 
 /**
  * Pre-copy as legacy Xen (≤ 4.5) does it (tools/libxc/xc_domain_save.c), optionally with the
@@ -18,14 +25,22 @@ import type { MigrationAlgorithm, MigrationContext } from './types.ts';
  * Clark'05 rate limiting: round 1 runs at the start rate (100 Mbit/s), each later round at the
  * previous round's dirtying rate + 50 Mbit/s, at most 500 Mbit/s; the final round at the maximum.
  */
-export function makeLegacyPrecopy(adaptiveRate: boolean): MigrationAlgorithm {
+export function xenLegacyPolicy(p: XenLegacyParameters): LivePolicy {
+  return legacyPrecopy(p, null);
+}
+
+export function clark05Policy(p: Clark05Parameters): LivePolicy {
+  return legacyPrecopy(p, p);
+}
+
+function legacyPrecopy(p: XenLegacyParameters, adaptive: Clark05Parameters | null): LivePolicy {
+  const adaptiveRate = adaptive !== null;
   return {
     name: adaptiveRate ? 'precopy/clark05' : 'precopy/xen-legacy',
     start(ctx: MigrationContext): void {
-      const p = ctx.params;
       const tracker = ctx.tracker;
-      const maxRate = p.maxBitsPerSecond / 8;
-      let rate = adaptiveRate ? Math.min(maxRate, p.startBitsPerSecond / 8) : Infinity;
+      const maxRate = adaptive ? adaptive.maxBitsPerSecond / 8 : Infinity;
+      let rate = adaptive ? Math.min(maxRate, adaptive.startBitsPerSecond / 8) : Infinity;
       let iter = 1;
       let totalSent = 0;
       let sentLast = Infinity;
@@ -42,12 +57,12 @@ export function makeLegacyPrecopy(adaptiveRate: boolean): MigrationAlgorithm {
           else if (r.pages + r.skippedPages < p.dirtyThresholdPages) reason = 'converged';
           else if (totalSent > tracker.totalPages * p.maxFactor) reason = 'traffic-cap';
           else if (ctx.mustStop) reason = 'timeout-forced';
-          if (reason) { stopAndCopy(ctx, reason, finalRate); return; }
+          if (reason) { ctx.switchover(reason, { capBytesPerSecond: finalRate }); return; }
           const dirtied = tracker.sync(ctx.sim.nowSeconds);
           ctx.recorder.setLastRoundDirtied(dirtied);
-          if (adaptiveRate && r.durationSeconds > 0) {
+          if (adaptive && r.durationSeconds > 0) {
             // mbit_rate = dirtied Mbit/s of the last round + 50, capped at the maximum.
-            rate = Math.min(maxRate, (dirtied * PAGE_SIZE_BYTES) / r.durationSeconds + p.incrementBitsPerSecond / 8);
+            rate = Math.min(maxRate, (dirtied * PAGE_SIZE_BYTES) / r.durationSeconds + adaptive.incrementBitsPerSecond / 8);
           }
           sentLast = r.pages;
           iter++;

@@ -1,6 +1,13 @@
-import { XEN_BATCH_PAGES } from '../network/wireFormat.ts';
-import { sendRound, stopAndCopy } from './rounds.ts';
-import type { MigrationAlgorithm, MigrationContext } from './types.ts';
+import { XEN_BATCH_PAGES } from '../../network/wireFormat.ts';
+import { sendRound } from '../rounds.ts';
+import type { LivePolicy, MigrationContext, SwitchoverHints } from '../types.ts';
+
+/** SPP_MAX_ITERATIONS and SPP_TARGET_DIRTY_COUNT by default (scenario.schema.json). */
+export interface XenParameters { maxIterations: number; dirtyThresholdPages: number }
+export const XEN_PARAMETERS = ['maxIterations', 'dirtyThresholdPages'] as const;
+
+/** Xen sends the last round as fast as it can. */
+const FINAL: SwitchoverHints = { capBytesPerSecond: Infinity };
 
 /**
  * Pre-copy as Xen ≥ 4.6 does it (migration stream v2, tools/libs/guest/xg_sr_save.c,
@@ -20,10 +27,10 @@ import type { MigrationAlgorithm, MigrationContext } from './types.ts';
  * Net effect: at most 5 live rounds counting the full first one; once fewer than 50 pages are
  * dirty, one more live round of those pages, then the suspend. No rate limit, no traffic cap.
  */
-export const precopyXen: MigrationAlgorithm = {
+export function xenPolicy(p: XenParameters): LivePolicy {
+  return {
   name: 'precopy/xen',
   start(ctx: MigrationContext): void {
-    const p = ctx.params;
     const tracker = ctx.tracker;
     tracker.startTracking(ctx.sim.nowSeconds);
     let iteration = 0;
@@ -35,16 +42,16 @@ export const precopyXen: MigrationAlgorithm = {
       const forced = ctx.mustStop;
       x++;
       const afterSend = (): void => {
-        if (stop) { stopAndCopy(ctx, dirtyCount >= 0 && dirtyCount < p.dirtyThresholdPages ? 'converged' : 'iteration-cap', Infinity); return; }
+        if (stop) { ctx.switchover(dirtyCount >= 0 && dirtyCount < p.dirtyThresholdPages ? 'converged' : 'iteration-cap', FINAL); return; }
         iteration = x;
         dirtyCount = -1;
-        if (policy()) { stopAndCopy(ctx, 'iteration-cap', Infinity); return; }
-        if (ctx.mustStop) { stopAndCopy(ctx, 'timeout-forced', Infinity); return; }
+        if (policy()) { ctx.switchover('iteration-cap', FINAL); return; }
+        if (ctx.mustStop) { ctx.switchover('timeout-forced', FINAL); return; }
         dirtyCount = tracker.sync(ctx.sim.nowSeconds);
         ctx.recorder.setLastRoundDirtied(dirtyCount);
         loop();
       };
-      if (forced && !stop) { stopAndCopy(ctx, 'timeout-forced', Infinity); return; }
+      if (forced && !stop) { ctx.switchover('timeout-forced', FINAL); return; }
       if (dirtyCount > 0) {
         tracker.rewind();
         sendRound(ctx, { phase: 'precopy', maxPages: Infinity, skipRedirtied: false, capBytesPerSecond: Infinity, batchPages: XEN_BATCH_PAGES }, afterSend);
@@ -53,3 +60,4 @@ export const precopyXen: MigrationAlgorithm = {
     loop();
   },
 };
+}
