@@ -3,7 +3,7 @@ import { PAGE_SIZE_BYTES } from '../memory/pageSize.ts';
 import { PageTracker } from '../memory/pageTracker.ts';
 import { newTakeResult, type DirtyTracker } from '../memory/tracker.ts';
 import type { Link, Transfer } from '../network/link.ts';
-import type { WireFormat } from '../network/wireFormat.ts';
+import type { WireFormat } from '../network/wire/types.ts';
 import { dirtyFractions, type SegmentedWorkload } from '../workload/segments.ts';
 import type { CheckpointParameters } from './parameters.ts';
 import { lostSeconds, type GuestSlowdown } from '../guest/slowdown.ts';

@@ -2,7 +2,7 @@ import type { ScheduledEvent } from '../../sim/eventQueue.ts';
 import type { Simulator } from '../../sim/simulator.ts';
 import type { DirtyTracker } from '../memory/tracker.ts';
 import type { Link, Transfer } from '../network/link.ts';
-import type { WireFormat } from '../network/wireFormat.ts';
+import type { WireFormat } from '../network/wire/types.ts';
 import type { MigrationOutcome, MigrationRecorder, StopReason } from './recorder.ts';
 import type { Composition, MigrationContext, SwitchoverHints } from './types.ts';
 

@@ -1,7 +1,7 @@
 import type { Simulator } from '../../sim/simulator.ts';
 import type { DirtyTracker } from '../memory/tracker.ts';
 import type { Link } from '../network/link.ts';
-import type { WireFormat } from '../network/wireFormat.ts';
+import type { WireFormat } from '../network/wire/types.ts';
 import type { MigrationRecorder, StopReason } from './recorder.ts';
 
 /**

@@ -2,6 +2,7 @@ import type { MigrationOutcome } from '../migration/recorder.ts';
 import type { Scenario } from '../scenario/types.ts';
 import type { FailoverResult } from '../checkpoint/failover.ts';
 import type { CheckpointRecord } from '../checkpoint/cowCheckpointer.ts';
+import type { Measurement } from './measurement.ts';
 
 /** Background COW checkpointing before the migration (cow-checkpoint scenarios). */
 export interface CheckpointSummary {
@@ -46,6 +47,6 @@ export interface RunResult extends Omit<MigrationOutcome, 'roundRows'> {
   checkpointRows?: CheckpointRecord[];
   failover?: FailoverResult;
   /** Measured runs only: what the real system reported and achieved. */
-  measurement?: Record<string, unknown>;
+  measurement?: Measurement;
   scenario: Scenario;
 }

@@ -8,7 +8,7 @@ import { MigrationRecorder, type MigrationOutcome } from '../migration/recorder.
 import { composition } from '../migration/compositions/registry.ts';
 import { RunContext } from '../migration/context.ts';
 import { Link } from '../network/link.ts';
-import { wireFormat } from '../network/wireFormat.ts';
+import { wireFormat } from '../network/wire/registry.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { compileWorkloadCached, type CompiledWorkload } from '../workload/build.ts';
 import type { CheckpointSummary, RunResult } from './result.ts';

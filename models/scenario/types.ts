@@ -1,7 +1,7 @@
 import type { ZeroPagePlacement } from '../memory/zeroPages.ts';
 import type { AlgorithmName } from '../migration/compositions/registry.ts';
 import type { MigrationSettings } from '../migration/settings.ts';
-import type { WireFormatName } from '../network/wireFormat.ts';
+import type { WireFormatName } from '../network/wire/registry.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
 import type { CheckpointParameters, FailureParameters } from '../checkpoint/parameters.ts';
 

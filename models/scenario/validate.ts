@@ -220,3 +220,34 @@ function checkWorkload(w: WorkloadSpec, path: string, memoryMiB: number, bad: (p
     if (w.hotSetMiB > ws + 1e-9) bad(`${path}.hotSetMiB`, `expected at most the working set (${ws} MiB), got number ${w.hotSetMiB}`);
   }
 }
+
+/** A `real.qemu` section with every default of the schema filled in. */
+export interface QemuReplaySettingsResolved {
+  capabilities: NonNullable<NonNullable<Scenario['real']>['qemu']>['capabilities'] & {};
+  /** When to issue migrate-start-postcopy: the migration's own switch time (hybrid), else real.qemu's; undefined: never. */
+  postcopyAfterSeconds: number | undefined;
+  xbzrleCacheBytes: number | undefined;
+  multifdChannels: number | undefined;
+  warmupSeconds: number;
+  bootTimeoutSeconds: number;
+}
+
+let qemuSection: ReturnType<Ajv['compile']> | null = null;
+
+/** The replay settings of a scenario on QEMU: its `real.qemu` section, or the schema's defaults where it has none. */
+export function qemuReplaySettings(s: Scenario): QemuReplaySettingsResolved {
+  if (!qemuSection) {
+    const schema = (scenarioSchema as any).properties.real.properties.qemu;
+    qemuSection = new Ajv({ useDefaults: true, strict: false }).compile(schema);
+  }
+  const q = structuredClone(s.real?.qemu ?? {}) as Record<string, any>;
+  if (!qemuSection(q)) throw new Error(`internal: a resolved scenario's real.qemu section does not validate`);
+  return {
+    capabilities: q.capabilities,
+    postcopyAfterSeconds: s.migration.postcopyAfterSeconds !== undefined ? s.migration.postcopyAfterSeconds : q.postcopyAfterSeconds,
+    xbzrleCacheBytes: q.xbzrleCacheBytes,
+    multifdChannels: q.multifdChannels,
+    warmupSeconds: q.warmupSeconds,
+    bootTimeoutSeconds: q.bootTimeoutSeconds,
+  };
+}

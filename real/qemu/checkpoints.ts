@@ -1,6 +1,7 @@
 import type { Scenario } from '../../models/scenario/types.ts';
 import { shQuote, type QemuMachine } from './machine.ts';
 import type { QmpClient } from './qmp.ts';
+import type { MeasuredCheckpoint } from '../../models/run/measurement.ts';
 
 /**
  * The real counterpart of the scenario's COW checkpoints: QEMU's `background-snapshot`, a
@@ -18,22 +19,6 @@ import type { QmpClient } from './qmp.ts';
  * background snapshot), and QEMU reports no COW-fault count, so the guest's slowdown is not
  * measured here; the pause, the duration and the bytes are.
  */
-export interface MeasuredCheckpoint {
-  index: number;
-  /** Seconds after the warm-up (the scenario's time 0). */
-  instantSeconds: number;
-  status: string;
-  /** QEMU's `downtime` of the snapshot: the guest's pause. */
-  pauseSeconds: number;
-  /** QEMU's `total-time`: from the pause to the last byte written. */
-  durationSeconds: number;
-  bytes: number;
-  pages: number;
-  zeroPages: number;
-  /** How long the snapshot's start was delayed by the previous one. */
-  delayedSeconds: number;
-}
-
 const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, s) * 1000));
 
 /** Takes the scenario's checkpoints on the source until `untilSeconds` (scenario time); returns them and the wait imposed on the migration. */

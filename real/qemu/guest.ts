@@ -1,5 +1,7 @@
 import { InputError } from '../../models/scenario/errors.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
+import { qemuReplaySettings } from '../../models/scenario/validate.ts';
+import { composition } from '../../models/migration/compositions/registry.ts';
 
 /**
  * Maps a scenario's workload onto the guest dirtier's parameters (real/guest/dirtier.c).
@@ -33,23 +35,30 @@ export function dirtierFor(s: Scenario, file: string): DirtierParams {
 }
 
 /**
- * QEMU migration capabilities a replay sets: the scenario's own, plus postcopy-ram for a hybrid
- * migration. And when to issue migrate-start-postcopy (seconds after the start), if ever.
+ * QEMU migration capabilities a replay sets: the scenario's own, plus postcopy-ram when the
+ * migration's composition can end in post-copy (hybrid). And when to issue migrate-start-postcopy
+ * (seconds after the start), if ever.
  */
 export function qemuCapabilities(s: Scenario): { capabilities: string[]; postcopyAfterSeconds: number | undefined } {
-  const caps: string[] = [...(s.real?.qemu?.capabilities ?? [])];
-  if (s.migration.algorithm === 'hybrid' && !caps.includes('postcopy-ram')) caps.push('postcopy-ram');
-  return { capabilities: caps, postcopyAfterSeconds: s.migration.postcopyAfterSeconds ?? s.real?.qemu?.postcopyAfterSeconds };
+  const settings = qemuReplaySettings(s);
+  const caps: string[] = [...settings.capabilities];
+  if (composition(s.migration).final.name !== 'stop-and-copy' && !caps.includes('postcopy-ram')) caps.push('postcopy-ram');
+  return { capabilities: caps, postcopyAfterSeconds: settings.postcopyAfterSeconds };
 }
 
+/**
+ * What QEMU can replay: live rounds by QEMU's own policy from a guest the destination does not hold
+ * yet, ending in stop-and-copy or (on request) in post-copy; one migration at a time.
+ */
 export function qemuSupports(s: Scenario, file: string): void {
-  if ((s.migration.algorithm !== 'precopy' && s.migration.algorithm !== 'hybrid') || s.migration.policy !== 'qemu') {
+  const plan = composition(s.migration);
+  if (plan.live.name !== 'precopy/qemu' || plan.startsFrom !== 'nothing') {
     throw new InputError(`${file}: migration: replaying on QEMU needs algorithm "precopy" or "hybrid" with policy "qemu" (QEMU's own rules), got ${s.migration.algorithm}${s.migration.policy ? `/${s.migration.policy}` : ''}`);
   }
-  if (s.migration.algorithm === 'hybrid' && s.migration.postcopyAfterSeconds === undefined) {
-    throw new InputError(`${file}: migration.postcopyAfterSeconds: replaying hybrid on QEMU needs the switch time (QEMU switches to post-copy when asked: migrate-start-postcopy), got nothing`);
+  if (plan.cutoff !== null && s.migration.postcopyAfterSeconds === undefined) {
+    throw new InputError(`${file}: migration.postcopyAfterSeconds: replaying ${s.migration.algorithm} on QEMU needs the switch time (QEMU switches to post-copy when asked: migrate-start-postcopy), got nothing`);
   }
-  if (s.real?.qemu?.capabilities?.includes('background-snapshot')) {
+  if (qemuReplaySettings(s).capabilities.includes('background-snapshot')) {
     throw new InputError(`${file}: real.qemu.capabilities: background-snapshot is not a migration capability here; give the scenario a checkpoint section and the replay takes its checkpoints as background snapshots`);
   }
   if (s.concurrentMigrations !== 1) throw new InputError(`${file}: concurrentMigrations: the QEMU testbed replays one migration at a time, got ${s.concurrentMigrations}`);

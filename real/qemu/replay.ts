@@ -4,13 +4,21 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { InputError } from '../../models/scenario/errors.ts';
 import type { RoundRow } from '../../models/migration/recorder.ts';
+import { composition } from '../../models/migration/compositions/registry.ts';
+import { QEMU_PARAMETERS } from '../../models/migration/policies/qemu.ts';
+import { pick } from '../../models/migration/settings.ts';
+import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/memory/pageSize.ts';
+import type { IntegrityCheck, MeasuredCheckpoint } from '../../models/run/measurement.ts';
+import { qemuReplaySettings, type QemuReplaySettingsResolved } from '../../models/scenario/validate.ts';
+import { runReplay, type ReplaySteps } from '../steps.ts';
+import type { QemuMeasurement } from './measurement.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
 import { dirtierFor, qemuCapabilities, qemuSupports, type DirtierParams } from './guest.ts';
-import type { HostSpec } from './hosts.ts';
+import type { HostSpec, HostsSpec } from './hosts.ts';
 import { machineFor, type QemuMachine } from './machine.ts';
-import { takeCheckpoints, type MeasuredCheckpoint } from './checkpoints.ts';
+import { takeCheckpoints } from './checkpoints.ts';
 import { onAbnormalExit } from '../processes.ts';
 import type { QmpClient } from './qmp.ts';
 
@@ -59,224 +67,276 @@ export class QemuBackend implements ReplayBackend {
     this.paths = { qemu: kv.QEMU, kernel: kv.KERNEL, initrd: kv.INITRD };
   }
 
+  async replay(s: Scenario, o: ReplayOptions): Promise<RunResult> {
+    qemuSupports(s, s.name);
+    const hosts = o.hosts ?? { source: {}, destination: {} };
+    // This machine's testbed supplies every path a hosts file leaves out.
+    const complete = (h: HostSpec): boolean => h.ssh !== undefined && h.qemu !== undefined && h.kernel !== undefined && h.initrd !== undefined;
+    if (!this.paths && !(complete(hosts.source) && complete(hosts.destination))) await this.prepare();
+    return runReplay(new QemuReplay(s, o, hosts, this.paths));
+  }
+}
+
+/** One replay on QEMU, step by step (real/steps.ts): the state the steps share is its fields. */
+class QemuReplay implements ReplaySteps {
+  readonly backend = 'qemu';
+  private readonly log: (line: string) => void;
+  private readonly settings: QemuReplaySettingsResolved;
+  private readonly caps: string[];
+  private readonly postcopyAfterSeconds: number | undefined;
+  private readonly d: DirtierParams;
+  private readonly src: { m: QemuMachine; paths: QemuPaths };
+  private readonly dst: { m: QemuMachine; paths: QemuPaths };
+  private readonly forgetWorkDir: () => void;
+  private qs: QmpClient | null = null;
+  private qd: QmpClient | null = null;
+  private zeroMs = 0;
+  private measuredCheckpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null = null;
+  private version = '';
+  private uri = '';
+  private maxBandwidth = 0;
+  private downtimeLimitMs = 0;
+  private writesBefore = 0;
+  private start = 0;
+  private readonly samples: Sample[] = [];
+  private final: Record<string, unknown> = {};
+  private cancelled = false;
+  private forced = false;
+  private postcopyStarted = false;
+  private failure: string | null = null;
+  private wallSeconds = 0;
+  private integrity: IntegrityCheck = { checked: false };
+  private sourceRunning: boolean | null = null;
+
+  constructor(private readonly s: Scenario, private readonly o: ReplayOptions, private readonly hosts: HostsSpec, testbed: QemuPaths | null) {
+    this.log = o.log ?? (() => {});
+    this.settings = qemuReplaySettings(s);
+    ({ capabilities: this.caps, postcopyAfterSeconds: this.postcopyAfterSeconds } = qemuCapabilities(s));
+    this.d = dirtierFor(s, s.name);
+    rmSync(o.workDir, { recursive: true, force: true });
+    mkdirSync(o.workDir, { recursive: true });
+    this.forgetWorkDir = onAbnormalExit(() => rmSync(o.workDir, { recursive: true, force: true }));
+    const runId = `${process.pid}-${Date.now().toString(36)}`;
+    const side = (name: 'source' | 'destination', spec: HostSpec): { m: QemuMachine; paths: QemuPaths } => ({
+      m: machineFor(name, spec.ssh ? spec : { ...spec, workDir: spec.workDir ?? join(o.workDir, name) }, runId),
+      paths: { qemu: spec.qemu ?? testbed!.qemu, kernel: spec.kernel ?? testbed!.kernel, initrd: spec.initrd ?? testbed!.initrd },
+    });
+    this.src = side('source', hosts.source);
+    this.dst = side('destination', hosts.destination);
+  }
+
   /** QEMU's arguments (the machine adds its serial log and QMP socket). */
-  private commandLine(s: Scenario, d: DirtierParams, p: QemuPaths, incoming: boolean): string[] {
+  private commandLine(p: QemuPaths, incoming: boolean): string[] {
+    const d = this.d;
     const append = `console=ttyS0 panic=-1 quiet dirtier.mb=${d.mb} dirtier.rate=${d.rate} dirtier.mode=${d.mode} dirtier.hotmb=${d.hotmb} dirtier.hotpct=${d.hotpct} dirtier.fill=${d.fill}`;
     return [
-      '-machine', 'q35', '-accel', 'tcg', '-cpu', 'qemu64', '-m', `${Math.round(s.vm.memoryMiB)}M`, '-smp', '1', '-nodefaults', '-no-user-config',
+      '-machine', 'q35', '-accel', 'tcg', '-cpu', 'qemu64', '-m', `${Math.round(this.s.vm.memoryMiB)}M`, '-smp', '1', '-nodefaults', '-no-user-config',
       '-display', 'none', '-no-reboot', '-kernel', p.kernel, '-initrd', p.initrd, '-append', append,
       ...(incoming ? ['-incoming', 'defer'] : []),
     ];
   }
 
-  async replay(s: Scenario, o: ReplayOptions): Promise<RunResult> {
-    const file = s.name;
-    qemuSupports(s, file);
-    const d = dirtierFor(s, file);
-    const hosts = o.hosts ?? { source: {}, destination: {} };
-    // This machine's testbed supplies every path a hosts file leaves out.
-    const complete = (h: HostSpec): boolean => h.ssh !== undefined && h.qemu !== undefined && h.kernel !== undefined && h.initrd !== undefined;
-    if (!this.paths && !(complete(hosts.source) && complete(hosts.destination))) await this.prepare();
-    const log = o.log ?? (() => {});
-    const { capabilities: caps, postcopyAfterSeconds } = qemuCapabilities(s);
-    const warmup = s.real?.qemu?.warmupSeconds ?? 3;
-    const bootTimeout = s.real?.qemu?.bootTimeoutSeconds ?? 90;
-    rmSync(o.workDir, { recursive: true, force: true });
-    mkdirSync(o.workDir, { recursive: true });
-    const forgetWorkDir = onAbnormalExit(() => rmSync(o.workDir, { recursive: true, force: true }));
-    const runId = `${process.pid}-${Date.now().toString(36)}`;
-    const side = (name: 'source' | 'destination', spec: HostSpec): { m: QemuMachine; paths: QemuPaths } => ({
-      m: machineFor(name, spec.ssh ? spec : { ...spec, workDir: spec.workDir ?? join(o.workDir, name) }, runId),
-      paths: { qemu: spec.qemu ?? this.paths!.qemu, kernel: spec.kernel ?? this.paths!.kernel, initrd: spec.initrd ?? this.paths!.initrd },
-    });
-    const src = side('source', hosts.source), dst = side('destination', hosts.destination);
-    const remoteDst = hosts.destination.ssh !== undefined;
-    const port = hosts.destination.migrationPort ?? (remoteDst ? 4444 : await freePort());
-    const address = hosts.destination.migrationAddress ?? (remoteDst ? hosts.destination.ssh!.replace(/^.*@/, '') : '127.0.0.1');
-    let qs: QmpClient | null = null, qd: QmpClient | null = null;
-    try {
-      // Both start at once; both have finished starting (or failed) before anything is stopped.
-      const started = await Promise.allSettled([src.m.start(src.paths.qemu, this.commandLine(s, d, src.paths, false)), dst.m.start(dst.paths.qemu, this.commandLine(s, d, dst.paths, true))]);
-      for (const r of started) if (r.status === 'rejected') throw r.reason;
-      qs = await src.m.connectQmp();
-      qd = await dst.m.connectQmp();
-      // Boot: wait for the dirtier, then let it run for the warm-up.
-      log(`booting the ${s.vm.memoryMiB} MiB guest (TCG)…`);
-      const bootDeadline = Date.now() + bootTimeout * 1000;
-      for (let poll = 0; dirtierLines(src.m).length < 1; poll++) {
-        if (Date.now() > bootDeadline) {
-          const tail = src.m.console.text.trim().split('\n').slice(-5).join('\n  ');
-          throw new Error(`the guest never started its dirtier within ${bootTimeout} s (on ${src.m.where}); last lines of its console:\n  ${tail || '(nothing)'}`);
-        }
-        if (poll % 8 === 0 && !(await src.m.alive())) throw new Error(`QEMU (source) died while booting (on ${src.m.where})`);
-        await sleep(0.25);
+  async boot(): Promise<void> {
+    const { src, dst } = this;
+    // Both start at once; both have finished starting (or failed) before anything is stopped.
+    const started = await Promise.allSettled([src.m.start(src.paths.qemu, this.commandLine(src.paths, false)), dst.m.start(dst.paths.qemu, this.commandLine(dst.paths, true))]);
+    for (const r of started) if (r.status === 'rejected') throw r.reason;
+    this.qs = await src.m.connectQmp();
+    this.qd = await dst.m.connectQmp();
+    // Wait for the dirtier, then let it run for the warm-up.
+    this.log(`booting the ${this.s.vm.memoryMiB} MiB guest (TCG)…`);
+    const bootTimeout = this.settings.bootTimeoutSeconds;
+    const bootDeadline = Date.now() + bootTimeout * 1000;
+    for (let poll = 0; dirtierLines(src.m).length < 1; poll++) {
+      if (Date.now() > bootDeadline) {
+        const tail = src.m.console.text.trim().split('\n').slice(-5).join('\n  ');
+        throw new Error(`the guest never started its dirtier within ${bootTimeout} s (on ${src.m.where}); last lines of its console:\n  ${tail || '(nothing)'}`);
       }
-      await sleep(warmup);
-      // Scenario time 0: checkpoints (if any) until the migration's start, then the migration.
-      const zeroMs = Date.now();
-      let measuredCheckpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null = null;
-      if (s.checkpoint) measuredCheckpoints = await takeCheckpoints(s, qs, src.m, zeroMs, s.migration.startSeconds, log);
-      await sleep(s.migration.startSeconds - (Date.now() - zeroMs) / 1000);
-      const version = await qs.execute<{ qemu: { major: number; minor: number; micro: number } }>('query-version');
-      const capabilities = [{ capability: 'events', state: true }, ...caps.map((c) => ({ capability: c, state: true }))];
-      await qs.execute('migrate-set-capabilities', { capabilities });
-      await qd.execute('migrate-set-capabilities', { capabilities });
-      const params: Record<string, unknown> = {
-        'max-bandwidth': s.migration.maxBandwidthBytesPerSecond === null || s.migration.maxBandwidthBytesPerSecond === undefined ? Number.MAX_SAFE_INTEGER : Math.round(s.migration.maxBandwidthBytesPerSecond),
-        'downtime-limit': Math.round((s.migration.downtimeLimitSeconds ?? 0.3) * 1000),
-      };
-      if (s.real?.qemu?.xbzrleCacheBytes) params['xbzrle-cache-size'] = s.real.qemu.xbzrleCacheBytes;
-      if (s.real?.qemu?.multifdChannels) params['multifd-channels'] = s.real.qemu.multifdChannels;
-      await qs.execute('migrate-set-parameters', params);
-      if (params['multifd-channels']) await qd.execute('migrate-set-parameters', { 'multifd-channels': params['multifd-channels'] });
-      const uri = `tcp:${address}:${port}`;
-      try { await qd.execute('migrate-incoming', { uri }); } catch (e) {
-        throw new InputError(`destination cannot listen on ${uri}: ${(e as Error).message}${/in use/i.test((e as Error).message) ? ' (the port is in use)' : ''}`);
-      }
-      const writesBefore = dirtierLines(src.m).length;
-      log(`migrating (max-bandwidth ${params['max-bandwidth']} B/s, downtime-limit ${params['downtime-limit']} ms${caps.length ? `, ${caps.join(', ')}` : ''})…`);
-      const start = Date.now();
-      await qs.execute('migrate', { uri });
+      if (poll % 8 === 0 && !(await src.m.alive())) throw new Error(`QEMU (source) died while booting (on ${src.m.where})`);
+      await sleep(0.25);
+    }
+    await sleep(this.settings.warmupSeconds);
+    this.zeroMs = Date.now(); // scenario time 0
+  }
 
-      const samples: Sample[] = [];
-      let final: Record<string, unknown> = {};
-      let cancelled = false, forced = false, postcopyStarted = false, dstKilled = false;
-      let failure: string | null = null;
-      const maxT = s.limits.maxTimeSeconds;
-      const guardSeconds = maxT + 120;
-      for (;;) {
-        const t = (Date.now() - start) / 1000;
-        let q: Record<string, unknown>;
-        try { q = await qs.execute<Record<string, unknown>>('query-migrate'); } catch (e) { failure = `source QMP failed: ${(e as Error).message}`; break; }
-        const ram = (q.ram ?? {}) as Record<string, number>;
-        const status = String(q.status);
-        samples.push({ t, status, transferred: ram.transferred ?? 0, normal: ram.normal ?? 0, duplicate: ram.duplicate ?? 0, dirtySync: ram['dirty-sync-count'] ?? 0, raw: q });
-        if (['completed', 'failed', 'cancelled'].includes(status)) { final = q; break; }
-        if (caps.includes('postcopy-ram') && !postcopyStarted && postcopyAfterSeconds !== undefined && t >= postcopyAfterSeconds && status === 'active') {
-          postcopyStarted = true;
-          log('migrate-start-postcopy');
-          await qs.execute('migrate-start-postcopy').catch((e) => { failure = `migrate-start-postcopy: ${(e as Error).message}`; });
-        }
-        if (o.killDestinationAfterSeconds !== undefined && !dstKilled && t >= o.killDestinationAfterSeconds) {
-          dstKilled = true;
-          log('fault injection: killing the destination');
-          await dst.m.kill();
-        }
-        if (t >= maxT && !cancelled && !forced && !status.startsWith('postcopy')) {
-          if (s.limits.onTimeout === 'cancel') { cancelled = true; log(`max time ${maxT} s: migrate_cancel`); await qs.execute('migrate_cancel').catch(() => undefined); }
-          else { forced = true; log(`max time ${maxT} s: forcing the switchover (downtime-limit → 2000 s)`); await qs.execute('migrate-set-parameters', { 'downtime-limit': 2000000 }).catch(() => undefined); }
-        }
-        if (t > guardSeconds) { failure = `no end after ${guardSeconds} s`; await qs.execute('migrate_cancel').catch(() => undefined); }
-        await sleep(POLL_SECONDS);
-      }
-      const wallSeconds = (Date.now() - start) / 1000;
-      const status = String(final.status ?? 'failed');
-      if (status === 'failed' && !failure) failure = String(final['error-desc'] ?? 'QEMU reported failed');
-      // Integrity and liveness checks.
-      let integrity: Record<string, unknown> = { checked: false };
-      let sourceRunning: boolean | null = null;
-      if (status === 'completed') {
-        const st = await qd.execute<{ status: string }>('query-status').catch(() => ({ status: 'unreachable' }));
-        const before = dirtierLines(dst.m).length;
-        await sleep(3);
-        const lines = dirtierLines(dst.m).slice(before);
-        const bad = lines.reduce((a, l) => Math.max(a, l.bad), 0);
-        integrity = { checked: true, destinationStatus: st.status, destinationLines: lines.length, maxBad: bad, ok: st.status === 'running' && lines.length >= 2 && bad === 0 };
-      } else {
-        const st = await qs.execute<{ status: string }>('query-status').catch(() => ({ status: 'unreachable' }));
-        sourceRunning = st.status === 'running';
-        const before = dirtierLines(src.m).length;
-        await sleep(2);
-        const lines = dirtierLines(src.m).slice(before);
-        integrity = { checked: true, sourceStatus: st.status, sourceLines: lines.length, maxBad: lines.reduce((a, l) => Math.max(a, l.bad), 0), ok: sourceRunning && lines.length >= 1 && lines.every((l) => l.bad === 0) };
-      }
-      // The guest's heartbeat, timed on arrival here: its pause as the guest lives it.
-      const firstDst = dst.m.console.heartbeatArrivalsMs[0];
-      const lastSrc = firstDst === undefined ? undefined : [...src.m.console.heartbeatArrivalsMs].reverse().find((t) => t <= firstDst);
-      const guestPauseSeconds = firstDst !== undefined && lastSrc !== undefined ? (firstDst - lastSrc) / 1000 : null;
-      return this.toResult(s, { guestPauseSeconds, final, samples, events: qs.events, wallSeconds, cancelled, forced, postcopyStarted, failure, integrity, sourceRunning, version: `${version.qemu.major}.${version.qemu.minor}.${version.qemu.micro}`, checkpoints: measuredCheckpoints, srcLines: dirtierLines(src.m).slice(writesBefore), dirtier: d, start, hosts: { source: src.m.where, destination: dst.m.where, migrationUri: uri } });
-    } finally {
-      for (const q of [qs, qd]) { if (q && !q.isClosed) { await q.execute('quit').catch(() => undefined); q.close(); } }
-      await Promise.all([src.m.stop(), dst.m.stop()]);
-      rmSync(o.workDir, { recursive: true, force: true });
-      forgetWorkDir();
+  async checkpoints(): Promise<void> {
+    if (this.s.checkpoint) this.measuredCheckpoints = await takeCheckpoints(this.s, this.qs!, this.src.m, this.zeroMs, this.s.migration.startSeconds, this.log);
+    await sleep(this.s.migration.startSeconds - (Date.now() - this.zeroMs) / 1000);
+  }
+
+  async configure(): Promise<void> {
+    const s = this.s, qs = this.qs!, qd = this.qd!;
+    const v = await qs.execute<{ qemu: { major: number; minor: number; micro: number } }>('query-version');
+    this.version = `${v.qemu.major}.${v.qemu.minor}.${v.qemu.micro}`;
+    const capabilities = [{ capability: 'events', state: true }, ...this.caps.map((c) => ({ capability: c, state: true }))];
+    await qs.execute('migrate-set-capabilities', { capabilities });
+    await qd.execute('migrate-set-capabilities', { capabilities });
+    // The scenario's QEMU policy parameters (resolved: present for policy qemu, null = no cap).
+    const { downtimeLimitSeconds, maxBandwidthBytesPerSecond } = pick(s.migration, 'a QEMU replay', QEMU_PARAMETERS);
+    this.maxBandwidth = maxBandwidthBytesPerSecond === null ? Number.MAX_SAFE_INTEGER : Math.round(maxBandwidthBytesPerSecond);
+    this.downtimeLimitMs = Math.round(downtimeLimitSeconds * 1000);
+    const params: Record<string, unknown> = { 'max-bandwidth': this.maxBandwidth, 'downtime-limit': this.downtimeLimitMs };
+    if (this.settings.xbzrleCacheBytes) params['xbzrle-cache-size'] = this.settings.xbzrleCacheBytes;
+    if (this.settings.multifdChannels) params['multifd-channels'] = this.settings.multifdChannels;
+    await qs.execute('migrate-set-parameters', params);
+    if (params['multifd-channels']) await qd.execute('migrate-set-parameters', { 'multifd-channels': params['multifd-channels'] });
+    const remoteDst = this.hosts.destination.ssh !== undefined;
+    const port = this.hosts.destination.migrationPort ?? (remoteDst ? 4444 : await freePort());
+    const address = this.hosts.destination.migrationAddress ?? (remoteDst ? this.hosts.destination.ssh!.replace(/^.*@/, '') : '127.0.0.1');
+    this.uri = `tcp:${address}:${port}`;
+    try { await qd.execute('migrate-incoming', { uri: this.uri }); } catch (e) {
+      throw new InputError(`destination cannot listen on ${this.uri}: ${(e as Error).message}${/in use/i.test((e as Error).message) ? ' (the port is in use)' : ''}`);
     }
   }
 
-  private toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: Record<string, unknown>; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; guestPauseSeconds: number | null; hosts: Record<string, string>; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
-    const q = m.final;
-    const ram = (q.ram ?? {}) as Record<string, number>;
-    // A cancelled or failed query-migrate carries no ram object: use the last sample that had one.
-    const withRam = [...m.samples].reverse().find((x) => x.raw.ram !== undefined);
-    const last = withRam ?? m.samples[m.samples.length - 1];
-    const lastRam = ((last?.raw.ram ?? {}) as Record<string, number>);
-    const status: RunResult['status'] = q.status === 'completed' ? 'completed' : q.status === 'cancelled' ? 'cancelled' : 'failed';
-    const transferred = ram.transferred ?? lastRam.transferred ?? 0;
-    const totalTime = typeof q['total-time'] === 'number' ? (q['total-time'] as number) / 1000 : m.wallSeconds;
-    const downtime = status === 'completed' && typeof q.downtime === 'number' ? (q.downtime as number) / 1000 : 0;
-    // Passes between bitmap syncs, from the polled samples (dirty-sync-count changes).
-    const rows: RoundRow[] = [];
-    let passStart = 0, passBytes = 0, passPages = 0;
-    for (let i = 1; i < m.samples.length; i++) {
-      const a = m.samples[i - 1], b = m.samples[i];
-      if (b.dirtySync !== a.dirtySync || i === m.samples.length - 1) {
-        const bytes = b.transferred - passBytes, pages = b.normal + b.duplicate - passPages;
-        rows.push({ round: rows.length + 1, phase: b.status === 'completed' ? 'stopCopy' : b.status.startsWith('postcopy') ? 'postcopy' : 'precopy', startSeconds: passStart, durationSeconds: b.t - passStart, pagesSent: pages, zeroPagesSent: 0, pagesSkipped: 0, pagesDirtied: 0, bytes });
-        passStart = b.t; passBytes = b.transferred; passPages = b.normal + b.duplicate;
+  async migrate(): Promise<void> {
+    const s = this.s, o = this.o, qs = this.qs!;
+    this.writesBefore = dirtierLines(this.src.m).length;
+    this.log(`migrating (max-bandwidth ${this.maxBandwidth} B/s, downtime-limit ${this.downtimeLimitMs} ms${this.caps.length ? `, ${this.caps.join(', ')}` : ''})…`);
+    this.start = Date.now();
+    await qs.execute('migrate', { uri: this.uri });
+    let dstKilled = false;
+    const maxT = s.limits.maxTimeSeconds;
+    const guardSeconds = maxT + 120;
+    for (;;) {
+      const t = (Date.now() - this.start) / 1000;
+      let q: Record<string, unknown>;
+      try { q = await qs.execute<Record<string, unknown>>('query-migrate'); } catch (e) { this.failure = `source QMP failed: ${(e as Error).message}`; break; }
+      const ram = (q.ram ?? {}) as Record<string, number>;
+      const status = String(q.status);
+      this.samples.push({ t, status, transferred: ram.transferred ?? 0, normal: ram.normal ?? 0, duplicate: ram.duplicate ?? 0, dirtySync: ram['dirty-sync-count'] ?? 0, raw: q });
+      if (['completed', 'failed', 'cancelled'].includes(status)) { this.final = q; break; }
+      if (this.caps.includes('postcopy-ram') && !this.postcopyStarted && this.postcopyAfterSeconds !== undefined && t >= this.postcopyAfterSeconds && status === 'active') {
+        this.postcopyStarted = true;
+        this.log('migrate-start-postcopy');
+        await qs.execute('migrate-start-postcopy').catch((e) => { this.failure = `migrate-start-postcopy: ${(e as Error).message}`; });
       }
+      if (o.killDestinationAfterSeconds !== undefined && !dstKilled && t >= o.killDestinationAfterSeconds) {
+        dstKilled = true;
+        this.log('fault injection: killing the destination');
+        await this.dst.m.kill();
+      }
+      if (t >= maxT && !this.cancelled && !this.forced && !status.startsWith('postcopy')) {
+        if (s.limits.onTimeout === 'cancel') { this.cancelled = true; this.log(`max time ${maxT} s: migrate_cancel`); await qs.execute('migrate_cancel').catch(() => undefined); }
+        else { this.forced = true; this.log(`max time ${maxT} s: forcing the switchover (downtime-limit → 2000 s)`); await qs.execute('migrate-set-parameters', { 'downtime-limit': 2000000 }).catch(() => undefined); }
+      }
+      if (t > guardSeconds) { this.failure = `no end after ${guardSeconds} s`; await qs.execute('migrate_cancel').catch(() => undefined); }
+      await sleep(POLL_SECONDS);
     }
-    const writes = m.srcLines.map((l) => l.writes).sort((a, b) => a - b);
-    const achievedWrites = writes.length ? writes[Math.floor(writes.length / 2)] : m.dirtier.rate;
-    const totalPages = (ram.total ?? lastRam.total ?? s.vm.memoryMiB * 1048576) / 4096;
-    const firstSync = m.samples.find((x) => x.dirtySync >= 2);
-    const bulkRate = firstSync && firstSync.t > 0 ? firstSync.transferred / firstSync.t : null;
-    const stopBytes = ram['downtime-bytes'] ?? 0;
-    return {
-      tool: 'miglab', source: 'qemu', scenarioName: s.name, seed: s.seed, algorithm: m.postcopyStarted ? (s.migration.algorithm === 'hybrid' ? 'hybrid' : 'postcopy') : 'precopy', policy: 'qemu', fidelity: s.fidelity,
-      workloadWritesPerSecond: achievedWrites,
-      status, converged: status === 'completed' && !m.forced && !m.postcopyStarted,
-      stopReason: status === 'cancelled' ? 'timeout-cancelled' : m.forced ? 'timeout-forced' : m.postcopyStarted ? 'postcopy-switch' : 'converged',
-      totalTimeSeconds: totalTime, downtimeSeconds: downtime, setupTimeSeconds: typeof q['setup-time'] === 'number' ? (q['setup-time'] as number) / 1000 : 0,
-      bytesTransferred: transferred,
-      // With multifd QEMU counts the pages sent on its channels apart (multifd-bytes), not by phase:
-      // whatever the phase counters miss is then put in pre-copy.
-      bytesByPhase: (() => {
-        const post = ram['postcopy-bytes'] ?? 0;
-        const pre = ram['precopy-bytes'] ?? Math.max(0, transferred - stopBytes - post);
-        return { precopy: pre + post + stopBytes < 0.5 * transferred ? Math.max(0, transferred - stopBytes - post) : pre, stopCopy: stopBytes, postcopy: post, checkpoint: 0 };
-      })(),
-      pagesTransferred: (ram.normal ?? lastRam.normal ?? 0) + (ram.duplicate ?? lastRam.duplicate ?? 0),
-      // Passes: QEMU's dirty-sync-count minus the sync at setup, which starts no pass (the same
-      // count as miglab's rounds: live passes + the stop-and-copy), plus the post-copy phase, which
-      // the sync at its start begins and no sync ends.
-      rounds: Math.max(0, (ram['dirty-sync-count'] ?? lastRam['dirty-sync-count'] ?? 0) - 1) + (m.postcopyStarted ? 1 : 0),
-      roundRows: rows,
-      scenario: s,
-      measurement: {
-        qemuVersion: m.version,
-        hosts: m.hosts,
-        // From the guest's heartbeat (one every 20 ms, timed on arrival here): the last from the
-        // source to the first from the destination. Resolution ≈ the heartbeat period.
-        guestPauseSeconds: m.guestPauseSeconds,
-        ...(m.checkpoints ? { checkpoints: m.checkpoints.checkpoints, checkpointMigrationWaitSeconds: m.checkpoints.migrationWaitSeconds } : {}),
-        failureReason: m.failure,
-        integrity: m.integrity,
-        sourceRunningAfter: m.sourceRunning,
-        postcopyStarted: m.postcopyStarted,
-        postcopyRequests: ram['postcopy-requests'] ?? null,
-        wallSeconds: m.wallSeconds,
-        samples: m.samples.length,
-        events: m.events.filter((e) => ['MIGRATION', 'MIGRATION_PASS', 'STOP', 'RESUME'].includes(e.event)).map((e) => ({ event: e.event, data: e.data ?? null, atSeconds: e.timestampSeconds - m.start / 1000 })),
-        achieved: {
-          writesPerSecond: achievedWrites,
-          zeroPageFraction: totalPages > 0 ? Math.min(1, (ram.duplicate ?? lastRam.duplicate ?? 0) / totalPages) : 0,
-          bulkBytesPerSecond: bulkRate,
-          stopCopyBytesPerSecond: downtime > 0 && stopBytes > 0 ? stopBytes / downtime : null,
-          guestTotalPages: totalPages,
-        },
-        dirtier: m.dirtier,
-        finalQueryMigrate: q,
+    this.wallSeconds = (Date.now() - this.start) / 1000;
+    const status = String(this.final.status ?? 'failed');
+    if (status === 'failed' && !this.failure) this.failure = String(this.final['error-desc'] ?? 'QEMU reported failed');
+  }
+
+  async verify(): Promise<void> {
+    const qs = this.qs!, qd = this.qd!, src = this.src, dst = this.dst;
+    if (String(this.final.status) === 'completed') {
+      const st = await qd.execute<{ status: string }>('query-status').catch(() => ({ status: 'unreachable' }));
+      const before = dirtierLines(dst.m).length;
+      await sleep(3);
+      const lines = dirtierLines(dst.m).slice(before);
+      const bad = lines.reduce((a, l) => Math.max(a, l.bad), 0);
+      this.integrity = { checked: true, destinationStatus: st.status, destinationLines: lines.length, maxBad: bad, ok: st.status === 'running' && lines.length >= 2 && bad === 0 };
+    } else {
+      const st = await qs.execute<{ status: string }>('query-status').catch(() => ({ status: 'unreachable' }));
+      this.sourceRunning = st.status === 'running';
+      const before = dirtierLines(src.m).length;
+      await sleep(2);
+      const lines = dirtierLines(src.m).slice(before);
+      this.integrity = { checked: true, sourceStatus: st.status, sourceLines: lines.length, maxBad: lines.reduce((a, l) => Math.max(a, l.bad), 0), ok: this.sourceRunning && lines.length >= 1 && lines.every((l) => l.bad === 0) };
+    }
+  }
+
+  collect(): RunResult {
+    // The guest's heartbeat, timed on arrival here: its pause as the guest lives it.
+    const firstDst = this.dst.m.console.heartbeatArrivalsMs[0];
+    const lastSrc = firstDst === undefined ? undefined : [...this.src.m.console.heartbeatArrivalsMs].reverse().find((t) => t <= firstDst);
+    const guestPauseSeconds = firstDst !== undefined && lastSrc !== undefined ? (firstDst - lastSrc) / 1000 : null;
+    return toResult(this.s, { guestPauseSeconds, final: this.final, samples: this.samples, events: this.qs!.events, wallSeconds: this.wallSeconds, cancelled: this.cancelled, forced: this.forced, postcopyStarted: this.postcopyStarted, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, version: this.version, checkpoints: this.measuredCheckpoints, srcLines: dirtierLines(this.src.m).slice(this.writesBefore), dirtier: this.d, start: this.start, hosts: { source: this.src.m.where, destination: this.dst.m.where, migrationUri: this.uri } });
+  }
+
+  async cleanUp(): Promise<void> {
+    for (const q of [this.qs, this.qd]) { if (q && !q.isClosed) { await q.execute('quit').catch(() => undefined); q.close(); } }
+    await Promise.all([this.src.m.stop(), this.dst.m.stop()]);
+    rmSync(this.o.workDir, { recursive: true, force: true });
+    this.forgetWorkDir();
+  }
+}
+
+/** The measurement in the shape of a simulated run: QEMU's own figures, and what the guest showed. */
+function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: IntegrityCheck; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; guestPauseSeconds: number | null; hosts: QemuMeasurement['hosts']; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
+  const q = m.final;
+  const ram = (q.ram ?? {}) as Record<string, number>;
+  // A cancelled or failed query-migrate carries no ram object: use the last sample that had one.
+  const withRam = [...m.samples].reverse().find((x) => x.raw.ram !== undefined);
+  const last = withRam ?? m.samples[m.samples.length - 1];
+  const lastRam = ((last?.raw.ram ?? {}) as Record<string, number>);
+  const status: RunResult['status'] = q.status === 'completed' ? 'completed' : q.status === 'cancelled' ? 'cancelled' : 'failed';
+  const transferred = ram.transferred ?? lastRam.transferred ?? 0;
+  const totalTime = typeof q['total-time'] === 'number' ? (q['total-time'] as number) / 1000 : m.wallSeconds;
+  const downtime = status === 'completed' && typeof q.downtime === 'number' ? (q.downtime as number) / 1000 : 0;
+  // Passes between bitmap syncs, from the polled samples (dirty-sync-count changes).
+  const rows: RoundRow[] = [];
+  let passStart = 0, passBytes = 0, passPages = 0;
+  for (let i = 1; i < m.samples.length; i++) {
+    const a = m.samples[i - 1], b = m.samples[i];
+    if (b.dirtySync !== a.dirtySync || i === m.samples.length - 1) {
+      const bytes = b.transferred - passBytes, pages = b.normal + b.duplicate - passPages;
+      rows.push({ round: rows.length + 1, phase: b.status === 'completed' ? 'stopCopy' : b.status.startsWith('postcopy') ? 'postcopy' : 'precopy', startSeconds: passStart, durationSeconds: b.t - passStart, pagesSent: pages, zeroPagesSent: 0, pagesSkipped: 0, pagesDirtied: 0, bytes });
+      passStart = b.t; passBytes = b.transferred; passPages = b.normal + b.duplicate;
+    }
+  }
+  const writes = m.srcLines.map((l) => l.writes).sort((a, b) => a - b);
+  const achievedWrites = writes.length ? writes[Math.floor(writes.length / 2)] : m.dirtier.rate;
+  const totalPages = (ram.total ?? lastRam.total ?? s.vm.memoryMiB * MIB_BYTES) / PAGE_SIZE_BYTES;
+  const firstSync = m.samples.find((x) => x.dirtySync >= 2);
+  const bulkRate = firstSync && firstSync.t > 0 ? firstSync.transferred / firstSync.t : null;
+  const stopBytes = ram['downtime-bytes'] ?? 0;
+  return {
+    tool: 'miglab', source: 'qemu', scenarioName: s.name, seed: s.seed, algorithm: m.postcopyStarted ? (composition(s.migration).final.name === 'stop-and-copy' ? 'postcopy' : s.migration.algorithm) : 'precopy', policy: 'qemu', fidelity: s.fidelity,
+    workloadWritesPerSecond: achievedWrites,
+    status, converged: status === 'completed' && !m.forced && !m.postcopyStarted,
+    stopReason: status === 'cancelled' ? 'timeout-cancelled' : m.forced ? 'timeout-forced' : m.postcopyStarted ? 'postcopy-switch' : 'converged',
+    totalTimeSeconds: totalTime, downtimeSeconds: downtime, setupTimeSeconds: typeof q['setup-time'] === 'number' ? (q['setup-time'] as number) / 1000 : 0,
+    bytesTransferred: transferred,
+    // With multifd QEMU counts the pages sent on its channels apart (multifd-bytes), not by phase:
+    // whatever the phase counters miss is then put in pre-copy.
+    bytesByPhase: (() => {
+      const post = ram['postcopy-bytes'] ?? 0;
+      const pre = ram['precopy-bytes'] ?? Math.max(0, transferred - stopBytes - post);
+      return { precopy: pre + post + stopBytes < 0.5 * transferred ? Math.max(0, transferred - stopBytes - post) : pre, stopCopy: stopBytes, postcopy: post, checkpoint: 0 };
+    })(),
+    pagesTransferred: (ram.normal ?? lastRam.normal ?? 0) + (ram.duplicate ?? lastRam.duplicate ?? 0),
+    // Passes: QEMU's dirty-sync-count minus the sync at setup, which starts no pass (the same
+    // count as miglab's rounds: live passes + the stop-and-copy), plus the post-copy phase, which
+    // the sync at its start begins and no sync ends.
+    rounds: Math.max(0, (ram['dirty-sync-count'] ?? lastRam['dirty-sync-count'] ?? 0) - 1) + (m.postcopyStarted ? 1 : 0),
+    roundRows: rows,
+    scenario: s,
+    measurement: <QemuMeasurement>{
+      qemuVersion: m.version,
+      hosts: m.hosts,
+      // From the guest's heartbeat (one every 20 ms, timed on arrival here): the last from the
+      // source to the first from the destination. Resolution ≈ the heartbeat period.
+      guestPauseSeconds: m.guestPauseSeconds,
+      ...(m.checkpoints ? { checkpoints: m.checkpoints.checkpoints, checkpointMigrationWaitSeconds: m.checkpoints.migrationWaitSeconds } : {}),
+      failureReason: m.failure,
+      integrity: m.integrity,
+      sourceRunningAfter: m.sourceRunning,
+      postcopyStarted: m.postcopyStarted,
+      postcopyRequests: ram['postcopy-requests'] ?? null,
+      wallSeconds: m.wallSeconds,
+      samples: m.samples.length,
+      events: m.events.filter((e) => ['MIGRATION', 'MIGRATION_PASS', 'STOP', 'RESUME'].includes(e.event)).map((e) => ({ event: e.event, data: e.data ?? null, atSeconds: e.timestampSeconds - m.start / 1000 })),
+      achieved: {
+        writesPerSecond: achievedWrites,
+        zeroPageFraction: totalPages > 0 ? Math.min(1, (ram.duplicate ?? lastRam.duplicate ?? 0) / totalPages) : 0,
+        bulkBytesPerSecond: bulkRate,
+        stopCopyBytesPerSecond: downtime > 0 && stopBytes > 0 ? stopBytes / downtime : null,
+        guestTotalPages: totalPages,
       },
-    };
-  }
+      dirtier: m.dirtier,
+      finalQueryMigrate: q,
+    },
+  };
 }

@@ -50,8 +50,7 @@ export async function replayCommand(argv: string[]): Promise<number> {
   const { summaryPath } = writeRunResults(dir, result);
   if (values.json) process.stdout.write(toJson(summaryOf(result)));
   else {
-    const m = result.measurement ?? {};
-    console.log(`${formatRunTable(result)}\n  integrity    ${JSON.stringify(m.integrity)}\n\n  wrote ${summaryPath}`);
+    console.log(`${formatRunTable(result)}\n  integrity    ${JSON.stringify(result.measurement?.integrity ?? null)}\n\n  wrote ${summaryPath}`);
   }
   return result.status === 'failed' ? 1 : 0;
 }

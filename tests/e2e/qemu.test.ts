@@ -1,3 +1,4 @@
+import type { QemuMeasurement } from '../../real/qemu/measurement.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
@@ -48,7 +49,7 @@ t('testbed: QEMU ≥ 9, kernel and initramfs from Debian packages', async () => 
 t('converging pre-copy: completes, guest intact, numbers consistent with QEMU, prediction within ±25 % time / ±15 % bytes', async () => {
   const s = loadScenario('scenarios/qemu-replay-converging.json').scenario;
   const r = await backend.replay(s, { workDir: work('conv') });
-  const m = r.measurement!;
+  const m = (r.measurement as QemuMeasurement);
   const q = m.finalQueryMigrate as Record<string, any>;
   assert.is(r.status, 'completed', String(m.failureReason));
   assert.ok((m.integrity as any).ok, JSON.stringify(m.integrity));
@@ -76,8 +77,8 @@ t('non-converging pre-copy: cancelled at max time, the source keeps running inta
   const s = loadScenario('scenarios/qemu-replay-nonconverging.json').scenario;
   const r = await backend.replay(s, { workDir: work('nonconv') });
   assert.is(r.status, 'cancelled');
-  assert.is(r.measurement!.sourceRunningAfter, true);
-  assert.ok((r.measurement!.integrity as any).ok, JSON.stringify(r.measurement!.integrity));
+  assert.is((r.measurement as QemuMeasurement).sourceRunningAfter, true);
+  assert.ok(((r.measurement as QemuMeasurement).integrity as any).ok, JSON.stringify((r.measurement as QemuMeasurement).integrity));
   // QEMU kept sending at its 10 MiB/s cap until the cancel (the bulk pass alone takes ≈ 13 s).
   assert.ok(r.rounds >= 1, 'at least the bulk pass was counted');
   assert.ok(r.bytesTransferred > 0.8 * 10485760 * (r.totalTimeSeconds - 1), `${r.bytesTransferred} B in ${r.totalTimeSeconds} s`);
@@ -88,12 +89,12 @@ t('non-converging pre-copy: cancelled at max time, the source keeps running inta
 t('hybrid: a guest that pre-copy cannot move completes in post-copy after migrate-start-postcopy, intact; time and bytes as predicted within ±15 %, a handful of faults as predicted', async () => {
   const s = loadScenario('scenarios/qemu-replay-postcopy.json').scenario;
   const r = await backend.replay(s, { workDir: work('post') });
-  assert.is(r.status, 'completed', String(r.measurement!.failureReason));
-  assert.is(r.measurement!.postcopyStarted, true);
+  assert.is(r.status, 'completed', String((r.measurement as QemuMeasurement).failureReason));
+  assert.is((r.measurement as QemuMeasurement).postcopyStarted, true);
   assert.is(r.algorithm, 'hybrid');
   assert.is(r.stopReason, 'postcopy-switch');
   assert.ok(r.bytesByPhase.postcopy > 0);
-  assert.ok((r.measurement!.integrity as any).ok, JSON.stringify(r.measurement!.integrity));
+  assert.ok(((r.measurement as QemuMeasurement).integrity as any).ok, JSON.stringify((r.measurement as QemuMeasurement).integrity));
   // The model's hybrid migration (models/migration/postcopy.ts) against QEMU's.
   const { rows } = compare(s, r);
   const err = (m: string) => rows.find((x) => x.metric === m)!.errorNominalPercent!;
@@ -114,8 +115,8 @@ t('faults: destination killed mid-migration → failed with a reason, source sti
   const s = loadScenario('scenarios/qemu-replay-nonconverging.json').scenario;
   const r = await backend.replay(s, { workDir: work('kill'), killDestinationAfterSeconds: 2 });
   assert.is(r.status, 'failed');
-  assert.ok(String(r.measurement!.failureReason).length > 0);
-  assert.is(r.measurement!.sourceRunningAfter, true);
+  assert.ok(String((r.measurement as QemuMeasurement).failureReason).length > 0);
+  assert.is((r.measurement as QemuMeasurement).sourceRunningAfter, true);
   const broken = new QemuBackend();
   broken.paths = { ...backend.paths!, initrd: '/dev/null' };
   const bad = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.bootTimeoutSeconds=8']).scenario;
@@ -152,15 +153,15 @@ t('faults: destination killed mid-migration → failed with a reason, source sti
 t('capabilities: xbzrle with auto-converge, and multifd over two channels, each completes intact with QEMU accounting for them', async () => {
   const x = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.capabilities=["xbzrle","auto-converge"]', 'real.qemu.xbzrleCacheBytes=33554432']).scenario;
   const rx = await backend.replay(x, { workDir: work('xbzrle') });
-  assert.is(rx.status, 'completed', String(rx.measurement!.failureReason));
-  assert.ok((rx.measurement!.integrity as any).ok, JSON.stringify(rx.measurement!.integrity));
-  const qx = rx.measurement!.finalQueryMigrate as Record<string, any>;
+  assert.is(rx.status, 'completed', String((rx.measurement as QemuMeasurement).failureReason));
+  assert.ok(((rx.measurement as QemuMeasurement).integrity as any).ok, JSON.stringify((rx.measurement as QemuMeasurement).integrity));
+  const qx = (rx.measurement as QemuMeasurement).finalQueryMigrate as Record<string, any>;
   assert.is(qx['xbzrle-cache']['cache-size'], 33554432, 'xbzrle was on with the scenario\'s cache size');
   const mf = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.capabilities=["multifd"]', 'real.qemu.multifdChannels=2']).scenario;
   const rm = await backend.replay(mf, { workDir: work('multifd') });
-  assert.is(rm.status, 'completed', String(rm.measurement!.failureReason));
-  assert.ok((rm.measurement!.integrity as any).ok, JSON.stringify(rm.measurement!.integrity));
-  const qm = rm.measurement!.finalQueryMigrate as Record<string, any>;
+  assert.is(rm.status, 'completed', String((rm.measurement as QemuMeasurement).failureReason));
+  assert.ok(((rm.measurement as QemuMeasurement).integrity as any).ok, JSON.stringify((rm.measurement as QemuMeasurement).integrity));
+  const qm = (rm.measurement as QemuMeasurement).finalQueryMigrate as Record<string, any>;
   assert.ok(qm.ram['multifd-bytes'] > 0.5 * rm.bytesTransferred, 'the pages went over the multifd channels');
   assert.ok(Math.abs(rm.bytesByPhase.precopy + rm.bytesByPhase.stopCopy - rm.bytesTransferred) <= 0.01 * rm.bytesTransferred, 'phases add up under multifd too');
   assert.is(ourQemus(), 0);
@@ -169,7 +170,7 @@ t('capabilities: xbzrle with auto-converge, and multifd over two channels, each 
 t('checkpoints as background snapshots: taken on schedule while the guest runs, then the migration; pause and image size against the model', async () => {
   const s = loadScenario('scenarios/qemu-replay-checkpoints.json').scenario;
   const r = await backend.replay(s, { workDir: work('cp') });
-  const m = r.measurement!;
+  const m = (r.measurement as QemuMeasurement);
   assert.is(r.status, 'completed', String(m.failureReason));
   assert.ok((m.integrity as any).ok, JSON.stringify(m.integrity));
   const cps = m.checkpoints as { instantSeconds: number; status: string; pauseSeconds: number; durationSeconds: number; bytes: number; pages: number }[];
@@ -202,7 +203,7 @@ t('remote hosts over ssh (--hosts): both QEMUs started, driven and stopped throu
   }, 'hosts.json');
   const s = loadScenario('scenarios/qemu-replay-converging.json').scenario;
   const r = await backend.replay(s, { workDir: work('remote'), hosts });
-  const m = r.measurement!;
+  const m = (r.measurement as QemuMeasurement);
   assert.is(r.status, 'completed', String(m.failureReason));
   assert.ok((m.integrity as any).ok, JSON.stringify(m.integrity));
   assert.equal(m.hosts, { source: 'miglab-a', destination: 'miglab-b', migrationUri: `tcp:127.0.0.1:${hosts.destination.migrationPort}` });

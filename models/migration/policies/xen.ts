@@ -1,4 +1,4 @@
-import { XEN_BATCH_PAGES } from '../../network/wireFormat.ts';
+import { XEN_BATCH_PAGES } from '../../network/wire/xen.ts';
 import { sendRound } from '../rounds.ts';
 import type { LivePolicy, MigrationContext, SwitchoverHints } from '../types.ts';
 

@@ -1,5 +1,5 @@
 import { PAGE_SIZE_BYTES } from '../../memory/pageSize.ts';
-import { XEN_BATCH_PAGES } from '../../network/wireFormat.ts';
+import { XEN_BATCH_PAGES } from '../../network/wire/xen.ts';
 import type { StopReason } from '../recorder.ts';
 import { sendRound } from '../rounds.ts';
 import type { LivePolicy, MigrationContext } from '../types.ts';
