@@ -53,7 +53,7 @@ export function qemuCapabilities(s: Scenario): { capabilities: string[]; postcop
 export function qemuSupports(s: Scenario, file: string): void {
   const plan = composition(s.migration);
   if (plan.live.name !== 'precopy/qemu' || plan.startsFrom !== 'nothing') {
-    throw new InputError(`${file}: migration: replaying on QEMU needs algorithm "precopy" or "hybrid" with policy "qemu" (QEMU's own rules), got ${s.migration.algorithm}${s.migration.policy ? `/${s.migration.policy}` : ''}`);
+    throw new InputError(`${file}: migration: replaying on QEMU needs live rounds of policy "qemu" (QEMU's own rules) from a guest the destination does not hold yet: algorithm precopy or hybrid, got ${s.migration.algorithm}${s.migration.policy ? `/${s.migration.policy}` : ''}`);
   }
   if (plan.cutoff !== null && s.migration.postcopyAfterSeconds === undefined) {
     throw new InputError(`${file}: migration.postcopyAfterSeconds: replaying ${s.migration.algorithm} on QEMU needs the switch time (QEMU switches to post-copy when asked: migrate-start-postcopy), got nothing`);
