@@ -5,7 +5,7 @@
  *
  *  1. fluid pre-copy: µs per migration over 10,000 mixed scenarios (all five policies, 256 MiB–64 GiB,
  *     uniform / hot-cold / sweep / Zipf / phases, 100 Mbit/s–10 Gbit/s); baseline: SimGrid's bare
- *     recurrence (peers.md §3.3) on the same sizes — the least work any pre-copy model can do.
+ *     recurrence (SimGrid 3.32, src/plugins/vm/VmLiveMigration.cpp) on the same sizes — the least work any pre-copy model can do.
  *     The same guests by pure post-copy and by hybrid migration.
  *  2. page level: a 4 GiB and a 64 GiB guest with a hot/cold workload (Xen and QEMU policies); baseline:
  *     one pass over a bitmap of the guest's size.
@@ -22,7 +22,7 @@ import { runScenario } from '../models/run/runScenario.ts';
 import type { Scenario } from '../models/scenario/types.ts';
 import { RandomStream } from '../sim/random.ts';
 import { compileWorkload } from '../models/workload/build.ts';
-import { pagesForMiB } from '../models/memory/pageSize.ts';
+import { pagesForMiB } from '../models/units/pageSize.ts';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -55,7 +55,7 @@ const params: [string, string][] = [
   ['hosts', 'two, Fast Ethernet 100 Mbit/s, 0.2 ms latency (paper §VI: Intel i3, 3 GB RAM, Xen)'],
   ['pre-copy policy', 'Xen ≥ 4.6: at most 5 live rounds, stop below 50 dirty pages (xg_sr_save.c)'],
   ['workload (assumption)', 'desktop: 2,000 page writes/s, 90 % in a 32 MiB hot set, 10 % over all memory'],
-  ['COW checkpoints', `every ${SETUP.checkpointIntervalSeconds} s from t = 0 (first one full); pause 2 ms + 0.1 µs/page; COW fault 2 µs + 0.25 µs copy (models/checkpoint/parameters.ts)`],
+  ['COW checkpoints', `every ${SETUP.checkpointIntervalSeconds} s from t = 0 (first one full); pause 2 ms + 0.1 µs/page; COW fault 2 µs + 0.25 µs copy (scenarios/scenario.schema.json, checkpoint)`],
   ['migration request', `t = ${SETUP.migrationRequestSeconds} s + uniform 0–60 s per seed (the age of the last checkpoint varies)`],
   ['failure (RPO)', 'source failure 1 s before the request; 3 missed 1 s heartbeats'],
   ['fidelity, seeds', `page level (exact bitmaps), ${SEEDS} seeds per point; bands: 95 % t-interval of the mean`],

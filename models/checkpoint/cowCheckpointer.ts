@@ -1,5 +1,5 @@
 import type { Simulator } from '../../sim/simulator.ts';
-import { PAGE_SIZE_BYTES } from '../memory/pageSize.ts';
+import { PAGE_SIZE_BYTES } from '../units/pageSize.ts';
 import { PageTracker } from '../memory/pageTracker.ts';
 import { newTakeResult, type DirtyTracker } from '../memory/tracker.ts';
 import type { Link, Transfer } from '../network/link.ts';

@@ -1,7 +1,7 @@
 import { RandomStreams } from '../../sim/random.ts';
 import { Simulator } from '../../sim/simulator.ts';
 import { FluidTracker } from '../memory/fluidTracker.ts';
-import { pagesForMiB } from '../memory/pageSize.ts';
+import { pagesForMiB } from '../units/pageSize.ts';
 import { PageTracker } from '../memory/pageTracker.ts';
 import type { DirtyTracker } from '../memory/tracker.ts';
 import { MigrationRecorder, type MigrationOutcome } from '../migration/recorder.ts';
@@ -14,7 +14,7 @@ import { compileWorkloadCached, type CompiledWorkload } from '../workload/build.
 import type { CheckpointSummary, RunResult } from './result.ts';
 import { CowCheckpointer } from '../checkpoint/cowCheckpointer.ts';
 import { analyseFailover } from '../checkpoint/failover.ts';
-import { MIB_BYTES } from '../memory/pageSize.ts';
+import { MIB_BYTES } from '../units/pageSize.ts';
 
 export interface RunOptions {
   /** Resolves trace file paths (relative to the scenario file). */

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
-import { PAGE_SIZE_BYTES, MIB_BYTES } from '../memory/pageSize.ts';
+import { PAGE_SIZE_BYTES, MIB_BYTES } from '../units/pageSize.ts';
 import { loadDirtyTrace, TraceFormatError } from '../workload/trace.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
 import { describeValue, InputError } from './errors.ts';

@@ -1,4 +1,4 @@
-import { PAGE_SIZE_BYTES, MIB_BYTES } from '../memory/pageSize.ts';
+import { PAGE_SIZE_BYTES, MIB_BYTES } from '../units/pageSize.ts';
 import { buildSegmentedWorkload, type PhaseDraft, type SegmentedWorkload } from './segments.ts';
 import type { WorkloadSpec } from './spec.ts';
 import { loadDirtyTrace, type DirtyTrace } from './trace.ts';

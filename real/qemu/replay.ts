@@ -7,7 +7,7 @@ import type { RoundRow } from '../../models/migration/recorder.ts';
 import { composition } from '../../models/migration/compositions/registry.ts';
 import { QEMU_PARAMETERS } from '../../models/migration/policies/qemu.ts';
 import { pick } from '../../models/migration/settings.ts';
-import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/memory/pageSize.ts';
+import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import type { IntegrityCheck, MeasuredCheckpoint } from '../../models/run/measurement.ts';
 import { qemuReplaySettings, type QemuReplaySettingsResolved } from '../../models/scenario/validate.ts';
 import { runReplay, type ReplaySteps } from '../steps.ts';

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { runScenario } from '../../models/run/runScenario.ts';
 import { validateScenario } from '../../models/scenario/validate.ts';
-import { PAGE_SIZE_BYTES } from '../../models/memory/pageSize.ts';
+import { PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import { scenario, relErr } from '../helpers/scenario.ts';
 
 const gigabit = { bandwidthBitsPerSecond: 1e9, latencySeconds: 1e-4 };

@@ -1,4 +1,4 @@
-import { PAGE_SIZE_BYTES } from '../../memory/pageSize.ts';
+import { PAGE_SIZE_BYTES } from '../../units/pageSize.ts';
 import { newTakeResult } from '../../memory/tracker.ts';
 import { SteadyStateSkipper } from '../steadyState.ts';
 import { capOrInfinity, type LivePolicy, type MigrationContext, type SwitchoverHints } from '../types.ts';

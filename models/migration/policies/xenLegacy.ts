@@ -1,4 +1,4 @@
-import { PAGE_SIZE_BYTES } from '../../memory/pageSize.ts';
+import { PAGE_SIZE_BYTES } from '../../units/pageSize.ts';
 import { XEN_BATCH_PAGES } from '../../network/wire/xen.ts';
 import type { StopReason } from '../recorder.ts';
 import { sendRound } from '../rounds.ts';

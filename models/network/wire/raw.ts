@@ -1,4 +1,4 @@
-import { PAGE_SIZE_BYTES } from '../../memory/pageSize.ts';
+import { PAGE_SIZE_BYTES } from '../../units/pageSize.ts';
 import type { WireFormat } from './types.ts';
 
 /** Exactly one page's bytes per page, no framing (SimGrid's model). */
