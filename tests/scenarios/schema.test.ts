@@ -126,4 +126,22 @@ test('no ?? default of a scenario value outside the resolver', () => {
   assert.equal(found, []);
 });
 
+
+test("the README's scenario table quotes the schema's defaults", () => {
+  const readme = readFileSync('README.md', 'utf8');
+  const table = readme.slice(readme.indexOf('| section | fields (defaults) |'), readme.indexOf('Rates are page writes per second'));
+  let checked = 0;
+  for (const row of table.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| section') && !l.startsWith('|---'))) {
+    const section = /^\| `?(\w+)`? \|/.exec(row)![1];
+    const p = section === 'top' ? schema.properties : props([section]);
+    for (const m of row.matchAll(/`(\w+)` \(([-+.\deE]+|null)\)/g)) {
+      const f = p[m[1]];
+      assert.ok(f && 'default' in f, `README: ${section}.${m[1]} has no default in the schema`);
+      assert.equal(m[2] === 'null' ? null : Number(m[2]), f.default, `README: ${section}.${m[1]}`);
+      checked++;
+    }
+  }
+  assert.ok(checked >= 15, `only ${checked} defaults found in the README's table`);
+});
+
 test.run();
