@@ -26,7 +26,7 @@ export interface ReplaySteps {
   cleanUp(): Promise<void>;
 }
 
-export const STEP_NAMES = ['boot', 'checkpoints', 'configure', 'migrate', 'verify'] as const;
+const STEP_NAMES = ['boot', 'checkpoints', 'configure', 'migrate', 'verify'] as const;
 
 export async function runReplay(steps: ReplaySteps): Promise<RunResult> {
   try {

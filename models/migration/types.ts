@@ -85,8 +85,6 @@ export interface LiveCutoff {
 }
 
 export interface Composition {
-  /** The scenario's algorithm name. */
-  readonly algorithm: string;
   /** What the destination holds when the migration starts: nothing, or the DR site's last complete checkpoint. */
   readonly startsFrom: 'nothing' | 'last-checkpoint';
   readonly live: LivePolicy;

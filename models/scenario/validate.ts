@@ -4,7 +4,7 @@ import { PAGE_SIZE_BYTES, MIB_BYTES } from '../units/pageSize.ts';
 import { loadDirtyTrace, TraceFormatError } from '../workload/trace.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
 import { describeValue, InputError } from './errors.ts';
-import type { ResolvedMigrationSpec, Scenario } from './types.ts';
+import type { QemuReplaySettings, ResolvedMigrationSpec, Scenario } from './types.ts';
 
 const schemaUrl = new URL('../../scenarios/scenario.schema.json', import.meta.url);
 export const scenarioSchema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
@@ -223,7 +223,7 @@ function checkWorkload(w: WorkloadSpec, path: string, memoryMiB: number, bad: (p
 
 /** A `real.qemu` section with every default of the schema filled in. */
 export interface QemuReplaySettingsResolved {
-  capabilities: NonNullable<NonNullable<Scenario['real']>['qemu']>['capabilities'] & {};
+  capabilities: NonNullable<QemuReplaySettings['capabilities']>;
   /** When to issue migrate-start-postcopy: the migration's own switch time (hybrid), else real.qemu's; undefined: never. */
   postcopyAfterSeconds: number | undefined;
   xbzrleCacheBytes: number | undefined;

@@ -25,7 +25,7 @@ export function hybrid(m: MigrationSettings): Composition {
     },
   };
   return {
-    algorithm: m.algorithm, startsFrom: 'nothing', live: livePolicy(m), final,
+    startsFrom: 'nothing', live: livePolicy(m), final,
     // The schema defaults postcopyAfterRounds to 1 when postcopyAfterSeconds is not given.
     cutoff: { afterRounds: orNever(m.postcopyAfterRounds), afterSeconds: orNever(m.postcopyAfterSeconds) },
   };

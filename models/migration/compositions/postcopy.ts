@@ -8,7 +8,7 @@ export function postcopy(m: MigrationSettings): Composition {
   const p = pick(m, 'postcopy', ['maxBandwidthBytesPerSecond', 'postcopyPush']);
   const cap = capOrInfinity(p.maxBandwidthBytesPerSecond);
   return {
-    algorithm: m.algorithm, startsFrom: 'nothing',
+    startsFrom: 'nothing',
     live: noLiveRounds('postcopy-switch', cap),
     final: postcopyPhase({ push: p.postcopyPush, capBytesPerSecond: cap, resumeSeconds: m.resumeSeconds }),
     cutoff: null,
