@@ -1,4 +1,4 @@
-import { InputError } from '../models/scenario/errors.ts';
+import { InputError } from '../models/input/errors.ts';
 /**
  * A command's module is loaded only when that command runs: `plot` and `validate` load vega
  * (≈ 0.15 s), which `miglab sweep` — started once per shard, often thousands of times — never needs.

@@ -12,8 +12,18 @@ export interface Waitable {
 export type Yieldable = number | Waitable;
 export type Process = Generator<Yieldable, void, unknown>;
 
+/** Thrown by `run` when a run fires more events than `maxEvents` allows. */
+export class EventLimitError extends Error {
+  constructor(readonly events: number, readonly atSeconds: number) {
+    super(`the simulation fired ${events} events (its limit) by t = ${atSeconds} s`);
+    this.name = 'EventLimitError';
+  }
+}
+
 export class Simulator {
   nowSeconds = 0;
+  /** `run` stops with an EventLimitError after this many events: a bound on a run's time. */
+  maxEvents = Infinity;
   private readonly queue = new EventQueue();
   private stopped = false;
   /** Events fired so far (for benchmarks and sanity checks). */
@@ -66,7 +76,7 @@ export class Simulator {
       queue.pop();
       if (next.cancelled) continue;
       this.nowSeconds = next.timeSeconds;
-      this.eventsFired++;
+      if (++this.eventsFired > this.maxEvents) throw new EventLimitError(this.maxEvents, this.nowSeconds);
       next.action();
     }
     return this.nowSeconds;

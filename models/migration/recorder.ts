@@ -1,3 +1,5 @@
+import { BOUNDS, boundText } from '../bounds.ts';
+import { InputError } from '../input/errors.ts';
 import type { Phase } from './types.ts';
 import type { PostcopySummary } from './phases/postcopy.ts';
 
@@ -65,7 +67,18 @@ export class MigrationRecorder {
   /** Set by the post-copy phase when it ends. */
   postcopy: PostcopySummary | null = null;
 
+  /**
+   * Rows this run may still keep, shared by all its migrations (models/bounds.ts roundsPerRun);
+   * exceeding it throws an InputError naming the bound.
+   */
+  rowBudget: { left: number } = { left: Infinity };
+
   constructor(readonly startSeconds: number, readonly setupSeconds: number) {}
+
+  private spendRows(n: number): void {
+    this.rowBudget.left -= n;
+    if (this.rowBudget.left < 0) throw new InputError(`the run recorded more than ${BOUNDS.roundsPerRun.value.toLocaleString('en-US')} rounds; ${boundText('roundsPerRun')}`);
+  }
 
   /** The last round recorded (kept even when rows are not). */
   lastRound: RoundRow | null = null;
@@ -79,7 +92,7 @@ export class MigrationRecorder {
       pagesSent: row.pagesSent, zeroPagesSent: row.zeroPagesSent, pagesSkipped: row.pagesSkipped, pagesDirtied: row.pagesDirtied, bytes: row.bytes,
     };
     this.lastRound = r;
-    if (this.keepRows) this.rows.push(r);
+    if (this.keepRows) { this.spendRows(1); this.rows.push(r); }
   }
 
   /** Amends the dirty count of the last row (known only at the read that ends the round). */
@@ -99,7 +112,10 @@ export class MigrationRecorder {
       this.pagesTransferred += r.pagesSent * count;
     }
     const copy = (r: RoundRow, c: number): RoundRow => ({ ...r, round: r.round + c * m, startSeconds: r.startSeconds + c * patternSeconds });
-    if (this.keepRows) for (let c = 1; c <= count; c++) for (const r of pattern) this.rows.push(copy(r, c));
+    if (this.keepRows) {
+      this.spendRows(count * m);
+      for (let c = 1; c <= count; c++) for (const r of pattern) this.rows.push(copy(r, c));
+    }
     this.roundCount += count * m;
     this.lastRound = copy(pattern[m - 1], count);
   }

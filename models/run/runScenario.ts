@@ -1,5 +1,7 @@
 import { RandomStreams } from '../../sim/random.ts';
-import { Simulator } from '../../sim/simulator.ts';
+import { EventLimitError, Simulator } from '../../sim/simulator.ts';
+import { BOUNDS, boundText } from '../bounds.ts';
+import { InputError } from '../input/errors.ts';
 import { FluidTracker } from '../memory/fluidTracker.ts';
 import { pagesForMiB } from '../units/pageSize.ts';
 import { PageTracker } from '../memory/pageTracker.ts';
@@ -47,6 +49,8 @@ export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: Ra
  */
 export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const sim = new Simulator();
+  sim.maxEvents = BOUNDS.eventsPerRun.value;
+  const rowBudget = { left: BOUNDS.roundsPerRun.value };
   const streams = new RandomStreams(s.seed);
   const link = new Link(sim, s.network);
   const wire = wireFormat(s.network.wireFormat);
@@ -67,6 +71,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     const tracker = makeTracker(s, workload, streams, i, s.checkpoint !== undefined);
     const recorder = new MigrationRecorder(m.startSeconds, m.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
+    recorder.rowBudget = rowBudget;
     const ctx = new RunContext(sim, link, tracker, wire, recorder, plan, m.setupSeconds, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
     const begin = (): void => ctx.begin(s.limits.maxTimeSeconds, s.limits.onTimeout);
     if (s.checkpoint && i === 0) {
@@ -81,7 +86,13 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
       }));
     } else sim.at(m.startSeconds, begin);
   }
-  sim.run();
+  try {
+    sim.run();
+  } catch (e) {
+    if (e instanceof InputError) throw new InputError(`${s.name}: ${e.message}`);
+    if (!(e instanceof EventLimitError)) throw e;
+    throw new InputError(`${s.name}: the run fired more than ${e.events.toLocaleString('en-US')} events by simulated t = ${e.atSeconds.toPrecision(6)} s (limits.maxTimeSeconds is ${s.limits.maxTimeSeconds}); ${boundText('eventsPerRun')}`);
+  }
   if (options.stats) options.stats.eventsFired = sim.eventsFired;
 
   const first = outcomes[0];

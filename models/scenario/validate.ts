@@ -3,7 +3,8 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { PAGE_SIZE_BYTES, MIB_BYTES } from '../units/pageSize.ts';
 import { loadDirtyTrace, TraceFormatError } from '../workload/trace.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
-import { describeValue, InputError } from './errors.ts';
+import { describeValue, InputError } from '../input/errors.ts';
+import { BOUNDS, boundText } from '../bounds.ts';
 import type { QemuReplaySettings, ResolvedMigrationSpec, Scenario } from './types.ts';
 
 const schemaUrl = new URL('../../scenarios/scenario.schema.json', import.meta.url);
@@ -98,15 +99,32 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   // Workload sizes must fit in the guest.
   checkWorkload(s.workload, 'workload', s.vm.memoryMiB, bad);
   const workload: WorkloadSpec = s.workload;
+  // How long the workload may have to be played: to the migration's deadline.
+  const horizonSeconds = m.startSeconds + m.setupSeconds + s.limits.maxTimeSeconds;
   if (workload.type === 'trace') {
     if (s.fidelity !== 'page') bad('fidelity', `expected "page" with a trace workload (traces replay exact page sets), got ${describeValue(s.fidelity)}`);
     try {
-      const t = loadDirtyTrace(resolvePath(workload.file), false);
+      const t = loadDirtyTrace(resolvePath(workload.file), false, memoryPages);
       if (t.totalPages !== memoryPages) bad('workload.file', `trace has pages=${t.totalPages}, expected the guest's ${memoryPages} pages (vm.memoryMiB ${s.vm.memoryMiB})`);
+      else if (workload.repeat && horizonSeconds / t.intervalSeconds > BOUNDS.workloadStepsPerRun.value) bad('workload.repeat', `a ${t.intervalSeconds} s trace interval repeated for up to ${horizonSeconds} s is ${(horizonSeconds / t.intervalSeconds).toExponential(2)} intervals; ${boundText('workloadStepsPerRun')}`);
     } catch (e) {
       if (e instanceof TraceFormatError) bad('workload.file', e.message);
       else throw e;
     }
+  }
+  if (workload.type === 'phases' && workload.repeat) {
+    const cycleSeconds = workload.phases.reduce((a, p) => a + p.durationSeconds, 0);
+    const steps = (horizonSeconds / cycleSeconds) * workload.phases.length;
+    if (steps > BOUNDS.workloadStepsPerRun.value) bad('workload.phases', `a ${cycleSeconds} s cycle of ${workload.phases.length} phases repeated for up to ${horizonSeconds} s is ${steps.toExponential(2)} phases; ${boundText('workloadStepsPerRun')}`);
+  }
+  // Memory and time bounds, before any work (models/bounds.ts).
+  const simulatedPages = memoryPages * s.concurrentMigrations;
+  if (s.fidelity === 'page' && simulatedPages > BOUNDS.pageLevelPages.value) bad('fidelity', `"page" for ${s.concurrentMigrations} guest(s) of ${memoryPages.toLocaleString('en-US')} pages is ${simulatedPages.toLocaleString('en-US')} pages; ${boundText('pageLevelPages')}`);
+  if (s.checkpoint) {
+    const count = Math.floor(Math.max(0, m.startSeconds - s.checkpoint.firstAtSeconds) / s.checkpoint.intervalSeconds) + 1;
+    const what = `a checkpoint every ${s.checkpoint.intervalSeconds} s from ${s.checkpoint.firstAtSeconds} s to the migration at ${m.startSeconds} s is ${count.toLocaleString('en-US')} checkpoints`;
+    if (count > BOUNDS.checkpointsPerRun.value) bad('checkpoint.intervalSeconds', `${what}; ${boundText('checkpointsPerRun')}`);
+    else if (s.fidelity === 'page' && count * memoryPages > BOUNDS.checkpointPageScans.value) bad('checkpoint.intervalSeconds', `${what} of ${memoryPages.toLocaleString('en-US')} pages each at page level; ${boundText('checkpointPageScans')}`);
   }
   if (m.algorithm === 'cow-checkpoint' && !s.checkpoint) bad('checkpoint', 'expected a checkpoint section (intervalSeconds, …) with algorithm cow-checkpoint, got nothing');
   if (s.failure && !s.checkpoint) bad('failure', 'expected a checkpoint section too (failover restores the last checkpoint), got no checkpoint section');

@@ -1,4 +1,4 @@
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
 import { qemuReplaySettings } from '../../models/scenario/validate.ts';
 import { composition } from '../../models/migration/compositions/registry.ts';

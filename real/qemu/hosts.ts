@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 
 /**
  * Where a replay runs: `--hosts hosts.json` names the source and destination hosts. A host with

@@ -1,7 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { onAbnormalExit, spawnFailure, startProcess, stopProcess } from '../processes.ts';
 import type { HostSpec } from './hosts.ts';
 import { QmpClient } from './qmp.ts';

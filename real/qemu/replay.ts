@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import type { RoundRow } from '../../models/migration/recorder.ts';
 import { composition } from '../../models/migration/compositions/registry.ts';
 import { QEMU_PARAMETERS } from '../../models/migration/policies/qemu.ts';

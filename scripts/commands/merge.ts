@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { readdirSync, readFileSync, existsSync, createWriteStream, renameSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { outputPaths, writeMeta, type SweepMeta } from '../sweep/output.ts';
 
 export const mergeHelp = `miglab merge <dir> [--shards N]

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { basename, dirname, join, resolve } from 'node:path';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { readTable, column } from '../lib/csvTable.ts';
 import { summarize } from '../lib/stats.ts';
 import { htmlPage, renderSvg, svgToPng, type VegaLiteSpec } from '../lib/plot.ts';

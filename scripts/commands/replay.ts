@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
-import { InputError } from '../../models/scenario/errors.ts';
+import { parseSeed } from '../lib/cliArgs.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { loadScenario } from '../../models/scenario/load.ts';
 import { QemuBackend } from '../../real/qemu/replay.ts';
 import type { ReplayBackend } from '../../real/backend.ts';
@@ -43,11 +44,11 @@ export async function replayCommand(argv: string[]): Promise<number> {
   if (values.help) { console.log(replayHelp); return 0; }
   if (positionals.length !== 1) throw new InputError(`miglab replay: expected one scenario file, got ${positionals.length}\n\n${replayHelp}`);
   const backend = backendFor(values.backend);
-  const loaded = loadScenario(positionals[0], values.set ?? [], values.seed === undefined ? undefined : Number(values.seed));
+  const loaded = loadScenario(positionals[0], values.set ?? [], parseSeed(values.seed));
   const hosts = values.hosts === undefined ? undefined : loadHosts(values.hosts);
   const result = await backend.replay(loaded.scenario, { workDir: join(tmpdir(), `miglab-replay-${process.pid}`), log: progress, hosts });
   const dir = values.out ? resolve(values.out) : resolve('results', loaded.scenario.name, `replay-${backend.name}`);
-  const { summaryPath } = writeRunResults(dir, result);
+  const { summaryPath } = writeRunResults(dir, result, values.out ? '--out' : 'output folder');
   if (values.json) process.stdout.write(toJson(summaryOf(result)));
   else {
     console.log(`${formatRunTable(result)}\n  integrity    ${JSON.stringify(result.measurement?.integrity ?? null)}\n\n  wrote ${summaryPath}`);

@@ -1,11 +1,12 @@
 import { parseArgs } from 'node:util';
 import { resolve } from 'node:path';
 import { loadScenario } from '../../models/scenario/load.ts';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { runScenario } from '../../models/run/runScenario.ts';
 import { summaryOf, writeRunResults } from '../lib/results.ts';
 import { formatRunTable } from '../lib/table.ts';
 import { toJson } from '../lib/files.ts';
+import { parseSeed } from '../lib/cliArgs.ts';
 
 export const runHelp = `miglab run <scenario.json> [options]
 
@@ -30,16 +31,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   });
   if (values.help) { console.log(runHelp); return 0; }
   if (positionals.length !== 1) throw new InputError(`miglab run: expected one scenario file, got ${positionals.length}\n\n${runHelp}`);
-  let seed: number | undefined;
-  if (values.seed !== undefined) {
-    seed = Number(values.seed);
-    if (!Number.isInteger(seed) || seed < 0) throw new InputError(`--seed: expected a whole number ≥ 0, got ${JSON.stringify(values.seed)}`);
-  }
+  const seed = parseSeed(values.seed);
   const loaded = loadScenario(positionals[0], values.set ?? [], seed);
   const result = runScenario(loaded.scenario, { resolvePath: (p) => resolve(loaded.baseDir, p) });
   if (!values['no-write']) {
     const dir = values.out ? resolve(values.out) : resolve('results', loaded.scenario.name);
-    const { summaryPath, roundsPath } = writeRunResults(dir, result);
+    const { summaryPath, roundsPath } = writeRunResults(dir, result, values.out ? '--out' : 'output folder');
     if (!values.json) console.log(`${formatRunTable(result)}\n\n  wrote ${summaryPath}\n        ${roundsPath}`);
   } else if (!values.json) console.log(formatRunTable(result));
   if (values.json) process.stdout.write(toJson(summaryOf(result)));

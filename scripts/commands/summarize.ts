@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { readTable, column, numericColumns } from '../lib/csvTable.ts';
 import { summarize } from '../lib/stats.ts';
 import { formatNumber } from '../lib/results.ts';

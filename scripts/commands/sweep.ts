@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
 import { resolve, relative } from 'node:path';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { loadSweep } from '../sweep/spec.ts';
 import { SweepRunner } from '../sweep/runs.ts';
 import { SweepExecutor, defaultWorkers, DEFAULT_PARALLEL_AFTER_SECONDS } from '../sweep/execute.ts';

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { QemuBackend } from '../../real/qemu/replay.ts';
 
 export const testbedHelp = `miglab testbed qemu

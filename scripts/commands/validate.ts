@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { stringify } from 'csv-stringify/sync';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { loadScenario } from '../../models/scenario/load.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
 import { compare, type ValidationRow } from '../../real/validation.ts';

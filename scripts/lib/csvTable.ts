@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 
 /** A CSV file as header + string rows. */
 export interface Table { file: string; header: string[]; rows: string[][] }

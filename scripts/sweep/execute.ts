@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import type { SweepRunner } from './runs.ts';
 import { Chunks, chunkCsv, claimChunk, STOP, type LaneMessage, type LaneStart } from './lanes.ts';
 

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { toJson, writeFileAtomic } from '../lib/files.ts';
 
 /**

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { validateScenario } from '../../models/scenario/validate.ts';
 import { applyOverride } from '../../models/scenario/load.ts';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { runScenario } from '../../models/run/runScenario.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import type { Scenario } from '../../models/scenario/types.ts';

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic } from '../lib/files.ts';
 import { projectRoot } from '../lib/provenance.ts';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 
 /**
  * Slurm back-end: writes two batch scripts into the output folder — a job array whose task i runs

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
-import { InputError, describeValue } from '../../models/scenario/errors.ts';
+import { InputError, describeValue } from '../../models/input/errors.ts';
 
 /** A sweep file after validation (see scenarios/sweep.schema.json). */
 export interface AxisSpec { field: string; values?: unknown[]; linear?: RangeSpec; log?: RangeSpec }

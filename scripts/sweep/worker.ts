@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { loadSweep } from './spec.ts';
 import { SweepRunner } from './runs.ts';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { Chunks, chunkCsv, claimChunk, NEXT_CHUNK, type LaneMessage, type LaneStart } from './lanes.ts';
 
 function runLane(start: LaneStart): void {

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { join } from 'node:path';
 import { loadScenario } from '../../models/scenario/load.ts';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 import { parseDirtyTrace } from '../../models/workload/trace.ts';
 
 const bad = (name: string): string => join('tests/fixtures/bad', name);

@@ -7,7 +7,7 @@ import { loadSweep } from '../../scripts/sweep/spec.ts';
 import { SweepRunner } from '../../scripts/sweep/runs.ts';
 import { SweepExecutor } from '../../scripts/sweep/execute.ts';
 import { Chunks } from '../../scripts/sweep/lanes.ts';
-import { InputError } from '../../models/scenario/errors.ts';
+import { InputError } from '../../models/input/errors.ts';
 
 const scratch = mkdtempSync(join(tmpdir(), 'miglab-executor-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));
