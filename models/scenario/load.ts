@@ -21,7 +21,7 @@ export function parseOverride(text: string): { path: string[]; value: unknown } 
 }
 
 /** Names that reach an object's prototype rather than a field: never a path step. */
-const RESERVED_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function applyOverride(target: Record<string, unknown>, path: string[], value: unknown): void {
   let node: Record<string, unknown> = target;

@@ -1,9 +1,12 @@
 import { parseArgs } from 'node:util';
-import { readdirSync, readFileSync, existsSync, createWriteStream, renameSync } from 'node:fs';
+import { readdirSync, existsSync, createReadStream, createWriteStream, renameSync } from 'node:fs';
+import { stringify } from 'csv-stringify/sync';
+import { OutputLock } from '../lib/lock.ts';
+import { scanCsv } from '../sweep/csvRecords.ts';
 import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { InputError } from '../../models/input/errors.ts';
-import { outputPaths, writeMeta, type SweepMeta } from '../sweep/output.ts';
+import { outputPaths, readMeta, writeMeta, type OutputPaths, type SweepMeta } from '../sweep/output.ts';
 
 export const mergeHelp = `miglab merge <dir> [--shards N]
 
@@ -25,30 +28,63 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   for (let i = 0; i < count; i++) {
     const p = outputPaths(dir, { index: i, count });
     if (!existsSync(p.meta) || !existsSync(p.csv)) throw new InputError(`${p.csv}: missing — shard ${i} of ${count} has not completed`);
-    const meta = JSON.parse(readFileSync(p.meta, 'utf8')) as SweepMeta;
+    const file = readMeta(p.meta);
+    if (file.kind !== 'miglab') throw new InputError(`${p.meta}: ${file.kind === 'foreign' ? file.why : 'missing'}; expected the metadata \`miglab sweep --shard ${i}/${count}\` writes. Rerun that shard (it resumes) or restore the file.`);
+    const meta = file.meta;
     if (meta.status !== 'complete') throw new InputError(`${p.meta}: shard ${i} is not complete`);
+    if (meta.shard === null || meta.shard.index !== i || meta.shard.count !== count) throw new InputError(`${p.meta}: describes ${meta.shard ? `shard ${meta.shard.index} of ${meta.shard.count}` : 'a whole sweep'}, expected shard ${i} of ${count}`);
     if (metas.length && (meta.sweepHash !== metas[0].sweepHash || JSON.stringify(meta.header) !== JSON.stringify(metas[0].header))) throw new InputError(`${p.csv}: belongs to another sweep than shard 0 (hash ${meta.sweepHash.slice(0, 12)} vs ${metas[0].sweepHash.slice(0, 12)})`);
-    if (metas.length && meta.shard!.fromRun !== metas[metas.length - 1].shard!.toRun) throw new InputError(`${p.csv}: runs ${meta.shard!.fromRun}… do not follow shard ${i - 1}`);
+    if (metas.length && meta.shard.fromRun !== metas[metas.length - 1].shard!.toRun) throw new InputError(`${p.csv}: runs ${meta.shard.fromRun}… do not follow shard ${i - 1}`);
+    if (meta.rows !== meta.shard.toRun - meta.shard.fromRun) throw new InputError(`${p.meta}: says ${meta.rows} rows for runs ${meta.shard.fromRun}..${meta.shard.toRun - 1}`);
+    await checkShardCsv(p.csv, meta);
     metas.push(meta);
   }
   if (metas[0].shard!.fromRun !== 0 || metas[count - 1].shard!.toRun !== metas[0].totalRuns) throw new InputError(`${dir}: the shards do not cover runs 0..${metas[0].totalRuns - 1}`);
   const final = outputPaths(dir, null);
-  if (existsSync(final.csv)) {
-    const m = existsSync(final.meta) ? (JSON.parse(readFileSync(final.meta, 'utf8')) as SweepMeta) : null;
-    if (!m || m.sweepHash !== metas[0].sweepHash) throw new InputError(`${final.csv}: already holds another sweep's results; nothing was overwritten`);
+  const existing = readMeta(final.meta);
+  if (existing.kind === 'foreign') throw new InputError(`${final.meta}: exists and ${existing.why}; nothing was overwritten`);
+  if (existsSync(final.csv) && (existing.kind !== 'miglab' || existing.meta.sweepHash !== metas[0].sweepHash)) throw new InputError(`${final.csv}: already holds another sweep's results; nothing was overwritten`);
+  const lock = OutputLock.acquire(dir, 'runs.csv');
+  try {
+    await concatenate(dir, count, metas, final);
+  } finally {
+    lock.release();
   }
-  // Concatenate: header from shard 0, data lines from all, streamed.
+  return 0;
+}
+
+/**
+ * Every shard's CSV must hold exactly its metadata's rows, as complete CSV records (counted by the
+ * CSV parser), with the run numbers fromRun, fromRun + 1, … in order and the sweep's header.
+ */
+async function checkShardCsv(csv: string, meta: SweepMeta): Promise<void> {
+  const from = meta.shard!.fromRun;
+  const runColumn = meta.header.indexOf('run');
+  let broken: string | null = null;
+  const scan = await scanCsv(csv, (record, k) => {
+    if (broken === null && record[runColumn] !== String(from + k)) broken = `record ${k + 1} is run ${JSON.stringify(record[runColumn])}, expected run ${from + k}`;
+  });
+  const where = `${csv}: shard ${meta.shard!.index} of ${meta.shard!.count} (runs ${from}..${meta.shard!.toRun - 1})`;
+  if (scan.header === null || JSON.stringify(scan.header) !== JSON.stringify(meta.header)) throw new InputError(`${where}: the header is not the sweep's columns; rerun the shard with --force`);
+  if (broken !== null) throw new InputError(`${where}: ${broken}; rerun the shard with --force`);
+  if (scan.stoppedBecause !== null) throw new InputError(`${where}: after ${scan.records} complete records the file does not parse (${scan.stoppedBecause}); rerun the shard with --force`);
+  if (scan.records !== meta.rows) throw new InputError(`${where}: holds ${scan.records} records, its metadata says ${meta.rows}; rerun the shard with --force`);
+}
+
+/** Header from shard 0, then every shard's records (its bytes after the header), streamed; then verified. */
+async function concatenate(dir: string, count: number, metas: SweepMeta[], final: OutputPaths): Promise<void> {
+  const headerBytes = Buffer.byteLength(stringify([metas[0].header]));
   const out = createWriteStream(final.partial);
   for (let i = 0; i < count; i++) {
-    const text = readFileSync(outputPaths(dir, { index: i, count }).csv, 'utf8');
-    const body = i === 0 ? text : text.slice(text.indexOf('\n') + 1);
-    if (!out.write(body)) await once(out, 'drain');
+    const input = createReadStream(outputPaths(dir, { index: i, count }).csv, { start: i === 0 ? 0 : headerBytes });
+    for await (const chunk of input) if (!out.write(chunk)) await once(out, 'drain');
   }
   out.end();
   await once(out, 'finish');
   const meta: SweepMeta = { ...metas[0], shard: null, startedAt: metas.map((m) => m.startedAt).sort()[0], finishedAt: metas.map((m) => m.finishedAt ?? '').sort().at(-1) ?? null, status: 'complete', rows: metas[0].totalRuns };
+  const merged = await scanCsv(final.partial);
+  if (merged.records !== meta.rows || merged.stoppedBecause !== null) throw new Error(`${final.partial}: merged ${merged.records} records, expected ${meta.rows}; left as it is (a miglab bug: please report it)`);
   writeMeta(final, meta);
   renameSync(final.partial, final.csv);
   console.error(`merged ${count} shards into ${final.csv} (${meta.rows} runs)`);
-  return 0;
 }

@@ -1,11 +1,16 @@
 import { parseArgs } from 'node:util';
 import { existsSync, statSync } from 'node:fs';
-import { resolve, relative } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { basename, resolve, relative } from 'node:path';
+import { BOUNDS, boundText } from '../../models/bounds.ts';
+import { parseWholeNumber } from '../lib/cliArgs.ts';
+import { OutputLock } from '../lib/lock.ts';
+import { prepareOutputDirTracked, removeIfEmpty } from '../lib/outputDir.ts';
 import { InputError } from '../../models/input/errors.ts';
-import { loadSweep } from '../sweep/spec.ts';
+import { loadSweep, plannedPoints, type LoadedSweep } from '../sweep/spec.ts';
 import { SweepRunner } from '../sweep/runs.ts';
 import { SweepExecutor, defaultWorkers, DEFAULT_PARALLEL_AFTER_SECONDS } from '../sweep/execute.ts';
-import { CsvAppender, openOutput, outputPaths, writeMeta, type SweepMeta } from '../sweep/output.ts';
+import { CsvAppender, openOutput, outputPaths, writeMeta, type OutputPaths, type SweepMeta } from '../sweep/output.ts';
 import { progressBar } from '../sweep/progress.ts';
 import { gitCommit, miglabVersion } from '../lib/provenance.ts';
 import { submitSlurm } from '../sweep/slurm.ts';
@@ -30,7 +35,9 @@ Options:
   --slurm            submit a Slurm job array of --tasks shards and a merge job (afterok)
     --tasks N        shards for --slurm (default 8)
     --partition P    Slurm partition;  --time T  time limit per task (e.g. 00:30:00)
-  --force            replace existing results of another sweep in the output folder
+  --max-runs N       refuse sweeps planning more than N runs (default ${BOUNDS.sweepRuns.value.toLocaleString('en-US')}: ≈ 3 GB of CSV)
+  --force            replace existing results of another sweep in the output folder (never files
+                     miglab did not write)
   --quiet            no progress output
   -h, --help         this help`;
 
@@ -46,30 +53,44 @@ export function shardRange(totalRuns: number, shard: { index: number; count: num
   return [Math.floor((shard.index * totalRuns) / shard.count), Math.floor(((shard.index + 1) * totalRuns) / shard.count)];
 }
 
+interface SweepValues { shard?: string; slurm?: boolean; tasks?: string; partition?: string; time?: string; workers?: string; force?: boolean; quiet?: boolean }
+
 export async function sweepCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv, allowPositionals: true, strict: true,
     options: {
       workers: { type: 'string' }, 'parallel-after': { type: 'string' }, out: { type: 'string' }, shard: { type: 'string' }, slurm: { type: 'boolean' }, tasks: { type: 'string' },
-      partition: { type: 'string' }, time: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      partition: { type: 'string' }, time: { type: 'string' }, force: { type: 'boolean' }, quiet: { type: 'boolean' }, 'max-runs': { type: 'string' }, help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) { console.log(sweepHelp); return 0; }
   if (positionals.length !== 1) throw new InputError(`miglab sweep: expected one sweep file, got ${positionals.length}\n\n${sweepHelp}`);
-  const workers = values.workers === undefined ? defaultWorkers() : Number(values.workers);
-  if (!Number.isInteger(workers) || workers < 1) throw new InputError(`--workers: expected a whole number ≥ 1, got ${JSON.stringify(values.workers)}`);
+  const maxWorkers = values.slurm ? BOUNDS.slurmWorkers.value : BOUNDS.workersPerCore.value * availableParallelism();
+  const workers = values.workers === undefined ? defaultWorkers() : parseWholeNumber('--workers', values.workers, 1, Number.MAX_SAFE_INTEGER);
+  if (workers > maxWorkers) throw new InputError(`--workers: ${workers} threads${values.slurm ? ' per Slurm task' : ` on this machine's ${availableParallelism()} cores`}; ${boundText(values.slurm ? 'slurmWorkers' : 'workersPerCore')}`);
+  const maxRuns = values['max-runs'] === undefined ? BOUNDS.sweepRuns.value : parseWholeNumber('--max-runs', values['max-runs'], 1, 2 ** 31 - 1);
   const parallelAfter = values['parallel-after'] === undefined ? DEFAULT_PARALLEL_AFTER_SECONDS : Number(values['parallel-after']);
   if (!(parallelAfter >= 0) || !Number.isFinite(parallelAfter)) throw new InputError(`--parallel-after: expected seconds ≥ 0, got ${JSON.stringify(values['parallel-after'])}`);
   const loaded = loadSweep(positionals[0]);
+  const planned = plannedPoints(loaded.spec) * loaded.spec.replicates;
+  if (planned > maxRuns) throw new InputError(`${positionals[0]}: the sweep plans ${planned.toLocaleString('en-US')} runs (design points × replicates), more than ${maxRuns.toLocaleString('en-US')}; ${boundText('sweepRuns')}`);
   const runner = new SweepRunner(loaded);
-  const outDir = resolve(values.out ?? resolve('results', loaded.spec.name));
+  const out = prepareOutputDirTracked(values.out ?? resolve('results', loaded.spec.name), values.out !== undefined ? '--out' : 'output folder');
+  try {
+    return await sweepInto(out.path, values, positionals[0], loaded, runner, workers, parallelAfter);
+  } catch (e) {
+    removeIfEmpty(out.created); // a refused sweep leaves no folder behind
+    throw e;
+  }
+}
+
+async function sweepInto(outDir: string, values: SweepValues, sweepFile: string, loaded: LoadedSweep, runner: SweepRunner, workers: number, parallelAfter: number): Promise<number> {
   const total = runner.design.totalRuns;
 
   if (values.slurm) {
-    const tasks = values.tasks === undefined ? 8 : Number(values.tasks);
-    if (!Number.isInteger(tasks) || tasks < 1) throw new InputError(`--tasks: expected a whole number ≥ 1, got ${JSON.stringify(values.tasks)}`);
+    const tasks = values.tasks === undefined ? 8 : parseWholeNumber('--tasks', values.tasks, 1, 1_000_000);
     await new SweepExecutor(runner, 1).check(); // refuse a broken sweep before queueing anything
-    const ids = submitSlurm({ sweepFile: resolve(positionals[0]), outDir, tasks: Math.min(tasks, total), partition: values.partition, time: values.time, workersPerTask: values.workers === undefined ? 1 : workers });
+    const ids = submitSlurm({ sweepFile: resolve(sweepFile), outDir, tasks: Math.min(tasks, total), partition: values.partition, time: values.time, workersPerTask: values.workers === undefined ? 1 : workers });
     console.log(`submitted job array ${ids.array} (${Math.min(tasks, total)} shards) and merge job ${ids.merge} (afterok); results: ${relative(process.cwd(), outDir) || '.'}/runs.csv`);
     return 0;
   }
@@ -77,7 +98,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const shard = values.shard !== undefined ? parseShard(values.shard) : null;
   const executor = new SweepExecutor(runner, workers, parallelAfter);
   try {
-    return await runSweep(values, positionals[0], loaded.hash, runner, executor, outDir, shard, total);
+    return await runSweep(values, sweepFile, loaded.hash, runner, executor, outDir, shard, total);
   } finally {
     await executor.close();
   }
@@ -90,7 +111,17 @@ async function runSweep(values: { force?: boolean; quiet?: boolean }, sweepFile:
     tool: 'miglab', miglabVersion: miglabVersion(), gitCommit: gitCommit(), nodeVersion: process.version, sweepFile: resolve(sweepFile), sweepHash: hash,
     header: runner.header, totalRuns: total, shard: shard ? { ...shard, fromRun: from, toRun: to } : null, startedAt: new Date().toISOString(), finishedAt: null, status: 'running', rows: 0,
   };
-  const state = openOutput(paths, meta, values.force ?? false);
+  // One writer per output: a second sweep into the same CSV is refused while this one runs.
+  const lock = OutputLock.acquire(outDir, basename(paths.csv));
+  try {
+    return await writeSweep(values, runner, executor, paths, meta, from, to);
+  } finally {
+    lock.release();
+  }
+}
+
+async function writeSweep(values: { force?: boolean; quiet?: boolean }, runner: SweepRunner, executor: SweepExecutor, paths: OutputPaths, meta: SweepMeta, from: number, to: number): Promise<number> {
+  const state = await openOutput(paths, meta, values.force ?? false);
   if (state.kind === 'complete') {
     console.error(`${paths.csv} is already complete (${state.meta.rows} runs); nothing to do.`);
     return 0;

@@ -1,4 +1,4 @@
-import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, rmdirSync, statSync } from 'node:fs';
 import { parse, resolve, sep } from 'node:path';
 import { InputError } from '../../models/input/errors.ts';
 import { readInputFile } from '../../models/input/readFile.ts';
@@ -10,6 +10,12 @@ import { readInputFile } from '../../models/input/readFile.ts';
  * `flag` names where the folder came from (`--out`, or the default).
  */
 export function prepareOutputDir(dir: string, flag: string): string {
+  return prepareOutputDirTracked(dir, flag).path;
+}
+
+/** As prepareOutputDir, and says which folders it created (for `removeIfEmpty` when refusing). */
+export function prepareOutputDirTracked(dir: string, flag: string): { path: string; created: string[] } {
+  const created: string[] = [];
   const full = resolve(dir);
   const root = parse(full).root;
   const parts = full.slice(root.length).split(sep).filter(Boolean);
@@ -32,6 +38,7 @@ export function prepareOutputDir(dir: string, flag: string): string {
     if (kind === 'missing') {
       try {
         mkdirSync(path);
+        created.push(path);
       } catch (e) {
         throw new InputError(`${flag} ${dir}: cannot create the folder ${path} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
       }
@@ -42,7 +49,14 @@ export function prepareOutputDir(dir: string, flag: string): string {
   } catch {
     throw new InputError(`${flag} ${dir}: the folder is not writable; nothing was written`);
   }
-  return full;
+  return { path: full, created };
+}
+
+/** Removes folders this process created, innermost first, where they are still empty. */
+export function removeIfEmpty(created: string[]): void {
+  for (const dir of [...created].reverse()) {
+    try { rmdirSync(dir); } catch { return; }
+  }
 }
 
 /**
@@ -73,14 +87,17 @@ export function isMiglabJson(path: string): boolean {
 /** A CSV miglab wrote: its first line is exactly `header`. */
 export function hasHeader(header: readonly string[]): (path: string) => boolean {
   const line = header.join(',') + '\n';
-  return (path) => {
-    const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-    try {
-      const buf = Buffer.alloc(line.length);
-      const n = readSync(fd, buf, 0, buf.length, 0);
-      return buf.toString('utf8', 0, n) === line;
-    } finally {
-      closeSync(fd);
-    }
-  };
+  return (path) => hasHeaderStart(path, line);
+}
+
+/** Whether the file at `path` starts with `text`. */
+export function hasHeaderStart(path: string, text: string): boolean {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const buf = Buffer.alloc(Buffer.byteLength(text));
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.toString('utf8', 0, n) === text;
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,8 +1,11 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, statSync, truncateSync, createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, openSync, renameSync, statSync, truncateSync, createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { InputError } from '../../models/input/errors.ts';
 import { toJson, writeFileAtomic } from '../lib/files.ts';
+import { hasHeaderStart } from '../lib/outputDir.ts';
+import { readInputFile } from '../../models/input/readFile.ts';
+import { scanCsv } from './csvRecords.ts';
 
 /**
  * The CSV of a sweep (or of one shard), written as a stream in run order to `<name>.partial` and
@@ -34,26 +37,52 @@ export function outputPaths(dir: string, shard: { index: number; count: number }
   return { csv, partial: `${csv}.partial`, meta: join(dir, shard ? `sweep.shard-${shard.index}-of-${shard.count}.json` : 'sweep.json') };
 }
 
-function readMeta(path: string): SweepMeta | null {
-  if (!existsSync(path)) return null;
-  try { return JSON.parse(readFileSync(path, 'utf8')) as SweepMeta; } catch { return null; }
+/** What a metadata path holds: nothing, miglab's sweep metadata, or something else. */
+type MetaFile = { kind: 'absent' } | { kind: 'miglab'; meta: SweepMeta } | { kind: 'foreign'; why: string };
+
+export function readMeta(path: string): MetaFile {
+  let st;
+  try { st = lstatSync(path); } catch { return { kind: 'absent' }; }
+  if (!st.isFile()) return { kind: 'foreign', why: st.isDirectory() ? 'is a folder' : 'is not a regular file' };
+  let text: string;
+  try { text = readInputFile(path, 'sweep metadata', 'inputFileBytes'); } catch (e) { return { kind: 'foreign', why: `cannot be read (${(e as Error).message})` }; }
+  let v: Partial<SweepMeta>;
+  try { v = JSON.parse(text) as Partial<SweepMeta>; } catch { return { kind: 'foreign', why: 'is not JSON' }; }
+  if (typeof v !== 'object' || v === null || v.tool !== 'miglab') return { kind: 'foreign', why: 'was not written by miglab' };
+  const ok = typeof v.sweepHash === 'string' && Array.isArray(v.header) && Number.isInteger(v.totalRuns) && Number.isInteger(v.rows) && (v.status === 'running' || v.status === 'complete')
+    && (v.shard === null || (typeof v.shard === 'object' && v.shard !== undefined && Number.isInteger(v.shard.fromRun) && Number.isInteger(v.shard.toRun) && Number.isInteger(v.shard.index) && Number.isInteger(v.shard.count)));
+  if (!ok) return { kind: 'foreign', why: 'is miglab sweep metadata with missing or damaged fields' };
+  return { kind: 'miglab', meta: v as SweepMeta };
 }
 
-/** Counts complete lines and cuts a torn last line (a run killed mid-write). */
-function completeRows(path: string): number {
-  const buf = readFileSync(path);
-  let end = buf.lastIndexOf(0x0a) + 1;
-  if (end < buf.length) truncateSync(path, end);
-  let lines = 0;
-  for (let i = 0; i < end; i++) if (buf[i] === 0x0a) lines++;
-  return Math.max(0, lines - 1); // minus the header
+/** A CSV miglab's sweeps write: its header starts with these columns. */
+const SWEEP_CSV_START = 'run,point,replicate,seed';
+
+function isSweepCsv(path: string): boolean {
+  return hasHeaderStart(path, SWEEP_CSV_START);
 }
+
+/** A torn last record is at most one chunk of rows; more unreadable text than this is damage. */
+const MAX_TORN_BYTES = 64 * 1024 * 1024;
 
 export type OutputState = { kind: 'complete'; meta: SweepMeta } | { kind: 'start'; resumeFromRow: number; meta: SweepMeta };
 
-/** Decides whether to start, resume or stop, and checks that existing files belong to this sweep. */
-export function openOutput(paths: OutputPaths, meta: SweepMeta, force: boolean): OutputState {
-  const existing = readMeta(paths.meta);
+/**
+ * Decides whether to start, resume or stop, and checks that existing files belong to this sweep.
+ * Nothing miglab did not write is touched, with or without --force. A half-written CSV is resumed
+ * after counting its complete records by the CSV parser's rules (a quoted cell may hold line
+ * breaks) and cutting a torn last record.
+ */
+export async function openOutput(paths: OutputPaths, meta: SweepMeta, force: boolean): Promise<OutputState> {
+  const file = readMeta(paths.meta);
+  if (file.kind === 'foreign') throw new InputError(`${paths.meta}: exists and ${file.why}; miglab writes its sweep metadata there, and overwrites nothing it did not write. Use --out for another folder.`);
+  for (const p of [paths.csv, paths.partial]) {
+    let st;
+    try { st = lstatSync(p); } catch { continue; }
+    if (!st.isFile()) throw new InputError(`${p}: exists and is ${st.isDirectory() ? 'a folder' : 'not a regular file'}; nothing was overwritten. Use --out for another folder.`);
+    if (st.size > 0 && !isSweepCsv(p)) throw new InputError(`${p}: exists and is not a miglab sweep CSV (its header does not start with ${SWEEP_CSV_START}); nothing was overwritten. Use --out for another folder.`);
+  }
+  const existing = file.kind === 'miglab' ? file.meta : null;
   const sameSweep = existing !== null && existing.sweepHash === meta.sweepHash && JSON.stringify(existing.shard) === JSON.stringify(meta.shard);
   const same = sameSweep && JSON.stringify(existing!.header) === JSON.stringify(meta.header);
   // Whose results the folder holds, when they are not this sweep's with these columns.
@@ -69,8 +98,17 @@ export function openOutput(paths: OutputPaths, meta: SweepMeta, force: boolean):
   }
   if (existsSync(paths.partial) && !force) {
     if (!same) throw new InputError(`${paths.partial}: is a half-written CSV of ${whose()}; nothing was overwritten. Use --out for another folder, or --force to start over.`);
-    const rows = statSync(paths.partial).size > 0 ? completeRows(paths.partial) : 0;
-    return { kind: 'start', resumeFromRow: rows, meta: { ...meta, startedAt: existing!.startedAt } };
+    const scan = await scanCsv(paths.partial);
+    const size = statSync(paths.partial).size;
+    if (scan.header !== null && JSON.stringify(scan.header) !== JSON.stringify(meta.header)) throw new InputError(`${paths.partial}: its header is not this sweep's columns; nothing was overwritten. Use --force to start over.`);
+    if (size - scan.completeBytes > MAX_TORN_BYTES) throw new InputError(`${paths.partial}: after record ${scan.records} the file does not parse as CSV (${scan.stoppedBecause}) for ${(size - scan.completeBytes).toLocaleString('en-US')} bytes — more than a torn last record; nothing was changed. Use --force to start over.`);
+    if (scan.completeBytes < size) {
+      truncateSync(paths.partial, scan.completeBytes);
+      process.stderr.write(`cut ${size - scan.completeBytes} bytes of a torn last record from ${paths.partial} (${scan.stoppedBecause})\n`);
+    }
+    const expectedTo = (meta.shard?.toRun ?? meta.totalRuns) - (meta.shard?.fromRun ?? 0);
+    if (scan.records > expectedTo) throw new InputError(`${paths.partial}: holds ${scan.records} records, more than the ${expectedTo} runs it is for; nothing was changed. Use --force to start over.`);
+    return { kind: 'start', resumeFromRow: scan.records, meta: { ...meta, startedAt: existing!.startedAt } };
   }
   return { kind: 'start', resumeFromRow: 0, meta };
 }
@@ -114,12 +152,21 @@ export class CsvAppender {
     if (text && !this.file.write(text)) await new Promise<void>((r) => this.file.once('drain', () => r()));
   }
 
+  /**
+   * Closes and syncs the CSV, checks that it holds exactly `meta.rows` complete records (counted
+   * by the CSV parser, so a lost or doubled row can never be reported as written), then writes the
+   * metadata and renames the CSV into place.
+   */
   async finish(meta: SweepMeta): Promise<void> {
     this.file.end();
     await this.done;
     const fd = openSync(this.paths.partial, 'r+');
     fsyncSync(fd);
     closeSync(fd);
+    const scan = await scanCsv(this.paths.partial);
+    if (scan.records !== meta.rows || scan.stoppedBecause !== null) {
+      throw new Error(`${this.paths.partial}: holds ${scan.records} complete records${scan.stoppedBecause ? ` (then: ${scan.stoppedBecause})` : ''}, expected ${meta.rows}; left as it is, not renamed to ${this.paths.csv}. This is a miglab bug: please report it.`);
+    }
     writeFileAtomic(this.paths.meta, toJson(meta));
     renameSync(this.paths.partial, this.paths.csv);
   }

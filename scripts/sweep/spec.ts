@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { BOUNDS, boundText } from '../../models/bounds.ts';
+import { parseJsonInput, readInputFile } from '../../models/input/readFile.ts';
+import { RESERVED_KEYS } from '../../models/scenario/load.ts';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject } from 'ajv';
 import { InputError, describeValue } from '../../models/input/errors.ts';
@@ -45,10 +48,8 @@ function msg(e: ErrorObject): string {
 }
 
 export function loadSweep(file: string): LoadedSweep {
-  let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) { throw new InputError(`${file}: cannot read the sweep file (${(e as NodeJS.ErrnoException).code ?? e})`); }
-  let raw: unknown;
-  try { raw = JSON.parse(text); } catch (e) { throw new InputError(`${file}: not valid JSON (${(e as Error).message})`); }
+  const text = readInputFile(file, 'sweep file', 'inputFileBytes');
+  const raw = parseJsonInput(text, file);
   validateFn ??= new Ajv({ allErrors: true, verbose: true, strict: false, useDefaults: true }).compile(schema);
   if (!validateFn(raw)) {
     const errs = validateFn.errors ?? [];
@@ -67,6 +68,8 @@ export function loadSweep(file: string): LoadedSweep {
     if (axis.log && !(axis.log.from > 0 && axis.log.to > 0)) problems.push(`${where}.log: expected from and to > 0, got ${axis.log.from} and ${axis.log.to}`);
     if (seen.has(axis.field)) problems.push(`${where}.field: ${axis.field} appears on two axes`);
     seen.add(axis.field);
+    const reserved = axis.field.split('.').find((k) => RESERVED_KEYS.has(k));
+    if (reserved !== undefined) problems.push(`${where}.field: ${JSON.stringify(reserved)} is not a scenario field`);
     if (axis.field === 'seed' || axis.field === 'name') problems.push(`${where}.field: expected a scenario field other than seed and name (seeds come from replicates), got ${JSON.stringify(axis.field)}`);
   }
   spec.axes.forEach((a, i) => {
@@ -83,13 +86,28 @@ export function loadSweep(file: string): LoadedSweep {
   let baseText = '';
   if (typeof spec.base === 'string') {
     baseFile = resolve(baseDirOfSweep, spec.base);
-    try { baseText = readFileSync(baseFile, 'utf8'); baseRaw = JSON.parse(baseText); } catch (e) {
-      throw new InputError(`${file}: base: cannot read the scenario ${spec.base} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    try {
+      baseText = readInputFile(baseFile, 'base scenario file', 'inputFileBytes');
+      baseRaw = parseJsonInput(baseText, baseFile) as Record<string, unknown>;
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      throw new InputError(`${file}: base: cannot use the scenario ${spec.base}: ${e.message}`);
     }
+    if (typeof baseRaw !== 'object' || baseRaw === null || Array.isArray(baseRaw)) throw new InputError(`${file}: base: expected the scenario ${spec.base} to hold a JSON object, got ${describeValue(baseRaw)}`);
   } else baseRaw = spec.base;
+  if (problems.length === 0) {
+    const points = plannedPoints(spec);
+    if (points > BOUNDS.designPoints.value) problems.push(`${spec.design.type === 'grid' ? 'axes' : 'design.samples'}: the sweep plans ${points.toLocaleString('en-US')} design points; ${boundText('designPoints')}`);
+  }
   if (problems.length) throw new InputError(problems.map((p) => `${file}: ${p}`).join('\n'));
   const hash = createHash('sha256').update(text).update('\0').update(baseText).digest('hex');
   return { spec, file, baseRaw, baseFile, baseDir: dirname(baseFile), hash };
+}
+
+/** Design points a sweep plans, counted without expanding it. */
+export function plannedPoints(spec: SweepSpec): number {
+  if (spec.design.type !== 'grid') return spec.design.samples!;
+  return spec.axes.reduce((n, a) => n * axisLength('zip' in a ? a.zip[0] : a), 1);
 }
 
 export function axisLength(a: AxisSpec): number {

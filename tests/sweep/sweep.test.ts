@@ -94,12 +94,12 @@ test('bad sweeps get clear errors and nothing is overwritten', () => {
   // A half-written CSV of another sweep is refused, untouched.
   const other = join(scratch, 'other');
   mkdirSync(other, { recursive: true });
-  writeFileSync(join(other, 'runs.csv.partial'), 'run,point\n0,0\n');
-  writeFileSync(join(other, 'sweep.json'), JSON.stringify({ sweepHash: 'abc', header: ['run', 'point'], shard: null, sweepFile: 'x.json', status: 'running' }));
+  writeFileSync(join(other, 'runs.csv.partial'), 'run,point,replicate,seed\n0,0,0,1\n');
+  writeFileSync(join(other, 'sweep.json'), JSON.stringify({ tool: 'miglab', sweepHash: 'abc', header: ['run', 'point', 'replicate', 'seed'], shard: null, sweepFile: 'x.json', status: 'running', totalRuns: 1, rows: 0 }));
   const r = miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--out', other]);
   assert.is(r.status, 2);
   assert.match(r.stderr, /runs\.csv\.partial: is a half-written CSV of another sweep \(x\.json/);
-  assert.is(readFileSync(join(other, 'runs.csv.partial'), 'utf8'), 'run,point\n0,0\n');
+  assert.is(readFileSync(join(other, 'runs.csv.partial'), 'utf8'), 'run,point,replicate,seed\n0,0,0,1\n');
   // …and so is one of this very sweep written with other columns (an older miglab), saying so.
   const older = join(scratch, 'older');
   assert.is(miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--workers', '1', '--out', older, '--quiet']).status, 0);
