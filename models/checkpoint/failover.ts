@@ -9,11 +9,15 @@ import type { FailureParameters } from './parameters.ts';
  * A job of known length running since time 0 with checkpointing makes progress at 1 / (1 + s)
  * (s = the checkpointing slowdown); it finishes at t + RTO + (J − progress at the checkpoint)(1 + s).
  * Restarting from scratch instead finishes at detection + boot + J.
+ * A failure before the first checkpoint completes has nothing to restore: the guest is cold-
+ * restarted (`recovery: "cold-restart"`), RTO = detection delay + boot, RPO = all work since 0.
  */
 export interface FailoverResult {
   failedAtSeconds: number;
   detectedAtSeconds: number;
   checkpointInstantSeconds: number | null;
+  /** How service comes back: the last complete checkpoint restored, or (none yet) a cold restart. */
+  recovery: 'restore-checkpoint' | 'cold-restart';
   rpoSeconds: number;
   rtoSeconds: number;
   jobCompletionWithCheckpointsSeconds: number | null;
@@ -27,7 +31,7 @@ export function analyseFailover(f: FailureParameters, records: CheckpointRecord[
   const usable = records.filter((r) => r.completeSeconds <= t);
   const last = usable.length ? usable[usable.length - 1] : null;
   const restore = memoryBytes / f.restoreBytesPerSecond;
-  const rto = detectedAt - t + restore + f.resumeSeconds;
+  const rto = last ? detectedAt - t + restore + f.resumeSeconds : detectedAt - t + f.bootSeconds;
   const rpo = last ? t - last.instantSeconds : t;
   let withCp: number | null = null;
   let restart: number | null = null;
@@ -37,5 +41,5 @@ export function analyseFailover(f: FailureParameters, records: CheckpointRecord[
     withCp = last ? t + rto + (J - progress) * (1 + slowdownFraction) : detectedAt + f.bootSeconds + J;
     restart = detectedAt + f.bootSeconds + J;
   }
-  return { failedAtSeconds: t, detectedAtSeconds: detectedAt, checkpointInstantSeconds: last ? last.instantSeconds : null, rpoSeconds: rpo, rtoSeconds: rto, jobCompletionWithCheckpointsSeconds: withCp, jobCompletionRestartSeconds: restart };
+  return { failedAtSeconds: t, detectedAtSeconds: detectedAt, checkpointInstantSeconds: last ? last.instantSeconds : null, recovery: last ? 'restore-checkpoint' : 'cold-restart', rpoSeconds: rpo, rtoSeconds: rto, jobCompletionWithCheckpointsSeconds: withCp, jobCompletionRestartSeconds: restart };
 }

@@ -26,7 +26,7 @@ export function formatRunTable(r: RunResult): string {
   }
   if (r.failover) {
     const f = r.failover;
-    rows.push(['failover', `fail at ${f.failedAtSeconds} s: RPO ${f.rpoSeconds.toFixed(2)} s, RTO ${f.rtoSeconds.toFixed(2)} s${f.jobCompletionWithCheckpointsSeconds !== null ? `; job done at ${f.jobCompletionWithCheckpointsSeconds.toFixed(0)} s (restart from scratch: ${f.jobCompletionRestartSeconds!.toFixed(0)} s)` : ''}`]);
+    rows.push(['failover', `fail at ${f.failedAtSeconds} s: RPO ${f.rpoSeconds.toFixed(2)} s, RTO ${f.rtoSeconds.toFixed(2)} s (${f.recovery === 'cold-restart' ? 'no complete checkpoint yet: cold restart' : `restore the checkpoint of ${f.checkpointInstantSeconds} s`})${f.jobCompletionWithCheckpointsSeconds !== null ? `; job done at ${f.jobCompletionWithCheckpointsSeconds.toFixed(0)} s (restart from scratch: ${f.jobCompletionRestartSeconds!.toFixed(0)} s)` : ''}`]);
   }
   if (r.migrations) rows.push(['migrations', `${r.migrations.length} concurrent (times: max, bytes: sum)`]);
   const w = Math.max(...rows.map(([k]) => k.length));

@@ -98,6 +98,23 @@ test('failover arithmetic: detection by missed heartbeats, RTO, job completion',
   assert.ok(Math.abs(f.rtoSeconds - (2.5 + 1 + 0.5)) < 1e-12);
   assert.ok(Math.abs(f.jobCompletionWithCheckpointsSeconds! - (162.5 + 4 + (1000 - 100 / 1.01) * 1.01)) < 1e-9);
   assert.is(f.jobCompletionRestartSeconds, 165 + 30 + 1000);
+  assert.is(f.recovery, 'restore-checkpoint');
+});
+
+test('a failure before the first checkpoint completes: a cold restart, not a restore of a checkpoint that does not exist', () => {
+  const records = [{ index: 1, instantSeconds: 100, full: true, pages: 1, bytes: 1, pauseSeconds: 0, streamSeconds: 5, completeSeconds: 105, cowFaults: 0, peakBufferBytes: 0, stolenCpuSeconds: 0 }];
+  const failure = scenario({ migration: { algorithm: 'precopy', policy: 'xen', startSeconds: 200 }, checkpoint: { intervalSeconds: 60, firstAtSeconds: 100 }, failure: { atSeconds: 102.5, jobLengthSeconds: 1000 } }).failure!;
+  const f = analyseFailover(failure, records, 1e9, 0.01);
+  assert.is(f.checkpointInstantSeconds, null);
+  assert.is(f.recovery, 'cold-restart');
+  assert.is(f.detectedAtSeconds, 105);
+  assert.ok(Math.abs(f.rtoSeconds - (2.5 + 30)) < 1e-12, `RTO = detection delay + boot, got ${f.rtoSeconds}`);
+  assert.is(f.rpoSeconds, 102.5);
+  assert.is(f.jobCompletionWithCheckpointsSeconds, 105 + 30 + 1000);
+  // And end to end: the run's summary says the same.
+  const r = runScenario(scenario({ vm: { memoryMiB: 64 }, workload: { type: 'uniform', writesPerSecond: 100 }, network: { bandwidthBitsPerSecond: 1e8 }, migration: { algorithm: 'cow-checkpoint', policy: 'xen', startSeconds: 30 }, checkpoint: { intervalSeconds: 10, firstAtSeconds: 20 }, failure: { atSeconds: 15 } }));
+  assert.is(r.failover!.recovery, 'cold-restart');
+  assert.is(r.failover!.checkpointInstantSeconds, null);
 });
 
 test.run();
