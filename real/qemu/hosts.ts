@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { InputError } from '../../models/input/errors.ts';
+import { readJsonInput } from '../../models/input/readFile.ts';
 
 /**
  * Where a replay runs: `--hosts hosts.json` names the source and destination hosts. A host with
@@ -41,13 +41,25 @@ const FIELDS: Record<keyof HostSpec, 'string' | 'string[]' | 'port'> = {
   ssh: 'string', sshOptions: 'string[]', qemu: 'string', kernel: 'string', initrd: 'string', workDir: 'string', migrationAddress: 'string', migrationPort: 'port',
 };
 
+/**
+ * What each string field may hold. Every one of them reaches a shell on a remote host, ssh's own
+ * command line, or a QEMU option where ',' separates sub-options (`file:<dir>/serial.log`,
+ * `unix:<dir>/qmp.sock,server=on`), or socat's address syntax (`UNIX-CONNECT:<path>`), so each is
+ * checked here rather than trusted to quoting alone. None may start with '-' (it would be read as
+ * an option).
+ */
+const SAFE: Partial<Record<keyof HostSpec, { re: RegExp; expected: string }>> = {
+  ssh: { re: /^[A-Za-z0-9_][A-Za-z0-9_.@%:[\]+-]*$/, expected: 'an ssh destination (user@host or an ssh config alias: letters, digits, _ . @ % : [ ] + -, not starting with -)' },
+  workDir: { re: /^\/[A-Za-z0-9_./-]*$/, expected: 'an absolute path of letters, digits, _ . / - (it reaches QEMU options, socat addresses and remote shells)' },
+  qemu: { re: /^[A-Za-z0-9_./+-]+$/, expected: 'a path of letters, digits, _ . / + - (not starting with -)' },
+  kernel: { re: /^[A-Za-z0-9_./+-]+$/, expected: 'a path of letters, digits, _ . / + - (not starting with -)' },
+  initrd: { re: /^[A-Za-z0-9_./+-]+$/, expected: 'a path of letters, digits, _ . / + - (not starting with -)' },
+  migrationAddress: { re: /^[A-Za-z0-9_.:[\]-]+$/, expected: 'a host name or IP address' },
+};
+
 /** Reads and checks a hosts file; every problem names the file and the field. */
 export function loadHosts(file: string): HostsSpec {
-  let raw: unknown;
-  try { raw = JSON.parse(readFileSync(file, 'utf8')); } catch (e) {
-    throw new InputError(`${file}: cannot read a hosts file: ${(e as Error).message}`);
-  }
-  return parseHosts(raw, file);
+  return parseHosts(readJsonInput(file, 'hosts file'), file);
 }
 
 export function parseHosts(raw: unknown, file: string): HostsSpec {
@@ -66,6 +78,8 @@ export function parseHosts(raw: unknown, file: string): HostsSpec {
         : kind === 'string[]' ? Array.isArray(x) && x.every((y) => typeof y === 'string')
           : Number.isInteger(x) && (x as number) > 0 && (x as number) < 65536;
       if (!ok) throw new InputError(`${file}: ${name}.${k}: expected ${kind === 'port' ? 'a TCP port (1–65535)' : kind === 'string[]' ? 'a list of strings' : 'a non-empty string'}, got ${JSON.stringify(x)}`);
+      const safe = SAFE[k as keyof HostSpec];
+      if (safe && (!safe.re.test(x as string) || (x as string).startsWith('-'))) throw new InputError(`${file}: ${name}.${k}: expected ${safe.expected}, got ${JSON.stringify(x)}`);
       if (name === 'source' && (k === 'migrationAddress' || k === 'migrationPort')) throw new InputError(`${file}: source.${k}: only the destination listens for the migration`);
       out[k] = x;
     }

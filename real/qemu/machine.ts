@@ -98,7 +98,12 @@ class LocalMachine implements QemuMachine {
   }
 
   connectQmp(): Promise<QmpClient> {
-    return QmpClient.connectUnix(this.path(QMP));
+    return QmpClient.connectUnix(this.path(QMP), 10, () => {
+      const c = this.child;
+      if (c === null || (c.exitCode === null && c.signalCode === null)) return null;
+      const why = this.stderr.trim().split('\n').slice(-3).join(' ');
+      return `QEMU (${this.side}) died while booting: it exited (${c.exitCode !== null ? `code ${c.exitCode}` : c.signalCode}) before its QMP socket answered${why ? `: ${why}` : ''}`;
+    });
   }
 
   async alive(): Promise<boolean> {
@@ -129,7 +134,7 @@ class RemoteMachine implements QemuMachine {
   }
 
   private sshArgs(command: string): string[] {
-    return ['-o', 'BatchMode=yes', ...(this.spec.sshOptions ?? []), this.spec.ssh!, command];
+    return ['-o', 'BatchMode=yes', ...(this.spec.sshOptions ?? []), '--', this.spec.ssh!, command];
   }
 
   /** Runs a shell command on the host. */

@@ -36,9 +36,12 @@ export class QmpClient {
   }
 
   /** Connects to a local QMP unix socket and negotiates capabilities. */
-  static async connectUnix(path: string, timeoutSeconds = 10): Promise<QmpClient> {
+  static async connectUnix(path: string, timeoutSeconds = 10, exited: () => string | null = () => null): Promise<QmpClient> {
     const deadline = Date.now() + timeoutSeconds * 1000;
     for (;;) {
+      // A QEMU that has exited will never answer: say so rather than time out on ECONNREFUSED.
+      const gone = exited();
+      if (gone !== null) throw new Error(gone);
       try {
         const sock = await new Promise<Socket>((resolve, reject) => {
           const s = createConnection(path);
@@ -60,7 +63,9 @@ export class QmpClient {
    * e.g. `-F config` or `-J jumphost`) and socat on that host.
    */
   static async connectSsh(host: string, path: string, sshOptions: string[] = []): Promise<QmpClient> {
-    const child: ChildProcess = spawn('ssh', ['-o', 'BatchMode=yes', ...sshOptions, host, 'socat', '-', `UNIX-CONNECT:${path}`], { stdio: ['pipe', 'pipe', 'pipe'] });
+    // ssh joins the command's words with spaces for the remote shell: the address is one quoted word.
+    const command = `exec socat - '${`UNIX-CONNECT:${path}`.replace(/'/g, `'\\''`)}'`;
+    const child: ChildProcess = spawn('ssh', ['-o', 'BatchMode=yes', ...sshOptions, '--', host, command], { stdio: ['pipe', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr!.on('data', (b) => { stderr += b; });
     const c = new QmpClient(child.stdout!, child.stdin!, () => child.kill(), `${host}:${path}`);

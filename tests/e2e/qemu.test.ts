@@ -126,11 +126,14 @@ t('faults: destination killed mid-migration → failed with a reason, source sti
   } catch (e) {
     assert.match((e as Error).message, /never started its dirtier within 8 s|died while booting|exited at start/);
   }
-  // A migration port already taken on the destination: a clear error, both QEMUs stopped.
+  // A migration port already taken on the destination: a clear error, both QEMUs stopped. The
+  // guest boots with the default (generous) boot timeout, so a slow boot on a loaded machine
+  // cannot pre-empt the port check.
+  const good = loadScenario('scenarios/qemu-replay-converging.json').scenario;
   const blocker = createServer();
   const busyPort = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve((blocker.address() as { port: number }).port)));
   try {
-    await backend.replay(bad, { workDir: work('busy'), hosts: parseHosts({ destination: { migrationPort: busyPort } }, 'hosts.json') });
+    await backend.replay(good, { workDir: work('busy'), hosts: parseHosts({ destination: { migrationPort: busyPort } }, 'hosts.json') });
     assert.unreachable('should fail');
   } catch (e) {
     assert.match((e as Error).message, new RegExp(`destination cannot listen on tcp:127\\.0\\.0\\.1:${busyPort}: .*\\(the port is in use\\)`));
@@ -270,6 +273,14 @@ test('hosts files: each mistake names the file and the field', () => {
     [{ destination: { migrationPort: 70000 } }, /h\.json: destination\.migrationPort: expected a TCP port/],
     [{ source: { migrationAddress: '10.0.0.1' } }, /h\.json: source\.migrationAddress: only the destination listens/],
     [{ destination: { host: 'x' } }, /h\.json: destination\.host: unknown field/],
+    // Nothing that reaches a shell, ssh's options or a QEMU/socat address is trusted to quoting alone.
+    [{ source: { ssh: '-oProxyCommand=touch /tmp/x' } }, /h\.json: source\.ssh: expected an ssh destination .*not starting with -/],
+    [{ source: { ssh: 'me@host; rm -rf ~' } }, /h\.json: source\.ssh: expected an ssh destination/],
+    [{ source: { ssh: 'a', workDir: '/tmp/$(touch /tmp/pwned)' } }, /h\.json: source\.workDir: expected an absolute path of letters, digits/],
+    [{ source: { ssh: 'a', workDir: '/tmp/a,server=off' } }, /h\.json: source\.workDir: expected an absolute path/],
+    [{ source: { workDir: 'relative/dir' } }, /h\.json: source\.workDir: expected an absolute path/],
+    [{ destination: { kernel: '-append=x' } }, /h\.json: destination\.kernel: expected a path .*not starting with -/],
+    [{ destination: { migrationAddress: '10.0.0.2 -o x' } }, /h\.json: destination\.migrationAddress: expected a host name or IP address/],
   ];
   for (const [raw, re] of cases) {
     try { parseHosts(raw, 'h.json'); assert.unreachable(JSON.stringify(raw)); } catch (e) { assert.match((e as Error).message, re); }
