@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { readJsonInput } from '../../models/input/readFile.ts';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { stringify } from 'csv-stringify/sync';
@@ -30,7 +30,8 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const backend = backendFor(values.backend);
   const hosts = values.hosts === undefined ? undefined : loadHosts(values.hosts);
   const file = positionals[0];
-  const raw = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const raw = readJsonInput(file, 'scenario or sweep file');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${file}: (top level): expected a scenario or sweep object, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);
   let scenarios: Scenario[];
   let name: string;
   if ('axes' in raw && 'base' in raw) {

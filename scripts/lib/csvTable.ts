@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readInputFile } from '../../models/input/readFile.ts';
 import { parse } from 'csv-parse/sync';
 import { InputError } from '../../models/input/errors.ts';
 
@@ -6,8 +6,7 @@ import { InputError } from '../../models/input/errors.ts';
 export interface Table { file: string; header: string[]; rows: string[][] }
 
 export function readTable(file: string): Table {
-  let text: string;
-  try { text = readFileSync(file, 'utf8'); } catch (e) { throw new InputError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? e})`); }
+  const text = readInputFile(file, 'CSV file', 'csvFileBytes');
   let records: string[][];
   try { records = parse(text, { relax_column_count: false }) as string[][]; } catch (e) { throw new InputError(`${file}: not a valid CSV (${(e as Error).message})`); }
   if (records.length === 0) throw new InputError(`${file}: empty CSV (expected a header line)`);
