@@ -25,7 +25,8 @@ test.after(() => {
 (skip ? test.skip : test)('sweep --slurm: job array + afterok merge job give the local CSV byte for byte', async () => {
   const started = testbed('start');
   assert.is(started.status, 0, `could not start Slurm: ${started.stderr}${started.stdout}`);
-  const out = join(scratch, 'slurm-run'), local = join(scratch, 'local-run');
+  // A path with a space, a quote and a %: quoted in the script, passed to sbatch as one argument.
+  const out = join(scratch, "slurm run's 50%"), local = join(scratch, 'local-run');
   const sub = miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--slurm', '--tasks', '4', '--out', out]);
   assert.is(sub.status, 0, sub.stderr);
   assert.match(sub.stdout, /submitted job array \d+ \(4 shards\) and merge job \d+ \(afterok\)/);
