@@ -31,7 +31,8 @@ Scenario format: scenarios/scenario.schema.json (examples in scenarios/).`;
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
-  if (!name || name === '--help' || name === '-h' || name === 'help') { console.log(usage()); return name ? 0 : 2; }
+  if (name === '--help' || name === '-h' || name === 'help') { console.log(usage()); return 0; }
+  if (!name) { console.error(`miglab: expected a command\n\n${usage()}`); return 2; }
   const known = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (!known) { console.error(`miglab: unknown command ${JSON.stringify(name)}\n\n${usage()}`); return 2; }
   const cmd = await known.load();

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readdirSync, existsSync, createReadStream, createWriteStream, renameSync } from 'node:fs';
+import { readdirSync, existsSync, statSync, createReadStream, createWriteStream, renameSync } from 'node:fs';
 import { stringify } from 'csv-stringify/sync';
 import { OutputLock } from '../lib/lock.ts';
 import { scanCsv } from '../sweep/csvRecords.ts';
@@ -20,6 +20,7 @@ export async function mergeCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new InputError(`miglab merge: expected one folder, got ${positionals.length}\n\n${mergeHelp}`);
   const dir = resolve(positionals[0]);
   if (!existsSync(dir)) throw new InputError(`${positionals[0]}: no such folder`);
+  if (!statSync(dir).isDirectory()) throw new InputError(`${positionals[0]}: expected the folder of a sharded sweep, got a file`);
   const found = readdirSync(dir).map((f) => /^sweep\.shard-(\d+)-of-(\d+)\.json$/.exec(f)).filter((m): m is RegExpExecArray => m !== null);
   const counts = [...new Set(found.map((m) => Number(m[2])))];
   const count = values.shards !== undefined ? Number(values.shards) : counts.length === 1 ? counts[0] : NaN;

@@ -72,8 +72,10 @@ export function loadSweep(file: string): LoadedSweep {
     if (reserved !== undefined) problems.push(`${where}.field: ${JSON.stringify(reserved)} is not a scenario field`);
     if (axis.field === 'seed' || axis.field === 'name') problems.push(`${where}.field: expected a scenario field other than seed and name (seeds come from replicates), got ${JSON.stringify(axis.field)}`);
   }
+  const oneKind = (a: AxisSpec): boolean => ['values', 'linear', 'log'].filter((k) => (a as unknown as Record<string, unknown>)[k] !== undefined).length === 1;
   spec.axes.forEach((a, i) => {
     if ('zip' in a) {
+      if (!a.zip.every(oneKind)) return; // reported above
       const lens = a.zip.map(axisLength);
       if (new Set(lens).size > 1) problems.push(`axes[${i}].zip: expected axes of equal length, got lengths ${lens.join(', ')}`);
       if (spec.design.type !== 'grid') problems.push(`axes[${i}].zip: zipped axes need design grid, got ${spec.design.type}`);
@@ -95,7 +97,7 @@ export function loadSweep(file: string): LoadedSweep {
     }
     if (typeof baseRaw !== 'object' || baseRaw === null || Array.isArray(baseRaw)) throw new InputError(`${file}: base: expected the scenario ${spec.base} to hold a JSON object, got ${describeValue(baseRaw)}`);
   } else baseRaw = spec.base;
-  if (problems.length === 0) {
+  if (problems.length === 0 && flat.every(({ axis }) => oneKind(axis))) {
     const points = plannedPoints(spec);
     if (points > BOUNDS.designPoints.value) problems.push(`${spec.design.type === 'grid' ? 'axes' : 'design.samples'}: the sweep plans ${points.toLocaleString('en-US')} design points; ${boundText('designPoints')}`);
   }
