@@ -30,6 +30,8 @@ export interface RunOptions {
    * models/migration/steadyState.ts). False simulates every pass.
    */
   skipSteadyState?: boolean;
+  /** The run's event bound (default models/bounds.ts eventsPerRun; tests lower it). */
+  maxEvents?: number;
   /** Filled in with the number of simulator events the run fired (tests, benchmarks). */
   stats?: { eventsFired: number };
 }
@@ -49,7 +51,7 @@ export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: Ra
  */
 export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const sim = new Simulator();
-  sim.maxEvents = BOUNDS.eventsPerRun.value;
+  sim.maxEvents = options.maxEvents ?? BOUNDS.eventsPerRun.value;
   const rowBudget = { left: BOUNDS.roundsPerRun.value };
   const streams = new RandomStreams(s.seed);
   const link = new Link(sim, s.network);

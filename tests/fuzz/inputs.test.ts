@@ -154,7 +154,7 @@ test('fuzz: scenarios (examples with 1–4 fields set to hostile values) run or 
     } finally {
       rmSync(file, { force: true });
     }
-  }), 400);
+  }), 1500);
 });
 
 test('fuzz: sweeps (hostile axes, designs, replicates, bases) run or are refused cleanly', async () => {
@@ -193,7 +193,7 @@ test('fuzz: sweeps (hostile axes, designs, replicates, bases) run or are refused
     const out = join(dir, 'out');
     // --max-runs keeps a valid but large sweep short: the bound itself is part of what is tested.
     await check('sweep', ['sweep', file, '--out', out, '--workers', '1', '--parallel-after', '1000', '--quiet', '--max-runs', '300'], out);
-  }), 300);
+  }), 600);
 });
 
 test('fuzz: command lines (every command but replay/validate/testbed, which start hypervisors) run or are refused cleanly', async () => {
@@ -211,7 +211,7 @@ test('fuzz: command lines (every command but replay/validate/testbed, which star
     const out = join(scratch, `c${n++}`);
     const full = args.includes('--out') || !['run', 'sweep'].includes(args[0]) ? args : [...args, '--out', out];
     await check('cli', full, full === args ? null : out);
-  }), 400);
+  }), 1500);
 });
 
 test('fuzz: trace files (headers, ranges, garbage, sizes) replay or are refused cleanly', async () => {
@@ -235,7 +235,7 @@ test('fuzz: trace files (headers, ranges, garbage, sizes) replay or are refused 
     const file = join(dir, 's.json');
     writeFileSync(file, JSON.stringify(s));
     await check('trace', ['run', file, '--no-write', '--json'], null);
-  }), 300);
+  }), 1000);
 });
 
 test('fuzz: the counts', () => {
