@@ -71,3 +71,25 @@ export async function scanCsv(path: string, onRecord?: (record: string[], index:
   });
   return { records, completeBytes, header, stoppedBecause };
 }
+
+/**
+ * Counts the records of a CSV in the dialect miglab writes (csv-stringify's defaults: a cell with a
+ * quote, comma or line break is quoted, quotes doubled inside) at byte speed: a record ends at a
+ * line feed outside quotes. The same count csv-parse gives for such files (tests/sweep/csv.test.ts
+ * checks the two agree), ≈ 30× faster; used to verify a finished CSV. `complete` is false when the
+ * file does not end at a record's end.
+ */
+export async function countRecords(path: string): Promise<{ records: number; complete: boolean }> {
+  let records = 0;
+  let inQuotes = false;
+  let last = -1;
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    for (let i = 0; i < chunk.length; i++) {
+      const b = chunk[i];
+      if (b === 0x22) inQuotes = !inQuotes;
+      else if (b === 0x0a && !inQuotes) records++;
+    }
+    if (chunk.length) last = chunk[chunk.length - 1];
+  }
+  return { records: Math.max(0, records - 1), complete: !inQuotes && (last === 0x0a || last === -1) };
+}

@@ -5,7 +5,7 @@ import { InputError } from '../../models/input/errors.ts';
 import { toJson, writeFileAtomic } from '../lib/files.ts';
 import { hasHeaderStart } from '../lib/outputDir.ts';
 import { readInputFile } from '../../models/input/readFile.ts';
-import { scanCsv } from './csvRecords.ts';
+import { countRecords, scanCsv } from './csvRecords.ts';
 
 /**
  * The CSV of a sweep (or of one shard), written as a stream in run order to `<name>.partial` and
@@ -154,7 +154,7 @@ export class CsvAppender {
 
   /**
    * Closes and syncs the CSV, checks that it holds exactly `meta.rows` complete records (counted
-   * by the CSV parser, so a lost or doubled row can never be reported as written), then writes the
+   * by CSV rules, so a lost or doubled row can never be reported as written), then writes the
    * metadata and renames the CSV into place.
    */
   async finish(meta: SweepMeta): Promise<void> {
@@ -163,9 +163,9 @@ export class CsvAppender {
     const fd = openSync(this.paths.partial, 'r+');
     fsyncSync(fd);
     closeSync(fd);
-    const scan = await scanCsv(this.paths.partial);
-    if (scan.records !== meta.rows || scan.stoppedBecause !== null) {
-      throw new Error(`${this.paths.partial}: holds ${scan.records} complete records${scan.stoppedBecause ? ` (then: ${scan.stoppedBecause})` : ''}, expected ${meta.rows}; left as it is, not renamed to ${this.paths.csv}. This is a miglab bug: please report it.`);
+    const count = await countRecords(this.paths.partial);
+    if (count.records !== meta.rows || !count.complete) {
+      throw new Error(`${this.paths.partial}: holds ${count.records} records${count.complete ? '' : ' and a torn one'}, expected ${meta.rows}; left as it is, not renamed to ${this.paths.csv}. This is a miglab bug: please report it.`);
     }
     writeFileAtomic(this.paths.meta, toJson(meta));
     renameSync(this.paths.partial, this.paths.csv);
