@@ -32,6 +32,7 @@ export const BOUNDS = {
   eventsPerRun: { value: 20_000_000, unit: 'events', what: 'simulation events of one run (≈ 10–60 s of one core)', remedy: 'lower limits.maxTimeSeconds, or use onTimeout to end a migration that does not converge' },
   roundsPerRun: { value: 1_000_000, unit: 'rounds', what: 'rounds recorded in one run, all migrations together (≈ 150 bytes each)', remedy: 'lower limits.maxTimeSeconds' },
   workloadStepsPerRun: { value: 10_000_000, unit: 'steps', what: 'phases or trace intervals a repeating workload can play in one run (up to migration.startSeconds + setupSeconds + limits.maxTimeSeconds)', remedy: 'longer phases or trace intervals, or a lower limits.maxTimeSeconds' },
+  workloadCells: { value: 16_777_216, unit: 'cells', what: 'phases × memory segments of a compiled workload (a rate per cell, 8 bytes each: 128 MiB)', remedy: 'fewer phases, or phases sharing their page ranges' },
   checkpointsPerRun: { value: 100_000, unit: 'checkpoints', what: 'checkpoints taken before the migration or failure', remedy: 'a longer checkpoint.intervalSeconds or an earlier migration.startSeconds' },
   checkpointPageScans: { value: 10_000_000_000, unit: 'page scans', what: 'work of page-level checkpoints (checkpoints × guest pages, ≈ 4 ns each: ≈ 40 s)', remedy: 'fidelity "fluid", or fewer checkpoints' },
   pageLevelPages: { value: 2 ** 27, unit: 'pages', what: 'guest pages simulated page by page, all migrations together (512 GiB; ≈ 12 bytes per page)', remedy: 'use fidelity "fluid" for larger guests or fleets' },

@@ -59,7 +59,12 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const m = s.migration;
   const plan = composition(m);
   const totalPages = pagesForMiB(s.vm.memoryMiB);
-  const workload = options.workload ?? compileWorkloadCached(s.workload, totalPages, options.resolvePath);
+  let workload: CompiledWorkload;
+  try {
+    workload = options.workload ?? compileWorkloadCached(s.workload, totalPages, options.resolvePath);
+  } catch (e) {
+    throw e instanceof InputError ? new InputError(`${s.name}: ${e.message}`) : e;
+  }
   const outcomes: MigrationOutcome[] = [];
   // Time-invariant from the last phase's start (non-repeating) or always (cyclic): see steadyState.ts.
   // Not with a cutoff (hybrid's switch to post-copy), which a skipped span could jump over.

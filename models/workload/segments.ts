@@ -1,3 +1,6 @@
+import { BOUNDS, boundText } from '../bounds.ts';
+import { InputError } from '../input/errors.ts';
+
 /**
  * The compiled form of every rate-based dirtying workload: guest memory cut into contiguous
  * page ranges ("segments"), and a list of time phases. In each phase a segment's pages are
@@ -61,6 +64,8 @@ export function buildSegmentedWorkload(totalPages: number, drafts: PhaseDraft[],
     if (points[i + 1] > points[i]) { segmentFirstPage.push(points[i]); segmentPages.push(points[i + 1] - points[i]); }
   }
   const nSeg = segmentFirstPage.length;
+  // Every phase holds a rate per segment: distinct page ranges in many phases multiply.
+  if (nSeg * drafts.length > BOUNDS.workloadCells.value) throw new InputError(`workload: ${drafts.length.toLocaleString('en-US')} phases over ${nSeg.toLocaleString('en-US')} memory segments (one per distinct range boundary) is ${(nSeg * drafts.length).toLocaleString('en-US')} cells; ${boundText('workloadCells')}`);
   const phases: Phase[] = [];
   const sweepCovers = new Uint8Array(nSeg * drafts.length);
   let t = 0;

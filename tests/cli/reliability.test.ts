@@ -102,6 +102,10 @@ test('runs that would not end or not fit are refused up front, or stopped at a s
   refused(['run', cp, '--set', 'checkpoint.intervalSeconds=0.01', '--no-write'], /at page level; miglab's bound .*checkpointPageScans.*fidelity "fluid"/);
   refused(['run', 'scenarios/precopy-xen-zipf-concurrent.json', '--set', 'concurrentMigrations=4096', '--no-write'], /concurrentMigrations: expected a number <= 1024/);
   refused(['run', 'scenarios/precopy-qemu-phases.json', '--set', 'vm.memoryMiB=16777216', '--no-write'], /fidelity: "page" for 1 guest\(s\) of 4,294,967,296 pages .*pageLevelPages.*use fidelity "fluid"/);
+  const phases = join(scratch, 'many-phases.json');
+  writeFileSync(phases, JSON.stringify({ name: 'many-phases', vm: { memoryMiB: 1024 }, network: { bandwidthBitsPerSecond: 1e9 }, migration: { algorithm: 'precopy', policy: 'xen' },
+    workload: { type: 'phases', repeat: true, phases: Array.from({ length: 20000 }, (_, i) => ({ durationSeconds: 1, workload: { type: 'uniform', writesPerSecond: 100, workingSetMiB: 1, offsetMiB: i * 0.05 } })) } }));
+  refused(['run', phases, '--no-write'], /many-phases: workload: 20,000 phases over 20,020 memory segments .*workloadCells/);
   // The schema's maxima run: 1,024 guests, and 1e7 s of a non-converging guest without rows kept.
   const fleet = miglab(['run', 'scenarios/precopy-xen-zipf-concurrent.json', '--set', 'concurrentMigrations=1024', '--no-write', '--json']);
   assert.is(fleet.status, 0, fleet.stderr);
