@@ -17,6 +17,7 @@ import type { CheckpointSummary, RunResult } from './result.ts';
 import { CowCheckpointer } from '../checkpoint/cowCheckpointer.ts';
 import { analyseFailover } from '../checkpoint/failover.ts';
 import { MIB_BYTES } from '../units/pageSize.ts';
+import { unmodelledWarnings } from './unmodelled.ts';
 
 export interface RunOptions {
   /** Resolves trace file paths (relative to the scenario file). */
@@ -152,6 +153,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
       ...(s.failure ? { failover: analyseFailover(s.failure, recs, s.vm.memoryMiB * MIB_BYTES, summary.appSlowdownFraction) } : {}),
     };
   }
+  const warnings = unmodelledWarnings(s);
   return {
     tool: 'miglab',
     source: 'simulation',
@@ -165,6 +167,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     roundRows: first.roundRows,
     ...(outcomes.length > 1 ? { migrations: outcomes.map(({ roundRows: _r, ...rest }) => rest) } : {}),
     ...checkpointFields,
+    ...(warnings.length ? { warnings } : {}),
     scenario: s,
   };
 }

@@ -34,6 +34,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const seed = parseSeed(values.seed);
   const loaded = loadScenario(positionals[0], values.set ?? [], seed);
   const result = runScenario(loaded.scenario, { resolvePath: (p) => resolve(loaded.baseDir, p) });
+  for (const w of result.warnings ?? []) console.error(`warning: ${loaded.file}: ${w}`);
   if (!values['no-write']) {
     const dir = values.out ? resolve(values.out) : resolve('results', loaded.scenario.name);
     const { summaryPath, roundsPath } = writeRunResults(dir, result, values.out ? '--out' : 'output folder');

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { basename, resolve, relative } from 'node:path';
 import { BOUNDS, boundText } from '../../models/bounds.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
+import { unmodelledWarnings } from '../../models/run/unmodelled.ts';
 import { OutputLock } from '../lib/lock.ts';
 import { prepareOutputDirTracked, removeIfEmpty } from '../lib/outputDir.ts';
 import { InputError } from '../../models/input/errors.ts';
@@ -75,6 +76,9 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   const planned = plannedPoints(loaded.spec) * loaded.spec.replicates;
   if (planned > maxRuns) throw new InputError(`${positionals[0]}: the sweep plans ${planned.toLocaleString('en-US')} runs (design points × replicates), more than ${maxRuns.toLocaleString('en-US')}; ${boundText('sweepRuns')}`);
   const runner = new SweepRunner(loaded);
+  if (!values.quiet && runner.design.points.length > 0) {
+    try { for (const w of unmodelledWarnings(runner.scenarioFor(0))) console.error(`warning: ${positionals[0]} (design point 0): ${w}`); } catch { /* an invalid point is reported by the check */ }
+  }
   const out = prepareOutputDirTracked(values.out ?? resolve('results', loaded.spec.name), values.out !== undefined ? '--out' : 'output folder');
   try {
     return await sweepInto(out.path, values, positionals[0], loaded, runner, workers, parallelAfter);

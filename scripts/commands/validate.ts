@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { readJsonInput } from '../../models/input/readFile.ts';
+import { unmodelledWarnings } from '../../models/run/unmodelled.ts';
 import { join, resolve } from 'node:path';
 import { tmpdir } from 'node:os';
 import { stringify } from 'csv-stringify/sync';
@@ -54,7 +55,9 @@ export async function validateCommand(argv: string[]): Promise<number> {
     writeRunResults(join(dir, 'runs', s.name), measured);
     const c = compare(s, measured);
     rows.push(...c.rows);
-    runs.push({ scenario: s.name, status: measured.status, integrity: measured.measurement?.integrity, achieved: measured.measurement?.achieved, rows: c.rows });
+    const warnings = unmodelledWarnings(s);
+    for (const w of warnings) progress(`warning: ${s.name}: ${w}`);
+    runs.push({ scenario: s.name, status: measured.status, integrity: measured.measurement?.integrity, achieved: measured.measurement?.achieved, rows: c.rows, ...(warnings.length ? { warnings } : {}) });
   }
   const cols: (keyof ValidationRow)[] = ['scenario', 'metric', 'measured', 'predictedNominal', 'errorNominalPercent', 'predictedAchieved', 'errorAchievedPercent'];
   writeFileAtomic(join(dir, 'validation.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: cols }));
