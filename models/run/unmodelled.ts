@@ -14,7 +14,8 @@ const NOT_SIMULATED: Record<string, string> = {
 };
 
 export function unmodelledWarnings(s: Scenario): string[] {
-  const caps = s.real?.qemu?.capabilities ?? [];
+  const caps = s.real?.qemu?.capabilities; // the schema's default [] when a real.qemu section is given
+  if (caps === undefined) return [];
   return caps.filter((c) => c in NOT_SIMULATED).map((c) =>
     `real.qemu.capabilities: "${c}" is switched on for a QEMU replay but not simulated — ${NOT_SIMULATED[c]}; the prediction is plain pre-copy without it`);
 }
