@@ -1,4 +1,5 @@
 import type { SegmentedWorkload } from '../workload/segments.ts';
+import type { CompiledWorkload } from '../workload/build.ts';
 
 /**
  * Where a guest's zero pages (pages holding only zeros at time 0: never touched, or freed and
@@ -13,6 +14,34 @@ import type { SegmentedWorkload } from '../workload/segments.ts';
  * it (the fluid tracker as expectations, the page-level tracker as per-page probabilities).
  */
 export type ZeroPagePlacement = 'unwritten-first' | 'uniform';
+
+/** Pages the workload writes at some time (its working set, buffer, hot set; a trace's pages). */
+export function writtenPages(w: CompiledWorkload): number {
+  if (w.kind === 'trace') {
+    const seen = new Uint8Array(w.totalPages);
+    let n = 0;
+    for (let i = 0; i < w.pages.length; i++) if (!seen[w.pages[i]]) { seen[w.pages[i]] = 1; n++; }
+    return n;
+  }
+  const nSeg = w.segmentPages.length;
+  let n = 0;
+  for (let s = 0; s < nSeg; s++) {
+    if (w.phases.some((phase, p) => phase.ratePerPage[s] > 0 || (phase.sweep !== null && w.sweepCovers[p * nSeg + s] === 1))) n += w.segmentPages[s];
+  }
+  return n;
+}
+
+/**
+ * The zero-page fraction from what a researcher knows about the guest (vm.footprintMiB): its idle
+ * footprint — what the OS, its page cache and daemons hold, measured once per guest image — plus
+ * every page the workload writes are not zero; the rest of memory is. Assumed: the footprint and
+ * the workload's pages are disjoint (the workload's buffer is its own allocation), and every page
+ * of the workload's span has been written before the migration starts (a program touches the
+ * buffer it allocates; the QEMU testbed's dirtier fills its buffer first).
+ */
+export function zeroFractionFromFootprint(totalPages: number, footprintPages: number, workloadPages: number): number {
+  return Math.max(0, totalPages - footprintPages - workloadPages) / totalPages;
+}
 
 export function zeroFractionsBySegment(w: SegmentedWorkload, zeroPageFraction: number, placement: ZeroPagePlacement): Float64Array {
   const nSeg = w.segmentPages.length;

@@ -12,7 +12,8 @@ export interface Scenario {
   seed: number;
   fidelity: 'fluid' | 'page';
   concurrentMigrations: number;
-  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number };
+  /** zeroPageFraction: given, or derived from footprintMiB (echoed when given), else 0. */
+  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; footprintMiB?: number };
   workload: WorkloadSpec;
   network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; wireFormat: WireFormatName };
   migration: ResolvedMigrationSpec;

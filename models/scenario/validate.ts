@@ -5,6 +5,8 @@ import { loadDirtyTrace, TraceFormatError } from '../workload/trace.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
 import { describeValue, InputError } from '../input/errors.ts';
 import { BOUNDS, boundText } from '../bounds.ts';
+import { compileWorkloadCached } from '../workload/build.ts';
+import { writtenPages, zeroFractionFromFootprint } from '../memory/zeroPages.ts';
 import type { QemuReplaySettings, ResolvedMigrationSpec, Scenario } from './types.ts';
 
 const schemaUrl = new URL('../../scenarios/scenario.schema.json', import.meta.url);
@@ -79,6 +81,9 @@ const mibToPages = (mib: number): number => Math.round((mib * MIB_BYTES) / PAGE_
  */
 export function validateScenario(raw: unknown, file: string, resolvePath: (p: string) => string, owned = false): Scenario {
   const data = owned ? raw : structuredClone(raw);
+  // Whether the zero-page fraction was given (the validator fills its default in): left out with
+  // a footprint, it is derived from the footprint (the schema's x-miglab-default-unless).
+  const zeroGiven = (data as { vm?: { zeroPageFraction?: unknown } } | null)?.vm?.zeroPageFraction !== undefined;
   const validate = validator();
   if (!validate(data)) {
     const lines = [...new Set((validate.errors ?? []).map(formatAjvError).filter((x): x is string => x !== null))];
@@ -129,7 +134,12 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   if (m.algorithm === 'cow-checkpoint' && !s.checkpoint) bad('checkpoint', 'expected a checkpoint section (intervalSeconds, …) with algorithm cow-checkpoint, got nothing');
   if (s.failure && !s.checkpoint) bad('failure', 'expected a checkpoint section too (failover restores the last checkpoint), got no checkpoint section');
   if (s.failure && s.failure.atSeconds > m.startSeconds) bad('failure.atSeconds', `expected at most migration.startSeconds (${m.startSeconds}): the failure happens before the migration, got number ${s.failure.atSeconds}`);
+  if (s.vm.footprintMiB !== undefined && s.vm.footprintMiB > s.vm.memoryMiB) bad('vm.footprintMiB', `expected at most vm.memoryMiB (${s.vm.memoryMiB}): the idle guest's non-zero memory, got number ${s.vm.footprintMiB}`);
   if (problems.length) throw new InputError(problems.join('\n'));
+  if (!zeroGiven && s.vm.footprintMiB !== undefined) {
+    const compiled = compileWorkloadCached(workload, memoryPages, resolvePath);
+    s.vm.zeroPageFraction = zeroFractionFromFootprint(memoryPages, mibToPages(s.vm.footprintMiB), writtenPages(compiled));
+  }
 
   // Every plain default was filled in by the validator (useDefaults, from the schema's `default`);
   // the objects are rebuilt here in a fixed key order (the echo in summary.json).
@@ -140,7 +150,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     seed: s.seed,
     fidelity: s.fidelity,
     concurrentMigrations: s.concurrentMigrations,
-    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite },
+    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, ...(v.footprintMiB !== undefined ? { footprintMiB: v.footprintMiB } : {}) },
     workload,
     network: {
       bandwidthBitsPerSecond: n.bandwidthBitsPerSecond,
