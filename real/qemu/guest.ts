@@ -10,6 +10,9 @@ import { composition } from '../../models/migration/compositions/registry.ts';
  */
 export const GUEST_RESERVED_MIB = 96;
 
+/** An idle guest's dirtier still runs (its heartbeat times the pause) over a buffer this small. */
+export const IDLE_DIRTIER_MIB = 1;
+
 export interface DirtierParams { mb: number; rate: number; mode: 'seq' | 'rand'; hotmb: number; hotpct: number; fill: number }
 
 export function dirtierFor(s: Scenario, file: string): DirtierParams {
@@ -22,7 +25,7 @@ export function dirtierFor(s: Scenario, file: string): DirtierParams {
     return mb;
   };
   switch (w.type) {
-    case 'idle': return { mb: Math.min(room, 16), rate: 0, mode: 'seq', hotmb: 0, hotpct: 0, fill };
+    case 'idle': return { mb: IDLE_DIRTIER_MIB, rate: 0, mode: 'seq', hotmb: 0, hotpct: 0, fill };
     case 'sweep': return { mb: size(w.bufferMiB, 'bufferMiB'), rate: Math.round(w.writesPerSecond), mode: 'seq', hotmb: 0, hotpct: 0, fill };
     case 'uniform': return { mb: size(w.workingSetMiB, 'workingSetMiB'), rate: Math.round(w.writesPerSecond), mode: 'rand', hotmb: 0, hotpct: 0, fill };
     case 'hotcold': {
