@@ -12,8 +12,8 @@ export interface Scenario {
   seed: number;
   fidelity: 'fluid' | 'page';
   concurrentMigrations: number;
-  /** zeroPageFraction: given, or derived from footprintMiB (echoed when given), else 0. */
-  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; footprintMiB?: number };
+  /** zeroPageFraction: given, or derived from the footprint (echoed when given), else 0. */
+  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; footprint?: { idleMiB: number; reusableMiB: number } };
   workload: WorkloadSpec;
   network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; wireFormat: WireFormatName };
   migration: ResolvedMigrationSpec;

@@ -134,11 +134,13 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   if (m.algorithm === 'cow-checkpoint' && !s.checkpoint) bad('checkpoint', 'expected a checkpoint section (intervalSeconds, …) with algorithm cow-checkpoint, got nothing');
   if (s.failure && !s.checkpoint) bad('failure', 'expected a checkpoint section too (failover restores the last checkpoint), got no checkpoint section');
   if (s.failure && s.failure.atSeconds > m.startSeconds) bad('failure.atSeconds', `expected at most migration.startSeconds (${m.startSeconds}): the failure happens before the migration, got number ${s.failure.atSeconds}`);
-  if (s.vm.footprintMiB !== undefined && s.vm.footprintMiB > s.vm.memoryMiB) bad('vm.footprintMiB', `expected at most vm.memoryMiB (${s.vm.memoryMiB}): the idle guest's non-zero memory, got number ${s.vm.footprintMiB}`);
+  const fp = s.vm.footprint as { idleMiB: number; reusableMiB: number } | undefined;
+  if (fp && fp.reusableMiB > fp.idleMiB) bad('vm.footprint.reusableMiB', `expected at most vm.footprint.idleMiB (${fp.idleMiB}): the freed part of the idle footprint, got number ${fp.reusableMiB}`);
+  if (fp && fp.idleMiB > s.vm.memoryMiB) bad('vm.footprint.idleMiB', `expected at most vm.memoryMiB (${s.vm.memoryMiB}): the idle guest's non-zero memory, got number ${fp.idleMiB}`);
   if (problems.length) throw new InputError(problems.join('\n'));
-  if (!zeroGiven && s.vm.footprintMiB !== undefined) {
+  if (!zeroGiven && fp) {
     const compiled = compileWorkloadCached(workload, memoryPages, resolvePath);
-    s.vm.zeroPageFraction = zeroFractionFromFootprint(memoryPages, mibToPages(s.vm.footprintMiB), writtenPages(compiled));
+    s.vm.zeroPageFraction = zeroFractionFromFootprint(memoryPages, mibToPages(fp.idleMiB), mibToPages(fp.reusableMiB), writtenPages(compiled));
   }
 
   // Every plain default was filled in by the validator (useDefaults, from the schema's `default`);
@@ -150,7 +152,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     seed: s.seed,
     fidelity: s.fidelity,
     concurrentMigrations: s.concurrentMigrations,
-    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, ...(v.footprintMiB !== undefined ? { footprintMiB: v.footprintMiB } : {}) },
+    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB } } : {}) },
     workload,
     network: {
       bandwidthBitsPerSecond: n.bandwidthBitsPerSecond,

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../models/input/errors.ts';
 import { validateScenario } from '../../models/scenario/validate.ts';
-import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import { QemuBackend } from '../../real/qemu/replay.ts';
-import { IDLE_DIRTIER_MIB } from '../../real/qemu/guest.ts';
+import { GUEST_RESERVED_MIB, IDLE_DIRTIER_MIB } from '../../real/qemu/guest.ts';
+import { REUSE_SPREAD } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
 
 export const testbedHelp = `miglab testbed qemu [--measure-footprint [--memory-mib 256,1024]]
@@ -14,9 +14,10 @@ Prepares the QEMU testbed on this machine from Debian's packages (QEMU 10 from b
 unpacked privately; the Debian cloud kernel; a busybox initramfs with the dirtier) under
 $MIGLAB_QEMU_DIR (default /var/tmp/miglab-qemu) and prints the paths. Idempotent.
 
-  --measure-footprint   then boot an idle guest of each size, migrate it once, and print the guest
-                        image's footprint (vm.footprintMiB): its non-zero memory = memory − the
-                        zero pages QEMU found (its duplicate count) − the idle dirtier's ${IDLE_DIRTIER_MIB} MiB
+  --measure-footprint   then, for each size, migrate the idle guest and the guest with a large
+                        buffer once each, and print the image's footprint (vm.footprint: its
+                        idle non-zero memory and the freed part of it that an allocation reuses),
+                        from the zero pages QEMU found (its duplicate count)
   --memory-mib LIST     guest sizes for --measure-footprint (default 256,1024)`;
 
 export async function testbedCommand(argv: string[]): Promise<number> {
@@ -29,16 +30,40 @@ export async function testbedCommand(argv: string[]): Promise<number> {
   console.log(`QEMU   ${b.paths!.qemu}\nkernel ${b.paths!.kernel}\ninitrd ${b.paths!.initrd}`);
   if (!values['measure-footprint']) return 0;
   for (const memoryMiB of sizes) {
-    const s = validateScenario({
-      name: `footprint-${memoryMiB}`, vm: { memoryMiB }, workload: { type: 'idle' }, network: { bandwidthBitsPerSecond: 1e10 },
-      migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 268435456 }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' },
-      real: { qemu: { warmupSeconds: 2 } },
-    }, 'testbed --measure-footprint', (p) => p);
-    const r = await b.replay(s, { workDir: join(tmpdir(), `miglab-footprint-${process.pid}`), log: (l) => process.stderr.write(`  ${l}\n`) });
-    const zero = (r.measurement?.achieved as { zeroPageFraction?: number } | undefined)?.zeroPageFraction;
-    if (r.status !== 'completed' || typeof zero !== 'number') throw new Error(`the idle ${memoryMiB} MiB guest did not migrate (${r.status})`);
-    const footprintMiB = memoryMiB - (zero * memoryMiB * MIB_BYTES) / PAGE_SIZE_BYTES * PAGE_SIZE_BYTES / MIB_BYTES - IDLE_DIRTIER_MIB;
-    console.log(`footprint of a ${memoryMiB} MiB guest: ${footprintMiB.toFixed(1)} MiB non-zero (QEMU found ${(zero * 100).toFixed(1)} % zero pages) → "vm": { "footprintMiB": ${footprintMiB.toFixed(1)} }`);
+    // Two migrations: the idle guest, and one whose dirtier fills a large buffer (≫ the freed part).
+    const bufferMiB = Math.max(64, Math.floor((memoryMiB - GUEST_RESERVED_MIB) / 2));
+    const nonZero = async (workload: Record<string, unknown>, tag: string): Promise<number> => {
+      const s = validateScenario({
+        name: `footprint-${memoryMiB}-${tag}`, vm: { memoryMiB }, workload, network: { bandwidthBitsPerSecond: 1e10 },
+        migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 268435456 }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' },
+        real: { qemu: { warmupSeconds: 2 } },
+      }, 'testbed --measure-footprint', (p) => p);
+      const r = await b.replay(s, { workDir: join(tmpdir(), `miglab-footprint-${process.pid}`), log: (l) => process.stderr.write(`  ${l}\n`) });
+      const zero = (r.measurement?.achieved as { zeroPageFraction?: number } | undefined)?.zeroPageFraction;
+      if (r.status !== 'completed' || typeof zero !== 'number') throw new Error(`the ${tag} ${memoryMiB} MiB guest did not migrate (${r.status})`);
+      return memoryMiB * (1 - zero);
+    };
+    const idle = await nonZero({ type: 'idle' }, 'idle');
+    const big = await nonZero({ type: 'sweep', writesPerSecond: 100, bufferMiB }, 'buffer');
+    const fp = solveFootprint(idle, IDLE_DIRTIER_MIB, big, bufferMiB);
+    console.log(`${memoryMiB} MiB guest: ${idle.toFixed(1)} MiB non-zero idle, ${big.toFixed(1)} MiB with a ${bufferMiB} MiB buffer → "vm": { "memoryMiB": ${memoryMiB}, "footprint": { "idleMiB": ${fp.idleMiB.toFixed(1)}, "reusableMiB": ${fp.reusableMiB.toFixed(1)} } }`);
   }
   return 0;
+}
+
+/**
+ * The footprint (N0, F) from two measured non-zero sizes: the idle guest with its dirtier's small
+ * buffer b, and the guest with a large buffer B. The model (models/memory/zeroPages.ts) says
+ * non-zero(W) = N0 + W − F·(1 − exp(−W / (REUSE_SPREAD·F))); solved by fixed-point iteration.
+ */
+export function solveFootprint(idleNonZero: number, b: number, bigNonZero: number, B: number): { idleMiB: number; reusableMiB: number } {
+  const reuse = (w: number, f: number): number => (f > 0 ? f * (1 - Math.exp(-w / (REUSE_SPREAD * f))) : 0);
+  let f = Math.max(0, idleNonZero - b + B - bigNonZero);
+  let n0 = idleNonZero;
+  for (let i = 0; i < 50; i++) {
+    n0 = idleNonZero - b + reuse(b, f);
+    const r = n0 + B - bigNonZero;
+    f = r <= 0 ? 0 : Math.min(n0, r / (1 - Math.exp(-B / (REUSE_SPREAD * Math.max(f, 1e-9)))));
+  }
+  return { idleMiB: n0, reusableMiB: f };
 }
