@@ -1,0 +1,153 @@
+/**
+ * `npm run validation`: re-predicts every committed real run under results/validation/ from its
+ * nominal inputs (the scenario as written: nothing measured per run) and writes the error table and
+ * plots there, in seconds and without a testbed. `--remeasure` replays the sets on the QEMU testbed
+ * first (`miglab validate`, ≈ 30 s per run).
+ *
+ *   results/validation/<set>/runs/<scenario>/summary.json   measured (miglab validate writes them)
+ *   results/validation/errors.csv                           one row per run and metric
+ *   results/validation/README.md                            the table: median / max |error| per metric
+ *   results/validation/predicted-vs-measured.{svg,png}      y = x and a ±5 % band
+ *   results/validation/error-cdf.{svg,png}                  |error| CDF per metric
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { runScenario } from '../models/run/runScenario.ts';
+import type { RunResult } from '../models/run/result.ts';
+import { validateScenario } from '../models/scenario/validate.ts';
+import { formatNumber } from './lib/results.ts';
+import { writeFileAtomic } from './lib/files.ts';
+import { renderSvg, svgToPng, type VegaLiteSpec } from './lib/plot.ts';
+
+const ROOT = 'results/validation';
+const SETS = ['qemu-validation-set', 'qemu-validation-repeats'];
+/** Targets of issue 12: time and bytes median 3 % / max 8 %; downtime within max(2 ms, 15 %). */
+const METRICS = ['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds', 'rounds', 'converged'] as const;
+type Metric = (typeof METRICS)[number];
+
+interface Row { set: string; scenario: string; point: string; metric: Metric; measured: number; predicted: number; errorPercent: number | null }
+
+if (process.argv.includes('--remeasure')) {
+  for (const set of SETS) {
+    const r = spawnSync(process.execPath, ['scripts/miglab.mjs', 'validate', `scenarios/validation/${set}.json`, '--backend', 'qemu', '--out', join(ROOT, set)], { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+}
+
+const rows: Row[] = [];
+const t0 = performance.now();
+let runs = 0;
+for (const set of SETS) {
+  const dir = join(ROOT, set, 'runs');
+  if (!existsSync(dir)) { console.error(`${dir}: missing — run with --remeasure on a machine with the QEMU testbed`); continue; }
+  for (const name of readdirSync(dir).sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()))) {
+    const measured = JSON.parse(readFileSync(join(dir, name, 'summary.json'), 'utf8')) as RunResult;
+    // The scenario as the researcher wrote it (the measured run echoes it, defaults resolved).
+    const { real: _real, ...written } = measured.scenario;
+    const s = validateScenario(written, `${set}/${name}`, (p) => p);
+    const predicted = runScenario(s, { keepRounds: false });
+    runs++;
+    const point = describe(measured);
+    for (const metric of METRICS) {
+      const m = metric === 'converged' ? (measured.converged ? 1 : 0) : measured[metric];
+      const p = metric === 'converged' ? (predicted.converged ? 1 : 0) : predicted[metric];
+      rows.push({ set, scenario: name, point, metric, measured: m, predicted: p, errorPercent: m === 0 ? (p === 0 ? 0 : null) : ((p - m) / m) * 100 });
+    }
+  }
+}
+const seconds = (performance.now() - t0) / 1000;
+
+function describe(r: RunResult): string {
+  const s = r.scenario, w = s.workload as Record<string, unknown>;
+  const size = w.bufferMiB ?? w.workingSetMiB;
+  const kind = w.type === 'sweep' ? 'seq' : w.type === 'uniform' ? 'rand' : w.type === 'hotcold' ? `hot${w.hotSetMiB}/${Math.round(Number(w.hotWriteFraction) * 100)}%` : String(w.type);
+  return `${s.vm.memoryMiB} MiB, ${kind}${size !== undefined ? ` ${size} MiB` : ''}${w.writesPerSecond !== undefined ? ` @${w.writesPerSecond}/s` : ''}, cap ${Number(s.migration.maxBandwidthBytesPerSecond) / 1048576} MiB/s, limit ${Number(s.migration.downtimeLimitSeconds) * 1000} ms`;
+}
+
+const abs = (xs: number[]): number[] => xs.map(Math.abs).sort((a, b) => a - b);
+const median = (xs: number[]): number => (xs.length === 0 ? NaN : xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2);
+const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
+
+// The testbed's own spread: repeated points (same scenario, 3 runs): max/min − 1 per metric, median over points.
+function spread(metric: Metric): number {
+  const byPoint = new Map<string, number[]>();
+  for (const r of rows) if (r.set === 'qemu-validation-repeats' && r.metric === metric) byPoint.set(r.point, [...(byPoint.get(r.point) ?? []), r.measured]);
+  const s = [...byPoint.values()].filter((v) => v.length > 1 && Math.min(...v) > 0).map((v) => (Math.max(...v) / Math.min(...v) - 1) * 100);
+  return median(s.sort((a, b) => a - b));
+}
+
+const lines = ['| metric | runs | median \\|error\\| | max \\|error\\| | target | testbed spread (repeats: median of max/min − 1) |', '|---|---|---|---|---|---|'];
+for (const metric of METRICS) {
+  const rs = rows.filter((r) => r.metric === metric);
+  if (metric === 'converged') {
+    lines.push(`| converged / cancelled | ${rs.length} | — | ${rs.filter((r) => r.measured !== r.predicted).length} wrong | every call right | — |`);
+    continue;
+  }
+  if (metric === 'rounds') {
+    lines.push(`| passes (rounds) | ${rs.length} | exact in ${rs.filter((r) => r.measured === r.predicted).length} | off by ${Math.max(...rs.map((r) => Math.abs(r.predicted - r.measured)))} at most | exact | ${f1(spread(metric))} % |`);
+    continue;
+  }
+  const errs = abs(rs.map((r) => r.errorPercent ?? NaN).filter(Number.isFinite));
+  const target = metric === 'downtimeSeconds' ? 'within max(2 ms, 15 %)' : 'median 3 %, max 8 %';
+  const extra = metric === 'downtimeSeconds' ? ` (${rs.filter((r) => Math.abs(r.predicted - r.measured) <= Math.max(0.002, 0.15 * r.measured)).length} of ${rs.length} within target)` : '';
+  lines.push(`| ${metric} | ${rs.length} | ${f1(median(errs))} % | ${f1(errs[errs.length - 1])} %${extra} | ${target} | ${f1(spread(metric))} % |`);
+}
+const worst = rows.filter((r) => (r.metric === 'totalTimeSeconds' || r.metric === 'bytesTransferred') && r.errorPercent !== null).sort((a, b) => Math.abs(b.errorPercent!) - Math.abs(a.errorPercent!)).slice(0, 8);
+const table = `# Validation: miglab's qemu policy against QEMU 10 on the testbed, from nominal inputs
+
+${runs} real runs (\`scenarios/validation/\`: ${SETS.join(', ')}), re-predicted in ${seconds.toFixed(2)} s by \`npm run validation\`
+from each scenario as written — the guest image's footprint measured once per size, the dirtier's
+nominal rate, QEMU's nominal cap and downtime limit; nothing measured per run.
+
+${lines.join('\n')}
+
+Largest time and bytes errors:
+
+| run | point | metric | measured | predicted | error |
+|---|---|---|---|---|---|
+${worst.map((r) => `| ${r.set}/${r.scenario} | ${r.point} | ${r.metric} | ${r.measured.toPrecision(4)} | ${r.predicted.toPrecision(4)} | ${r.errorPercent! >= 0 ? '+' : ''}${r.errorPercent!.toFixed(1)} % |`).join('\n')}
+`;
+writeFileAtomic(join(ROOT, 'README.md'), table);
+const cols = ['set', 'scenario', 'point', 'metric', 'measured', 'predicted', 'errorPercent'] as const;
+writeFileAtomic(join(ROOT, 'errors.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: [...cols] }));
+
+const plotted = rows.filter((r) => r.metric === 'totalTimeSeconds' || r.metric === 'bytesTransferred' || r.metric === 'downtimeSeconds');
+const titles: Record<string, string> = { totalTimeSeconds: 'total time (s)', bytesTransferred: 'bytes transferred (B)', downtimeSeconds: 'downtime (s)' };
+const points = plotted.map((r) => ({ ...r, metricTitle: titles[r.metric], lo: r.measured * 0.95, hi: r.measured * 1.05 }));
+const scatter = {
+  title: { text: 'miglab (nominal inputs) vs QEMU 10', subtitle: `${runs} testbed runs; dashed: y = x; band: ±5 %` },
+  data: { values: points },
+  facet: { column: { field: 'metricTitle', type: 'nominal', title: null, sort: Object.values(titles) } },
+  spec: {
+    width: 230, height: 230,
+    layer: [
+      { mark: { type: 'area', opacity: 0.15, color: 'gray' }, encoding: { x: { field: 'measured', type: 'quantitative', scale: { type: 'log' }, title: 'measured' }, y: { field: 'lo', type: 'quantitative' }, y2: { field: 'hi' } } },
+      { mark: { type: 'line', strokeDash: [4, 4], color: 'gray' }, encoding: { x: { field: 'measured', type: 'quantitative' }, y: { field: 'measured', type: 'quantitative' } } },
+      { mark: { type: 'point', filled: true, size: 40 }, encoding: { x: { field: 'measured', type: 'quantitative' }, y: { field: 'predicted', type: 'quantitative', scale: { type: 'log' }, title: 'predicted' }, color: { field: 'set', type: 'nominal', title: 'set' }, tooltip: [{ field: 'point' }, { field: 'errorPercent' }] } },
+    ],
+  },
+  resolve: { scale: { x: 'independent', y: 'independent' } },
+} as unknown as VegaLiteSpec;
+const cdfRows = (['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds'] as const).flatMap((metric) => {
+  const errs = abs(rows.filter((r) => r.metric === metric && r.errorPercent !== null).map((r) => r.errorPercent!));
+  return errs.map((e, i) => ({ metric: titles[metric], absErrorPercent: Math.max(e, 0.01), fraction: (i + 1) / errs.length }));
+});
+const cdf = {
+  title: { text: 'Prediction error, nominal inputs', subtitle: `${runs} QEMU testbed runs; share of runs with |error| ≤ x` },
+  data: { values: cdfRows }, width: 420, height: 260,
+  mark: { type: 'line', interpolate: 'step-after', point: true },
+  encoding: {
+    x: { field: 'absErrorPercent', type: 'quantitative', scale: { type: 'log' }, title: '|predicted − measured| / measured (%)' },
+    y: { field: 'fraction', type: 'quantitative', title: 'share of runs', axis: { format: '%' } },
+    color: { field: 'metric', type: 'nominal', title: 'metric' },
+  },
+} as unknown as VegaLiteSpec;
+for (const [name, spec] of [['predicted-vs-measured', scatter], ['error-cdf', cdf]] as const) {
+  const svg = await renderSvg(spec);
+  writeFileAtomic(join(ROOT, `${name}.svg`), svg);
+  writeFileAtomic(join(ROOT, `${name}.png`), svgToPng(svg));
+}
+console.log(table);
+console.log(`wrote ${ROOT}/README.md, errors.csv, predicted-vs-measured.{svg,png}, error-cdf.{svg,png}`);
