@@ -1,0 +1,24 @@
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** npm run validation re-predicts every committed real run from its nominal inputs, without a testbed. */
+test('npm run validation: every committed QEMU run re-predicted, table and plots written', () => {
+  const out = mkdtempSync(join(tmpdir(), 'miglab-validation-'));
+  try {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/validation.ts', '--out', out], { encoding: 'utf8', timeout: 300000 });
+    assert.is(r.status, 0, r.stderr);
+    const csv = readFileSync(join(out, 'errors.csv'), 'utf8').trim().split('\n');
+    const runs = new Set(csv.slice(1).map((l) => l.split(',').slice(0, 2).join('/')));
+    assert.ok(runs.size >= 40, `${runs.size} runs`);
+    assert.match(readFileSync(join(out, 'README.md'), 'utf8'), /\| totalTimeSeconds \| \d+ \| [\d.]+ % \|/);
+    for (const f of ['predicted-vs-measured.png', 'error-cdf.png']) assert.ok(existsSync(join(out, f)), f);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test.run();
