@@ -26,6 +26,10 @@ const ROOT = 'results/validation';
 /** Where the table and plots go (default: beside the runs); the runs are always read from ROOT. */
 const outFlag = process.argv.indexOf('--out');
 const OUT = outFlag > 0 ? process.argv[outFlag + 1] : ROOT;
+/** --fidelity page|fluid: predict every run at that fidelity instead of the scenario's (fluid). */
+const fidelityFlag = process.argv.indexOf('--fidelity');
+const FIDELITY = fidelityFlag > 0 ? (process.argv[fidelityFlag + 1] as 'page' | 'fluid') : null;
+if (FIDELITY !== null && FIDELITY !== 'page' && FIDELITY !== 'fluid') { console.error(`--fidelity: expected page or fluid, got ${JSON.stringify(FIDELITY)}`); process.exit(2); }
 const SETS = ['qemu-validation-set', 'qemu-validation-repeats'];
 /** Targets of issue 12: time and bytes median 3 % / max 8 %; downtime within max(2 ms, 15 %). */
 const METRICS = ['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds', 'rounds', 'converged'] as const;
@@ -51,7 +55,8 @@ for (const set of SETS) {
     const measured = JSON.parse(readFileSync(join(dir, name, 'summary.json'), 'utf8')) as RunResult;
     // The inputs as written now in scenarios/validation/<set>.json (run i = its design point), so a
     // change of the model's inputs there is re-checked against every measured run.
-    const s = runners.get(set)!.scenarioFor(Number(name.slice(set.length + 1)));
+    const written = runners.get(set)!.scenarioFor(Number(name.slice(set.length + 1)));
+    const s = FIDELITY ? { ...written, fidelity: FIDELITY } : written;
     const predicted = runScenario(s, { keepRounds: false });
     runs++;
     const point = describe(measured);
