@@ -32,7 +32,7 @@ export async function testbedCommand(argv: string[]): Promise<number> {
   for (const memoryMiB of sizes) {
     // Two migrations: the idle guest, and one whose dirtier fills a large buffer (≫ the freed part).
     const bufferMiB = Math.max(64, Math.floor((memoryMiB - GUEST_RESERVED_MIB) / 2));
-    const nonZero = async (workload: Record<string, unknown>, tag: string): Promise<number> => {
+    const nonZero = async (workload: Record<string, unknown>, tag: string): Promise<{ nonZeroMiB: number; downtimeSeconds: number; stopCopyBytes: number }> => {
       const s = validateScenario({
         name: `footprint-${memoryMiB}-${tag}`, vm: { memoryMiB }, workload, network: { bandwidthBitsPerSecond: 1e10 },
         migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 268435456 }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' },
@@ -41,12 +41,16 @@ export async function testbedCommand(argv: string[]): Promise<number> {
       const r = await b.replay(s, { workDir: join(tmpdir(), `miglab-footprint-${process.pid}`), log: (l) => process.stderr.write(`  ${l}\n`) });
       const zero = (r.measurement?.achieved as { zeroPageFraction?: number } | undefined)?.zeroPageFraction;
       if (r.status !== 'completed' || typeof zero !== 'number') throw new Error(`the ${tag} ${memoryMiB} MiB guest did not migrate (${r.status})`);
-      return memoryMiB * (1 - zero);
+      return { nonZeroMiB: memoryMiB * (1 - zero), downtimeSeconds: r.downtimeSeconds, stopCopyBytes: r.bytesByPhase.stopCopy };
     };
     const idle = await nonZero({ type: 'idle' }, 'idle');
     const big = await nonZero({ type: 'sweep', writesPerSecond: 100, bufferMiB }, 'buffer');
-    const fp = solveFootprint(idle, IDLE_DIRTIER_MIB, big, bufferMiB);
-    console.log(`${memoryMiB} MiB guest: ${idle.toFixed(1)} MiB non-zero idle, ${big.toFixed(1)} MiB with a ${bufferMiB} MiB buffer → "vm": { "memoryMiB": ${memoryMiB}, "footprint": { "idleMiB": ${fp.idleMiB.toFixed(1)}, "reusableMiB": ${fp.reusableMiB.toFixed(1)} } }`);
+    const fp = solveFootprint(idle.nonZeroMiB, IDLE_DIRTIER_MIB, big.nonZeroMiB, bufferMiB);
+    console.log(`${memoryMiB} MiB guest: ${idle.nonZeroMiB.toFixed(1)} MiB non-zero idle, ${big.nonZeroMiB.toFixed(1)} MiB with a ${bufferMiB} MiB buffer → "vm": { "memoryMiB": ${memoryMiB}, "footprint": { "idleMiB": ${fp.idleMiB.toFixed(1)}, "reusableMiB": ${fp.reusableMiB.toFixed(1)} } }`);
+    // The switchover on this testbed: the idle guest stops with almost nothing left to send, so its
+    // downtime is the fixed part (device state, the handshake: migration.resumeSeconds); QEMU
+    // reports downtime in whole ms.
+    console.log(`  switchover: idle guest's downtime ${(idle.downtimeSeconds * 1000).toFixed(0)} ms with ${(idle.stopCopyBytes / 1e6).toFixed(2)} MB left; with the buffer ${(big.downtimeSeconds * 1000).toFixed(0)} ms for ${(big.stopCopyBytes / 1e6).toFixed(2)} MB`);
   }
   return 0;
 }
