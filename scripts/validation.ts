@@ -109,7 +109,7 @@ const table = `# Validation: miglab's qemu policy against QEMU 10 on the testbed
 
 ${runs} real runs (\`scenarios/validation/\`: ${SETS.join(', ')}), re-predicted in ${seconds.toFixed(2)} s by \`npm run validation\`
 from each scenario as written — the guest image's footprint measured once per size, the dirtier's
-nominal rate, QEMU's nominal cap and downtime limit; nothing measured per run.
+nominal rate, QEMU's nominal cap and downtime limit; nothing measured per run — at ${FIDELITY ?? 'the fidelity the scenarios state (page level)'}.
 
 ${lines.join('\n')}
 
