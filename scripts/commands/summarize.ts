@@ -8,9 +8,13 @@ import { writeFileAtomic } from '../lib/files.ts';
 
 export const summarizeHelp = `miglab summarize <runs.csv> --by col1,col2 [--metrics m1,m2] [--out FILE]
 
-Per group of the --by columns and per metric: n, mean, std, 95 % confidence interval of the mean
-(Student t), min, max. Metrics default to every numeric column that is not a --by column or a run
-identifier. Prints CSV on stdout, or writes FILE.`;
+Per group of the --by columns and per metric: n, mean, std, 95 % confidence interval of the mean,
+min, max. The interval is mean ± t(0.975, n − 1) · std / √n over the group's runs (Student t; the
+runs of a group are taken as independent replicates — true for a sweep's seeds, not when the group
+pools several settings of an axis). Metrics default to every numeric result column; a sweep's axis
+columns are inputs, never metrics. An axis left out of --by that varies in the CSV is pooled: its
+settings are mixed in every group, and a warning on stderr names it. Prints CSV on stdout, or writes
+FILE.`;
 
 const IDS = new Set(['run', 'point', 'replicate', 'seed']);
 
@@ -21,8 +25,16 @@ export async function summarizeCommand(argv: string[]): Promise<number> {
   const t = readTable(positionals[0]);
   const by = (values.by ?? '').split(',').filter(Boolean);
   const byIdx = by.map((b) => column(t, b, '--by'));
-  const metrics = values.metrics ? values.metrics.split(',').filter(Boolean) : numericColumns(t).filter((c) => !by.includes(c) && !IDS.has(c));
+  // A miglab sweep CSV: run, point, replicate, seed, the axis fields, then the results (from status on).
+  const axes = t.header.slice(0, 4).join(',') === 'run,point,replicate,seed' && t.header.includes('status') ? t.header.slice(4, t.header.indexOf('status')) : [];
+  const metrics = values.metrics ? values.metrics.split(',').filter(Boolean) : numericColumns(t).filter((c) => !by.includes(c) && !IDS.has(c) && !axes.includes(c));
+  for (const m of metrics) if (axes.includes(m)) throw new InputError(`--metrics ${m}: an axis of the sweep (an input), not a result; put it in --by to group by it`);
   const mIdx = metrics.map((m) => column(t, m, '--metrics'));
+  for (const a of axes.filter((x) => !by.includes(x))) {
+    const i = t.header.indexOf(a);
+    const seen = [...new Set(t.rows.map((r) => r[i]))];
+    if (seen.length > 1) console.error(`warning: ${t.file}: axis ${a} is not in --by, so each group pools its ${seen.length} settings (${seen.slice(0, 4).join(', ')}${seen.length > 4 ? ', …' : ''}); the statistics then mix them — add it to --by to separate them`);
+  }
   const groups = new Map<string, string[][]>();
   for (const r of t.rows) {
     const key = JSON.stringify(byIdx.map((i) => r[i]));

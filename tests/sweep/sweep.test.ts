@@ -128,6 +128,16 @@ test('summarize and plot a sweep CSV', () => {
   const [, , , n, mean, , lo, hi, min, max] = lines[1].split(',');
   assert.is(n, '6');
   assert.ok(Number(lo) <= Number(mean) && Number(mean) <= Number(hi) && Number(min) <= Number(mean) && Number(mean) <= Number(max));
+  // The axes left out of --by are pooled: said on stderr, naming each; axes are never metrics.
+  assert.match(s.stderr, /warning: .*runs\.csv: axis network\.wireFormat is not in --by, so each group pools its 3 settings/);
+  assert.match(s.stderr, /axis workload\.writesPerSecond is not in --by, so each group pools its 3 settings \(1000, 5000, 9000\)/);
+  assert.not.match(s.stderr, /axis (fidelity|vm\.memoryMiB|migration\.policy) is not in --by/, 'a single-valued or grouped axis is not pooled');
+  const all = miglab(['summarize', csv, '--by', 'vm.memoryMiB']);
+  assert.not.match(all.stdout, /,workload\.writesPerSecond,|,vm\.memoryMiB,\d/, 'no axis among the default metrics');
+  assert.match(all.stdout, /,totalTimeSeconds,/);
+  const axisAsMetric = miglab(['summarize', csv, '--by', 'vm.memoryMiB', '--metrics', 'workload.writesPerSecond']);
+  assert.is(axisAsMetric.status, 2);
+  assert.match(axisAsMetric.stderr, /--metrics workload\.writesPerSecond: an axis of the sweep \(an input\), not a result/);
   for (const kind of ['line', 'scatter', 'bar', 'cdf']) {
     const out = join(scratch, `plot-${kind}`);
     const p = miglab(['plot', csv, '--x', 'workload.writesPerSecond', '--y', 'totalTimeSeconds', '--color', 'migration.policy', '--kind', kind, '--out', out]);
