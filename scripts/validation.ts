@@ -21,6 +21,7 @@ import { SweepRunner } from './sweep/runs.ts';
 import { formatNumber } from './lib/results.ts';
 import { writeFileAtomic } from './lib/files.ts';
 import { renderSvg, svgToPng, type VegaLiteSpec } from './lib/plot.ts';
+import { predictedVsMeasuredSpec } from './lib/validationPlot.ts';
 
 const ROOT = 'results/validation';
 /** Where the table and plots go (default: beside the runs); the runs are always read from ROOT. */
@@ -123,25 +124,10 @@ writeFileAtomic(join(OUT, 'README.md'), table);
 const cols = ['set', 'scenario', 'point', 'metric', 'measured', 'predicted', 'errorPercent'] as const;
 writeFileAtomic(join(OUT, 'errors.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: [...cols] }));
 
-// Cancelled runs have no downtime (0), which a log axis cannot show: they are left out of the plot.
-const plotted = rows.filter((r) => (r.metric === 'totalTimeSeconds' || r.metric === 'bytesTransferred' || r.metric === 'downtimeSeconds') && r.measured > 0 && r.predicted > 0);
 const titles: Record<string, string> = { totalTimeSeconds: 'total time (s)', bytesTransferred: 'bytes transferred (B)', downtimeSeconds: 'downtime (s)' };
-const points = plotted.map((r) => ({ ...r, metricTitle: titles[r.metric], lo: r.measured * 0.95, hi: r.measured * 1.05 }));
-const x = { field: 'measured', type: 'quantitative', scale: { type: 'log' }, title: 'measured' };
-const guide = (field: string, dash: number[]): Record<string, unknown> => ({ mark: { type: 'line', strokeDash: dash, color: 'gray', strokeWidth: 1 }, encoding: { x, y: { field, type: 'quantitative' }, order: { field: 'measured' } } });
-const scatter = {
-  title: { text: 'miglab (nominal inputs) vs QEMU 10', subtitle: `${runs} testbed runs (cancelled ones have no downtime); dashed: y = x; dotted: ±5 %` },
-  data: { values: points },
-  facet: { column: { field: 'metricTitle', type: 'nominal', title: null, sort: Object.values(titles) } },
-  spec: {
-    width: 230, height: 230,
-    layer: [
-      guide('lo', [1, 3]), guide('hi', [1, 3]), guide('measured', [5, 4]),
-      { mark: { type: 'point', filled: true, size: 40, opacity: 0.8 }, encoding: { x, y: { field: 'predicted', type: 'quantitative', scale: { type: 'log' }, title: 'predicted' }, color: { field: 'set', type: 'nominal', title: 'set' }, tooltip: [{ field: 'point' }, { field: 'errorPercent' }] } },
-    ],
-  },
-  resolve: { scale: { x: 'independent', y: 'independent' } },
-} as unknown as VegaLiteSpec;
+const scatter = predictedVsMeasuredSpec(
+  rows.filter((r) => r.metric in titles).map((r) => ({ metric: titles[r.metric], measured: r.measured, predicted: r.predicted, series: r.set, label: r.point, errorPercent: r.errorPercent })),
+  'miglab (nominal inputs) vs QEMU 10', `${runs} testbed runs (cancelled ones have no downtime); dashed: y = x; dotted: ±5 %`, Object.values(titles));
 const cdfRows = (['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds'] as const).flatMap((metric) => {
   const errs = abs(rows.filter((r) => r.metric === metric && r.errorPercent !== null).map((r) => r.errorPercent!));
   return errs.map((e, i) => ({ metric: titles[metric], absErrorPercent: Math.max(e, 0.01), fraction: (i + 1) / errs.length }));

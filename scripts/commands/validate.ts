@@ -12,7 +12,8 @@ import { loadSweep } from '../sweep/spec.ts';
 import { SweepRunner } from '../sweep/runs.ts';
 import { writeFileAtomic, toJson } from '../lib/files.ts';
 import { formatNumber, writeRunResults } from '../lib/results.ts';
-import { htmlPage, renderSvg, svgToPng, type VegaLiteSpec } from '../lib/plot.ts';
+import { htmlPage, renderSvg, svgToPng } from '../lib/plot.ts';
+import { formatValue, predictedVsMeasuredSpec, type PlotPoint } from '../lib/validationPlot.ts';
 import { backendFor, progress } from './replay.ts';
 import { loadHosts } from '../../real/qemu/hosts.ts';
 
@@ -62,21 +63,19 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const cols: (keyof ValidationRow)[] = ['scenario', 'metric', 'measured', 'predictedNominal', 'errorNominalPercent', 'predictedAchieved', 'errorAchievedPercent'];
   writeFileAtomic(join(dir, 'validation.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: cols }));
   writeFileAtomic(join(dir, 'validation.json'), toJson({ backend: backend.name, source: file, runs }));
-  const points = rows.filter((r) => r.metric !== 'converged' && r.metric !== 'rounds');
-  const spec = {
-    title: 'miglab prediction vs measurement', data: { values: points }, facet: { column: { field: 'metric', type: 'nominal', title: null } },
-    spec: { width: 220, height: 220, layer: [
-      { mark: { type: 'point', filled: true }, encoding: { x: { field: 'measured', type: 'quantitative' }, y: { field: 'predictedAchieved', type: 'quantitative', title: 'predicted (achieved inputs)' }, tooltip: [{ field: 'scenario' }, { field: 'errorAchievedPercent' }] } },
-      { mark: { type: 'rule', strokeDash: [4, 4], color: 'gray' }, encoding: { x: { aggregate: 'min', field: 'measured', type: 'quantitative' }, y: { aggregate: 'min', field: 'measured', type: 'quantitative' }, x2: { aggregate: 'max', field: 'measured' }, y2: { aggregate: 'max', field: 'measured' } } },
-    ] },
-    resolve: { scale: { x: 'independent', y: 'independent' } },
-  } as unknown as VegaLiteSpec;
+  const titles: Record<string, string> = { totalTimeSeconds: 'total time (s)', bytesTransferred: 'bytes transferred (B)', downtimeSeconds: 'downtime (s)' };
+  const plotted = rows.filter((r) => r.metric in titles);
+  const points: PlotPoint[] = plotted.flatMap((r) => [
+    { metric: titles[r.metric], measured: r.measured, predicted: r.predictedNominal, series: 'nominal inputs', label: r.scenario, errorPercent: r.errorNominalPercent },
+    { metric: titles[r.metric], measured: r.measured, predicted: r.predictedAchieved, series: 'achieved inputs', label: r.scenario, errorPercent: r.errorAchievedPercent },
+  ]);
+  const spec = predictedVsMeasuredSpec(points, `miglab vs ${backend.name}`, `${scenarios.length} run(s); dashed: y = x; dotted: ±5 %; runs without downtime (cancelled) left out`, Object.values(titles));
   const svg = await renderSvg(spec);
   writeFileAtomic(join(dir, 'predicted-vs-measured.svg'), svg);
   writeFileAtomic(join(dir, 'predicted-vs-measured.png'), svgToPng(svg));
   writeFileAtomic(join(dir, 'predicted-vs-measured.html'), htmlPage('miglab validation', [{ heading: `${backend.name}: predicted vs measured`, spec }]));
   const w = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`);
-  const n = (x: number): string => (Number.isInteger(x) ? String(x) : x.toPrecision(4));
+  const n = formatValue;
   console.log(['scenario'.padEnd(28) + 'metric'.padEnd(24) + 'measured'.padStart(13) + 'nominal'.padStart(13) + 'err'.padStart(10) + 'achieved'.padStart(13) + 'err'.padStart(10),
     ...rows.map((r) => r.scenario.slice(0, 27).padEnd(28) + r.metric.padEnd(24) + n(r.measured).padStart(13) + n(r.predictedNominal).padStart(13) + w(r.errorNominalPercent).padStart(10) + n(r.predictedAchieved).padStart(13) + w(r.errorAchievedPercent).padStart(10))].join('\n'));
   console.log(`\nwrote ${join(dir, 'validation.csv')} and predicted-vs-measured.{svg,png,html}`);
