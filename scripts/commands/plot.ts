@@ -5,6 +5,7 @@ import { readTable, column } from '../lib/csvTable.ts';
 import { summarize } from '../lib/stats.ts';
 import { htmlPage, renderSvg, svgToPng, type VegaLiteSpec } from '../lib/plot.ts';
 import { writeFileAtomic } from '../lib/files.ts';
+import { columnTitle } from '../lib/columnTitle.ts';
 
 export const plotHelp = `miglab plot <runs.csv> --x COL --y COL [options]
 
@@ -44,8 +45,12 @@ export async function plotCommand(argv: string[]): Promise<number> {
   const autoLog = (xs: number[]): boolean => !values.linear && xs.length > 0 && xs.every((v) => v > 0) && Math.max(...xs) / Math.min(...xs) >= 100;
   let data: Record<string, string | number>[];
   let spec: VegaLiteSpec;
-  const title = values.title ?? `${values.y}${values.x ? ` vs ${values.x}` : ''}`;
-  const colorEnc = { field: 'series', type: 'nominal', title: values.color ?? null };
+  const title = values.title ?? `${columnTitle(values.y!)}${values.x ? ` vs ${columnTitle(values.x)}` : ''}`;
+  const xTitle = values.x ? columnTitle(values.x) : '', yTitle = columnTitle(values.y!);
+  // A numeric colour field (a memory size, a rate) is ordered by value, not as text ("256" before "1024").
+  const seriesValues = [...new Set(t.rows.map((r) => (ci >= 0 ? r[ci] : values.y!)))];
+  const numericSeries = ci >= 0 && seriesValues.every((v) => v !== '' && Number.isFinite(Number(v)));
+  const colorEnc = { field: 'series', type: numericSeries ? 'ordinal' : 'nominal', title: values.color ? columnTitle(values.color) : null, ...(numericSeries ? { sort: seriesValues.sort((a, b) => Number(a) - Number(b)), scale: { scheme: 'tableau10' } } : {}) };
   const rows = t.rows.filter((r) => r[yi] !== '');
   if (kind === 'cdf') {
     const bySeries = new Map<string, number[]>();
@@ -53,12 +58,12 @@ export async function plotCommand(argv: string[]): Promise<number> {
     data = [...bySeries].flatMap(([k, ys]) => ys.sort((a, b) => a - b).map((y, i) => ({ series: k, y, p: (i + 1) / ys.length })));
     const logY = values['log-y'] || autoLog(data.map((d) => d.y as number));
     spec = { title, width: 520, height: 320, data: { values: data }, mark: { type: 'line', interpolate: 'step-after' },
-      encoding: { x: { field: 'y', type: 'quantitative', title: values.y, ...(logY ? { scale: { type: 'log' } } : {}) }, y: { field: 'p', type: 'quantitative', title: 'fraction of runs ≤ value' }, color: colorEnc } } as unknown as VegaLiteSpec;
+      encoding: { x: { field: 'y', type: 'quantitative', title: yTitle, ...(logY ? { scale: { type: 'log' } } : {}) }, y: { field: 'p', type: 'quantitative', title: 'fraction of runs ≤ value' }, color: colorEnc } } as unknown as VegaLiteSpec;
   } else if (kind === 'scatter') {
     data = rows.map((r) => ({ series: series(r), x: num(r[xi], values.x!), y: num(r[yi], values.y!) }));
     const lx = values['log-x'] || autoLog(data.map((d) => d.x as number)), ly = values['log-y'] || autoLog(data.map((d) => d.y as number));
     spec = { title, width: 520, height: 320, data: { values: data }, mark: { type: 'point', filled: true, opacity: 0.6 },
-      encoding: { x: { field: 'x', type: 'quantitative', title: values.x, ...(lx ? { scale: { type: 'log' } } : {}) }, y: { field: 'y', type: 'quantitative', title: values.y, ...(ly ? { scale: { type: 'log' } } : {}) }, color: colorEnc } } as unknown as VegaLiteSpec;
+      encoding: { x: { field: 'x', type: 'quantitative', title: xTitle, ...(lx ? { scale: { type: 'log' } } : {}) }, y: { field: 'y', type: 'quantitative', title: yTitle, ...(ly ? { scale: { type: 'log' } } : {}) }, color: colorEnc } } as unknown as VegaLiteSpec;
   } else {
     const groups = new Map<string, { series: string; x: number; ys: number[] }>();
     for (const r of rows) {
@@ -70,14 +75,16 @@ export async function plotCommand(argv: string[]): Promise<number> {
     const ly = values['log-y'] || autoLog(data.map((d) => d.mean as number));
     // On a log axis a band cannot reach 0: clamp its lower edge to the smallest observed value.
     if (ly) for (const d of data) if ((d.ciLow as number) <= 0) d.ciLow = d.min as number;
-    const xEnc = { field: 'x', type: kind === 'bar' ? 'ordinal' : 'quantitative', title: values.x, ...(lx ? { scale: { type: 'log' } } : {}) };
+    const xEnc = { field: 'x', type: kind === 'bar' ? 'ordinal' : 'quantitative', title: xTitle, ...(lx ? { scale: { type: 'log' } } : {}) };
     const yScale = ly ? { scale: { type: 'log' } } : {};
     spec = (kind === 'line'
       ? { title, width: 520, height: 320, data: { values: data }, layer: [
-          { mark: { type: 'area', opacity: 0.2 }, encoding: { x: xEnc, y: { field: 'ciLow', type: 'quantitative', title: values.y, ...yScale }, y2: { field: 'ciHigh' }, color: colorEnc } },
-          { mark: { type: 'line', point: true }, encoding: { x: xEnc, y: { field: 'mean', type: 'quantitative', title: values.y, ...yScale }, color: colorEnc } }] }
+          // The band stays out of the legend: its swatches would take its 20 % opacity.
+          { mark: { type: 'area', opacity: 0.2 }, encoding: { x: xEnc, y: { field: 'ciLow', type: 'quantitative', title: yTitle, ...yScale }, y2: { field: 'ciHigh' }, color: { ...colorEnc, legend: null } } },
+          { mark: { type: 'line', point: true }, encoding: { x: xEnc, y: { field: 'mean', type: 'quantitative', title: yTitle, ...yScale }, color: colorEnc } }],
+        resolve: { legend: { color: 'independent' } } }
       : { title, width: 520, height: 320, data: { values: data }, encoding: { x: xEnc, xOffset: { field: 'series' }, color: colorEnc }, layer: [
-          { mark: 'bar', encoding: { y: { field: 'mean', type: 'quantitative', title: values.y, ...yScale } } },
+          { mark: 'bar', encoding: { y: { field: 'mean', type: 'quantitative', title: yTitle, ...yScale } } },
           { mark: { type: 'rule', color: 'black' }, encoding: { y: { field: 'ciLow', type: 'quantitative', ...yScale }, y2: { field: 'ciHigh' } } }] }) as unknown as VegaLiteSpec;
   }
   if (data.length === 0) throw new InputError(`${t.file}: no rows with a value in ${values.y}`);

@@ -143,10 +143,17 @@ test('summarize and plot a sweep CSV', () => {
     const p = miglab(['plot', csv, '--x', 'workload.writesPerSecond', '--y', 'totalTimeSeconds', '--color', 'migration.policy', '--kind', kind, '--out', out]);
     assert.is(p.status, 0, p.stderr);
     assert.ok(statSync(`${out}.png`).size > 5000);
-    assert.match(readFileSync(`${out}.svg`, 'utf8'), /<text[^>]*>totalTimeSeconds/);
+    assert.match(readFileSync(`${out}.svg`, 'utf8'), /<text[^>]*>total time \(s\)/, 'axis titles carry units');
     assert.match(readFileSync(`${out}.html`, 'utf8'), /vegaEmbed/);
   }
   assert.match(miglab(['plot', csv, '--x', 'nope', '--y', 'totalTimeSeconds']).stderr, /--x nope: no such column/);
+  // A numeric colour field is ordered by value (64, 128, 256), not as text; its legend comes from the lines.
+  const spec = readFileSync(join(scratch, 'plot-line.html'), 'utf8');
+  const mem = join(scratch, 'plot-mem');
+  assert.is(miglab(['plot', csv, '--x', 'workload.writesPerSecond', '--y', 'totalTimeSeconds', '--color', 'vm.memoryMiB', '--out', mem]).status, 0);
+  assert.match(readFileSync(`${mem}.html`, 'utf8'), /"sort":\["64","128","256"\]/);
+  assert.match(readFileSync(`${mem}.svg`, 'utf8'), /<text[^>]*>vm memory \(MiB\)/);
+  assert.ok(spec.length > 0);
   assert.match(miglab(['summarize', csv, '--by', 'nope']).stderr, /--by nope: no such column/);
 });
 
