@@ -20,11 +20,17 @@ export function readInputFile(path: string, what: string, bound: BoundName): str
     if (!st.isFile()) throw new InputError(`${path}: expected the ${what} to be a regular file, got ${st.isDirectory() ? 'a folder' : st.isFIFO() ? 'a FIFO (named pipe)' : st.isCharacterDevice() || st.isBlockDevice() ? 'a device' : st.isSocket() ? 'a socket' : 'something else'}`);
     const max = BOUNDS[bound].value;
     if (st.size > max) throw new InputError(`${path}: the ${what} is ${st.size.toLocaleString('en-US')} bytes; ${boundText(bound)}`);
-    // Read at most max + 1 bytes: a file that grows while being read is caught too.
-    const buf = Buffer.allocUnsafe(Math.min(max + 1, Math.max(st.size, 0) + 65536));
+    // Read to the end but never past max + 1 bytes: a file larger than it says (one that grows while
+    // being read, or a virtual file whose size reads 0) is still read whole or caught.
+    let buf = Buffer.allocUnsafe(Math.min(max + 1, st.size + 65536));
     let got = 0;
     for (;;) {
-      if (got === buf.length) break;
+      if (got === buf.length) {
+        if (buf.length > max) break;
+        const bigger = Buffer.allocUnsafe(Math.min(max + 1, buf.length * 2));
+        buf.copy(bigger, 0, 0, got);
+        buf = bigger;
+      }
       const n = readSync(fd, buf, got, buf.length - got, null);
       if (n === 0) break;
       got += n;
