@@ -21,7 +21,7 @@ import { SweepRunner } from './sweep/runs.ts';
 import { formatNumber } from './lib/results.ts';
 import { writeFileAtomic } from './lib/files.ts';
 import { renderSvg, svgToPng, type VegaLiteSpec } from './lib/plot.ts';
-import { predictedVsMeasuredSpec } from './lib/validationPlot.ts';
+import { PLOTTED_METRICS, predictedVsMeasuredSpec } from './lib/validationPlot.ts';
 
 const ROOT = 'results/validation';
 /** Where the table and plots go (default: beside the runs); the runs are always read from ROOT. */
@@ -124,7 +124,7 @@ writeFileAtomic(join(OUT, 'README.md'), table);
 const cols = ['set', 'scenario', 'point', 'metric', 'measured', 'predicted', 'errorPercent'] as const;
 writeFileAtomic(join(OUT, 'errors.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: [...cols] }));
 
-const titles: Record<string, string> = { totalTimeSeconds: 'total time (s)', bytesTransferred: 'bytes transferred (B)', downtimeSeconds: 'downtime (s)' };
+const titles = PLOTTED_METRICS;
 const scatter = predictedVsMeasuredSpec(
   rows.filter((r) => r.metric in titles).map((r) => ({ metric: titles[r.metric], measured: r.measured, predicted: r.predicted, series: r.set, label: r.point, errorPercent: r.errorPercent })),
   'miglab (nominal inputs) vs QEMU 10', `${runs} testbed runs (cancelled ones have no downtime); dashed: y = x; dotted: ±5 %`, Object.values(titles));

@@ -42,8 +42,28 @@ export function writtenPages(w: CompiledWorkload): number {
  * touches the buffer it allocates; the testbed's dirtier fills its buffer first).
  */
 export function zeroFractionFromFootprint(totalPages: number, footprintPages: number, reusablePages: number, workloadPages: number): number {
-  const reused = reusablePages > 0 ? reusablePages * (1 - Math.exp(-workloadPages / (REUSE_SPREAD * reusablePages))) : 0;
-  return Math.min(1, Math.max(0, totalPages - footprintPages - workloadPages + reused) / totalPages);
+  return Math.min(1, Math.max(0, totalPages - footprintPages - workloadPages + reusedPages(workloadPages, reusablePages)) / totalPages);
+}
+
+/** Of W newly written pages, how many land on the footprint's F freed pages: F·(1 − exp(−W / (REUSE_SPREAD·F))). Any unit. */
+export function reusedPages(workload: number, reusable: number): number {
+  return reusable > 0 ? reusable * (1 - Math.exp(-workload / (REUSE_SPREAD * reusable))) : 0;
+}
+
+/**
+ * The footprint (N0, F) from two measured non-zero sizes (`miglab testbed qemu --measure-footprint`):
+ * the idle guest with its dirtier's small buffer b, and the guest with a large buffer B (all in
+ * MiB). Inverts non-zero(W) = N0 + W − reusedPages(W, F) by fixed-point iteration.
+ */
+export function solveFootprint(idleNonZero: number, b: number, bigNonZero: number, B: number): { idleMiB: number; reusableMiB: number } {
+  let f = Math.max(0, idleNonZero - b + B - bigNonZero);
+  let n0 = idleNonZero;
+  for (let i = 0; i < 50; i++) {
+    n0 = idleNonZero - b + reusedPages(b, f);
+    const r = n0 + B - bigNonZero;
+    f = r <= 0 ? 0 : Math.min(n0, r / (1 - Math.exp(-B / (REUSE_SPREAD * Math.max(f, 1e-9)))));
+  }
+  return { idleMiB: n0, reusableMiB: f };
 }
 
 /**

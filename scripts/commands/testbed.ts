@@ -5,7 +5,7 @@ import { InputError } from '../../models/input/errors.ts';
 import { validateScenario } from '../../models/scenario/validate.ts';
 import { QemuBackend } from '../../real/qemu/replay.ts';
 import { GUEST_RESERVED_MIB, IDLE_DIRTIER_MIB } from '../../real/qemu/guest.ts';
-import { REUSE_SPREAD } from '../../models/memory/zeroPages.ts';
+import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
 
 export const testbedHelp = `miglab testbed qemu [--measure-footprint [--memory-mib 256,1024]]
@@ -55,19 +55,3 @@ export async function testbedCommand(argv: string[]): Promise<number> {
   return 0;
 }
 
-/**
- * The footprint (N0, F) from two measured non-zero sizes: the idle guest with its dirtier's small
- * buffer b, and the guest with a large buffer B. The model (models/memory/zeroPages.ts) says
- * non-zero(W) = N0 + W − F·(1 − exp(−W / (REUSE_SPREAD·F))); solved by fixed-point iteration.
- */
-export function solveFootprint(idleNonZero: number, b: number, bigNonZero: number, B: number): { idleMiB: number; reusableMiB: number } {
-  const reuse = (w: number, f: number): number => (f > 0 ? f * (1 - Math.exp(-w / (REUSE_SPREAD * f))) : 0);
-  let f = Math.max(0, idleNonZero - b + B - bigNonZero);
-  let n0 = idleNonZero;
-  for (let i = 0; i < 50; i++) {
-    n0 = idleNonZero - b + reuse(b, f);
-    const r = n0 + B - bigNonZero;
-    f = r <= 0 ? 0 : Math.min(n0, r / (1 - Math.exp(-B / (REUSE_SPREAD * Math.max(f, 1e-9)))));
-  }
-  return { idleMiB: n0, reusableMiB: f };
-}

@@ -13,7 +13,7 @@ import { SweepRunner } from '../sweep/runs.ts';
 import { writeFileAtomic, toJson } from '../lib/files.ts';
 import { formatNumber, writeRunResults } from '../lib/results.ts';
 import { htmlPage, renderSvg, svgToPng } from '../lib/plot.ts';
-import { formatValue, predictedVsMeasuredSpec, type PlotPoint } from '../lib/validationPlot.ts';
+import { PLOTTED_METRICS, formatValue, predictedVsMeasuredSpec, type PlotPoint } from '../lib/validationPlot.ts';
 import { backendFor, progress } from './replay.ts';
 import { loadHosts } from '../../real/qemu/hosts.ts';
 
@@ -63,7 +63,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const cols: (keyof ValidationRow)[] = ['scenario', 'metric', 'measured', 'predictedNominal', 'errorNominalPercent', 'predictedAchieved', 'errorAchievedPercent'];
   writeFileAtomic(join(dir, 'validation.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: cols }));
   writeFileAtomic(join(dir, 'validation.json'), toJson({ backend: backend.name, source: file, runs }));
-  const titles: Record<string, string> = { totalTimeSeconds: 'total time (s)', bytesTransferred: 'bytes transferred (B)', downtimeSeconds: 'downtime (s)' };
+  const titles = PLOTTED_METRICS;
   const plotted = rows.filter((r) => r.metric in titles);
   const points: PlotPoint[] = plotted.flatMap((r) => [
     { metric: titles[r.metric], measured: r.measured, predicted: r.predictedNominal, series: 'nominal inputs', label: r.scenario, errorPercent: r.errorNominalPercent },

@@ -39,7 +39,8 @@ function readOwner(path: string): LockOwner | null {
   }
 }
 
-function alive(pid: number): boolean {
+/** Whether a process with this PID runs on this machine (EPERM: it does, owned by someone else). */
+export function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
@@ -72,7 +73,7 @@ export class OutputLock {
           if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new InputError(`${dir}: cannot lock the output folder (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
         }
         const owner = readOwner(path);
-        const stale = owner !== null && owner.host === me.host && !alive(owner.pid);
+        const stale = owner !== null && owner.host === me.host && !processAlive(owner.pid);
         if (!stale || attempt > 0) {
           const who = owner ? `miglab PID ${owner.pid} on ${owner.host} (since ${owner.startedAt}: ${owner.command || 'miglab'})` : 'a process that left an unreadable lock file';
           const remove = owner && owner.host !== me.host ? `; if that job is gone, delete ${path}` : owner ? '' : `; if no miglab is writing there, delete ${path}`;

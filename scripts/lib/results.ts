@@ -4,7 +4,7 @@ import type { RunResult } from '../../models/run/result.ts';
 import { readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toJson } from './files.ts';
-import { OutputLock } from './lock.ts';
+import { OutputLock, processAlive } from './lock.ts';
 import { checkReplaceable, hasHeader, isMiglabJson, prepareOutputDir } from './outputDir.ts';
 
 export const ROUND_COLUMNS: (keyof RoundRow)[] = ['round', 'phase', 'startSeconds', 'durationSeconds', 'pagesSent', 'zeroPagesSent', 'pagesSkipped', 'pagesDirtied', 'bytes'];
@@ -71,8 +71,6 @@ function removeDeadTemps(dir: string): void {
   for (const f of readdirSync(dir)) {
     const m = /^\.(summary\.json|rounds\.csv|checkpoints\.csv)\.(\d+)\.tmp$/.exec(f);
     if (!m) continue;
-    let alive = true;
-    try { process.kill(Number(m[2]), 0); } catch (e) { alive = (e as NodeJS.ErrnoException).code === 'EPERM'; }
-    if (!alive) rmSync(join(dir, f), { force: true });
+    if (!processAlive(Number(m[2]))) rmSync(join(dir, f), { force: true });
   }
 }

@@ -6,6 +6,9 @@ import type { VegaLiteSpec } from './plot.ts';
  * Values ≤ 0 (a cancelled run's downtime) cannot sit on a log axis and are left out; the caller
  * says so in the subtitle.
  */
+/** The metrics the validation figures plot, with their axis titles, in panel order. */
+export const PLOTTED_METRICS: Record<string, string> = { totalTimeSeconds: 'total time (s)', bytesTransferred: 'bytes transferred (B)', downtimeSeconds: 'downtime (s)' };
+
 export interface PlotPoint { metric: string; measured: number; predicted: number; series: string; label: string; errorPercent: number | null }
 
 export function predictedVsMeasuredSpec(points: PlotPoint[], title: string, subtitle: string, metricOrder: string[]): VegaLiteSpec {
