@@ -32,12 +32,16 @@ test.after(() => {
   assert.match(sub.stdout, /submitted job array \d+ \(4 shards\) and merge job \d+ \(afterok\)/);
   assert.is(miglab(['sweep', 'tests/fixtures/sweeps/small.json', '--out', local, '--quiet']).status, 0);
   const deadline = Date.now() + 180000;
-  while (!existsSync(join(out, 'runs.csv')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
+  // The merge job renames runs.csv into place and only then logs its line: wait for both, or the
+  // log is read before the job has written it (a race CI lost once).
+  const mergeLog = join(out, 'slurm', 'merge.out');
+  const mergeLogged = () => existsSync(mergeLog) && /merged \d+ shards/.test(readFileSync(mergeLog, 'utf8'));
+  while (!(existsSync(join(out, 'runs.csv')) && mergeLogged()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 500));
   assert.ok(existsSync(join(out, 'runs.csv')), `merge job did not finish; slurm logs: ${readFileSync(join(env.MIGLAB_SLURM_DIR, 'slurmctld.log'), 'utf8').slice(-2000)}`);
   // Never trust the job state alone (cgroup failures report COMPLETED): check every shard's output.
   for (let i = 0; i < 4; i++) assert.ok(existsSync(join(out, `runs.shard-${i}-of-4.csv`)), `shard ${i}`);
   assert.ok(readFileSync(join(out, 'runs.csv')).equals(readFileSync(join(local, 'runs.csv'))));
-  assert.match(readFileSync(join(out, 'slurm', 'merge.out'), 'utf8'), /merged 4 shards/);
+  assert.match(readFileSync(mergeLog, 'utf8'), /merged 4 shards/);
 });
 
 test.run();
