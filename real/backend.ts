@@ -1,6 +1,6 @@
 import type { RunResult } from '../models/run/result.ts';
 import type { Scenario } from '../models/scenario/types.ts';
-import type { HostsSpec } from './qemu/hosts.ts';
+import type { HostsSpec } from './hosts.ts';
 
 /**
  * A real-hypervisor backend: prepares the guest and hosts, configures the migration from the

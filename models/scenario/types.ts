@@ -21,7 +21,12 @@ export interface Scenario {
   checkpoint?: CheckpointParameters;
   failure?: FailureParameters;
   /** Settings for replays on real hypervisors (not used by the simulator). */
-  real?: { qemu?: QemuReplaySettings };
+  real?: { qemu?: QemuReplaySettings; xen?: XenReplaySettings };
+}
+
+export interface XenReplaySettings {
+  warmupSeconds?: number;
+  bootTimeoutSeconds?: number;
 }
 
 export interface QemuReplaySettings {

@@ -7,7 +7,7 @@ import { describeValue, InputError } from '../input/errors.ts';
 import { BOUNDS, boundText } from '../bounds.ts';
 import { compileWorkloadCached } from '../workload/build.ts';
 import { writtenPages, zeroFractionFromFootprint } from '../memory/zeroPages.ts';
-import type { QemuReplaySettings, ResolvedMigrationSpec, Scenario } from './types.ts';
+import type { QemuReplaySettings, ResolvedMigrationSpec, Scenario, XenReplaySettings } from './types.ts';
 
 const schemaUrl = new URL('../../scenarios/scenario.schema.json', import.meta.url);
 export const scenarioSchema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
@@ -280,4 +280,14 @@ export function qemuReplaySettings(s: Scenario): QemuReplaySettingsResolved {
     warmupSeconds: q.warmupSeconds,
     bootTimeoutSeconds: q.bootTimeoutSeconds,
   };
+}
+
+let xenSection: ReturnType<Ajv['compile']> | null = null;
+
+/** The replay settings of a scenario on Xen: its `real.xen` section with the schema's defaults filled in. */
+export function xenReplaySettings(s: Scenario): Required<XenReplaySettings> {
+  if (!xenSection) xenSection = new Ajv({ useDefaults: true, strict: false }).compile((scenarioSchema as any).properties.real.properties.xen);
+  const x = structuredClone(s.real?.xen ?? {}) as Record<string, any>;
+  if (!xenSection(x)) throw new Error(`internal: a resolved scenario's real.xen section does not validate`);
+  return { warmupSeconds: x.warmupSeconds, bootTimeoutSeconds: x.bootTimeoutSeconds };
 }

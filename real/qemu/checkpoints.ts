@@ -1,5 +1,6 @@
 import type { Scenario } from '../../models/scenario/types.ts';
-import { shQuote, type QemuMachine } from './machine.ts';
+import type { QemuMachine } from './machine.ts';
+import { shQuote } from '../ssh.ts';
 import type { QmpClient } from './qmp.ts';
 import type { MeasuredCheckpoint } from '../../models/run/measurement.ts';
 

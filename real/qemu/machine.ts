@@ -1,36 +1,13 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../models/input/errors.ts';
 import { onAbnormalExit, spawnFailure, startProcess, stopProcess } from '../processes.ts';
-import type { HostSpec } from './hosts.ts';
+import type { HostSpec } from '../hosts.ts';
 import { QmpClient } from './qmp.ts';
+import { GuestConsole } from '../console.ts';
+import { shQuote, SshHost } from '../ssh.ts';
 
-/**
- * The guest's serial console as it arrives here, followed with `tail -F` (over ssh for a remote
- * host) from QEMU's start to its stop: its text so far, and when each chunk holding the
- * dirtier's heartbeat ('~') arrived (ms, this machine's clock).
- */
-export class GuestConsole {
-  text = '';
-  readonly heartbeatArrivalsMs: number[] = [];
-  private readonly child: ChildProcess;
-
-  constructor(command: string, args: string[]) {
-    this.child = startProcess(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
-    this.child.stdout?.setEncoding('utf8');
-    this.child.stdout?.on('data', (t: string) => {
-      this.text += t;
-      if (t.includes('~')) this.heartbeatArrivalsMs.push(Date.now());
-    });
-  }
-
-  stop(): Promise<void> {
-    return stopProcess(this.child, 1);
-  }
-}
-
-export const shQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * One QEMU process of a replay (source or destination), on this machine or on a host reached by
@@ -131,24 +108,12 @@ class RemoteMachine implements QemuMachine {
 
   constructor(readonly side: 'source' | 'destination', private readonly spec: HostSpec, private readonly dir: string) {
     this.where = spec.ssh!;
+    this.host = new SshHost(spec.ssh!, spec.sshOptions ?? []);
   }
 
-  private sshArgs(command: string): string[] {
-    return ['-o', 'BatchMode=yes', ...(this.spec.sshOptions ?? []), '--', this.spec.ssh!, command];
-  }
-
-  /** Runs a shell command on the host. */
-  private run(command: string, timeoutSeconds = 60): Promise<{ status: number | null; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      const child = spawn('ssh', this.sshArgs(command), { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '', stderr = '';
-      child.stdout.on('data', (b) => { stdout += b; });
-      child.stderr.on('data', (b) => { stderr += b; });
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutSeconds * 1000);
-      child.on('error', (e) => { clearTimeout(timer); resolve({ status: null, stdout, stderr: `${stderr}${e.message}` }); });
-      child.on('close', (status) => { clearTimeout(timer); resolve({ status, stdout, stderr }); });
-    });
-  }
+  private readonly host: SshHost;
+  private sshArgs(command: string): string[] { return this.host.args(command); }
+  private run(command: string, timeoutSeconds = 60) { return this.host.run(command, timeoutSeconds); }
 
   path(name: string): string {
     return `${this.dir}/${name}`;
@@ -167,7 +132,7 @@ class RemoteMachine implements QemuMachine {
     if (probe.stdout.includes('NO-SOCAT')) throw new InputError(`the ${this.side} host ${this.where} has no socat (QMP goes through it): install it there (Debian: apt-get install socat)`);
     const full = [...args, '-serial', `file:${this.path(SERIAL)}`, '-qmp', `unix:${this.path(QMP)},server=on,wait=off`, '-daemonize', '-pidfile', this.path('qemu.pid')];
     this.started = true;
-    this.removeCleanup = onAbnormalExit(() => { spawnSync('ssh', this.sshArgs(`${this.killCommand('KILL')}; rm -rf ${d}`), { stdio: 'ignore', timeout: 10000 }); });
+    this.removeCleanup = onAbnormalExit(() => this.host.runSync(`${this.killCommand('KILL')}; rm -rf ${d}`));
     const r = await this.run(`rm -rf ${d} && mkdir -p ${d} && exec ${[qemu, ...full].map(shQuote).join(' ')}`);
     if (r.status !== 0) throw new InputError(`QEMU (${this.side}) on ${this.where} exited at start: ${r.stderr.trim() || `code ${r.status}`}`);
     this.guestConsole = new GuestConsole('ssh', this.sshArgs(`exec tail -c +1 -F ${shQuote(this.path(SERIAL))} 2>/dev/null`));

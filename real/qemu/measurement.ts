@@ -1,5 +1,5 @@
 import type { Measurement } from '../../models/run/measurement.ts';
-import type { DirtierParams } from './guest.ts';
+import type { DirtierParams } from '../dirtier.ts';
 
 /** A QEMU replay's measurement: the common fields plus QEMU's own. */
 export interface QemuMeasurement extends Measurement {

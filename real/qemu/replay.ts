@@ -15,8 +15,9 @@ import type { QemuMeasurement } from './measurement.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
-import { dirtierFor, qemuCapabilities, qemuSupports, type DirtierParams } from './guest.ts';
-import type { HostSpec, HostsSpec } from './hosts.ts';
+import { qemuCapabilities, qemuSupports } from './guest.ts';
+import { dirtierFor, dirtierKernelArgs, dirtierLinesIn, type DirtierLine, type DirtierParams } from '../dirtier.ts';
+import type { HostSpec, HostsSpec } from '../hosts.ts';
 import { machineFor, type QemuMachine } from './machine.ts';
 import { takeCheckpoints } from './checkpoints.ts';
 import { onAbnormalExit } from '../processes.ts';
@@ -45,13 +46,8 @@ function freePort(): Promise<number> {
   });
 }
 
-interface DirtierLine { writes: number; bad: number; t: number }
-/** The dirtier's once-a-second report lines in a guest's console so far. */
-function dirtierLines(m: QemuMachine): DirtierLine[] {
-  const out: DirtierLine[] = [];
-  for (const x of m.console.text.matchAll(/DIRTIER t=([\d.]+) writes=(\d+) distinct=\d+ target=-?\d+ bad=(\d+)/g)) out.push({ t: Number(x[1]), writes: Number(x[2]), bad: Number(x[3]) });
-  return out;
-}
+/** The dirtier's report lines in a guest's console so far. */
+const dirtierLines = (m: QemuMachine): DirtierLine[] => dirtierLinesIn(m.console.text);
 
 export class QemuBackend implements ReplayBackend {
   readonly name = 'qemu' as const;
@@ -128,7 +124,7 @@ class QemuReplay implements ReplaySteps {
   /** QEMU's arguments (the machine adds its serial log and QMP socket). */
   private commandLine(p: QemuPaths, incoming: boolean): string[] {
     const d = this.d;
-    const append = `console=ttyS0 panic=-1 quiet dirtier.mb=${d.mb} dirtier.rate=${d.rate} dirtier.mode=${d.mode} dirtier.hotmb=${d.hotmb} dirtier.hotpct=${d.hotpct} dirtier.fill=${d.fill}`;
+    const append = `console=ttyS0 panic=-1 quiet ${dirtierKernelArgs(d)}`;
     return [
       '-machine', 'q35', '-accel', 'tcg', '-cpu', 'qemu64', '-m', `${Math.round(this.s.vm.memoryMiB)}M`, '-smp', '1', '-nodefaults', '-no-user-config',
       '-display', 'none', '-no-reboot', '-kernel', p.kernel, '-initrd', p.initrd, '-append', append,

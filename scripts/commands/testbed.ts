@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InputError } from '../../models/input/errors.ts';
 import { validateScenario } from '../../models/scenario/validate.ts';
 import { QemuBackend } from '../../real/qemu/replay.ts';
-import { GUEST_RESERVED_MIB, IDLE_DIRTIER_MIB } from '../../real/qemu/guest.ts';
+import { GUEST_RESERVED_MIB, IDLE_DIRTIER_MIB } from '../../real/dirtier.ts';
 import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
 

@@ -15,9 +15,9 @@ import { formatNumber, writeRunResults } from '../lib/results.ts';
 import { htmlPage, renderSvg, svgToPng } from '../lib/plot.ts';
 import { PLOTTED_METRICS, formatValue, predictedVsMeasuredSpec, type PlotPoint } from '../lib/validationPlot.ts';
 import { backendFor, progress } from './replay.ts';
-import { loadHosts } from '../../real/qemu/hosts.ts';
+import { loadHosts } from '../../real/hosts.ts';
 
-export const validateHelp = `miglab validate <scenario.json | sweep.json> --backend qemu [--hosts FILE] [--out DIR]
+export const validateHelp = `miglab validate <scenario.json | sweep.json> --backend qemu|xen [--hosts FILE] [--out DIR]
 
 Replays each scenario (every design point of a sweep, one after another) on the real hypervisor,
 simulates it from its nominal inputs and from the inputs the real run achieved, and writes
@@ -30,7 +30,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
   if (values.help) { console.log(validateHelp); return 0; }
   if (positionals.length !== 1) throw new InputError(`miglab validate: expected one scenario or sweep file, got ${positionals.length}\n\n${validateHelp}`);
   const backend = backendFor(values.backend);
-  const hosts = values.hosts === undefined ? undefined : loadHosts(values.hosts);
+  const hosts = values.hosts === undefined ? undefined : loadHosts(values.hosts, backend.name);
   const file = positionals[0];
   const raw = readJsonInput(file, 'scenario or sweep file');
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${file}: (top level): expected a scenario or sweep object, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);

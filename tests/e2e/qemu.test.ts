@@ -9,7 +9,7 @@ import { QemuBackend } from '../../real/qemu/replay.ts';
 import { liveProcesses } from '../../real/processes.ts';
 import { loadScenario } from '../../models/scenario/load.ts';
 import { compare } from '../../real/validation.ts';
-import { parseHosts } from '../../real/qemu/hosts.ts';
+import { parseHosts } from '../../real/hosts.ts';
 import { qemuCapabilities, qemuSupports } from '../../real/qemu/guest.ts';
 import { createServer } from 'node:net';
 

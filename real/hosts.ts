@@ -1,20 +1,26 @@
-import { InputError } from '../../models/input/errors.ts';
-import { readJsonInput } from '../../models/input/readFile.ts';
+import { InputError } from '../models/input/errors.ts';
+import { readJsonInput } from '../models/input/readFile.ts';
 
 /**
  * Where a replay runs: `--hosts hosts.json` names the source and destination hosts. A host with
  * `ssh` is reached through the system's ssh (so the researcher's ssh config, keys and jump hosts
- * apply, plus any `sshOptions`); QEMU is started there daemonized, QMP goes through `ssh … socat`,
- * and the guest's serial log is read with `ssh … cat`. A host without `ssh` is this machine.
+ * apply, plus any `sshOptions`); a host without `ssh` is this machine (QEMU only).
  *
  *   {
  *     "source":      { "ssh": "me@hostA", "workDir": "/var/tmp/miglab" },
  *     "destination": { "ssh": "me@hostB", "migrationAddress": "10.0.0.2", "migrationPort": 4444 }
  *   }
  *
- * Paths (`qemu`, `kernel`, `initrd`) default to this machine's testbed paths: run
- * `miglab testbed qemu` (or scripts/testbeds/qemu-setup.sh) on every host, which puts them in the
- * same place. Needs socat on remote hosts.
+ * QEMU: QEMU is started there daemonized, QMP goes through `ssh … socat`, the guest's serial log
+ * is read with `ssh … tail`; `qemu`, `kernel`, `initrd` default to this machine's testbed paths
+ * (run `miglab testbed qemu` on every host, which puts them in the same place). Needs socat.
+ *
+ * Xen: both hosts are Xen dom0s with `xl`; the guest is created on the source with `kernel` and
+ * `initrd` (paths on that host; default the Xen testbed's /var/lib/miglab/vmlinuz and
+ * domU-initrd.cpio.gz), and `xl migrate` sends it to `destination.migrationAddress` (the name the
+ * source's own ssh reaches the destination by; default the destination's ssh host name). When
+ * source and destination are the same ssh host the stream goes through a local pipe to
+ * `xl migrate-receive` (no ssh in the stream). Needs pv on the source (the meter).
  */
 export interface HostSpec {
   /** ssh destination (user@host or an alias of the ssh config); absent: this machine. */
@@ -37,8 +43,15 @@ export interface HostsSpec {
   destination: HostSpec;
 }
 
+export type HostsBackend = 'qemu' | 'xen';
+
 const FIELDS: Record<keyof HostSpec, 'string' | 'string[]' | 'port'> = {
   ssh: 'string', sshOptions: 'string[]', qemu: 'string', kernel: 'string', initrd: 'string', workDir: 'string', migrationAddress: 'string', migrationPort: 'port',
+};
+/** The fields a backend reads (anything else in the file is refused, not silently ignored). */
+const BACKEND_FIELDS: Record<HostsBackend, (keyof HostSpec)[]> = {
+  qemu: ['ssh', 'sshOptions', 'qemu', 'kernel', 'initrd', 'workDir', 'migrationAddress', 'migrationPort'],
+  xen: ['ssh', 'sshOptions', 'kernel', 'initrd', 'workDir', 'migrationAddress'],
 };
 
 /**
@@ -58,22 +71,26 @@ const SAFE: Partial<Record<keyof HostSpec, { re: RegExp; expected: string }>> = 
 };
 
 /** Reads and checks a hosts file; every problem names the file and the field. */
-export function loadHosts(file: string): HostsSpec {
-  return parseHosts(readJsonInput(file, 'hosts file'), file);
+export function loadHosts(file: string, backend: HostsBackend = 'qemu'): HostsSpec {
+  return parseHosts(readJsonInput(file, 'hosts file'), file, backend);
 }
 
-export function parseHosts(raw: unknown, file: string): HostsSpec {
+export function parseHosts(raw: unknown, file: string, backend: HostsBackend = 'qemu'): HostsSpec {
+  const allowed = BACKEND_FIELDS[backend];
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${file}: expected an object with "source" and "destination"`);
   const obj = raw as Record<string, unknown>;
   for (const k of Object.keys(obj)) if (k !== 'source' && k !== 'destination') throw new InputError(`${file}: ${k}: unknown field (expected source, destination)`);
   const side = (name: 'source' | 'destination'): HostSpec => {
     const v = obj[name];
-    if (v === undefined) return {};
+    if (v === undefined) {
+      if (backend === 'xen') throw new InputError(`${file}: ${name}: a Xen replay needs both hosts (the testbed writes its hosts file: \`miglab testbed xen\`), got nothing`);
+      return {};
+    }
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new InputError(`${file}: ${name}: expected an object, got ${JSON.stringify(v)}`);
     const out: Record<string, unknown> = {};
     for (const [k, x] of Object.entries(v as Record<string, unknown>)) {
-      const kind = FIELDS[k as keyof HostSpec];
-      if (!kind) throw new InputError(`${file}: ${name}.${k}: unknown field (expected one of ${Object.keys(FIELDS).join(', ')})`);
+      const kind = allowed.includes(k as keyof HostSpec) ? FIELDS[k as keyof HostSpec] : undefined;
+      if (!kind) throw new InputError(`${file}: ${name}.${k}: ${k in FIELDS ? `not used by the ${backend} backend` : 'unknown field'} (expected one of ${allowed.join(', ')})`);
       const ok = kind === 'string' ? typeof x === 'string' && x.length > 0
         : kind === 'string[]' ? Array.isArray(x) && x.every((y) => typeof y === 'string')
           : Number.isInteger(x) && (x as number) > 0 && (x as number) < 65536;
@@ -83,6 +100,7 @@ export function parseHosts(raw: unknown, file: string): HostsSpec {
       if (name === 'source' && (k === 'migrationAddress' || k === 'migrationPort')) throw new InputError(`${file}: source.${k}: only the destination listens for the migration`);
       out[k] = x;
     }
+    if (backend === 'xen' && out.ssh === undefined) throw new InputError(`${file}: ${name}.ssh: a Xen host is a dom0 reached by ssh (the testbed's is "xenhost"), got nothing`);
     return out as HostSpec;
   };
   return { source: side('source'), destination: side('destination') };
