@@ -27,6 +27,8 @@ export function achievedScenario(s: Scenario, measured: RunResult): Scenario {
   raw.vm.zeroPageFraction = Math.max(0, Math.min(1, a.zeroPageFraction ?? raw.vm.zeroPageFraction));
   if ('writesPerSecond' in raw.workload && typeof a.writesPerSecond === 'number') raw.workload.writesPerSecond = a.writesPerSecond;
   if (typeof a.stopCopyBytesPerSecond === 'number' && a.stopCopyBytesPerSecond > 0) raw.network.bandwidthBitsPerSecond = a.stopCopyBytesPerSecond * 8;
+  // Xen's whole stream goes through the meter: the rate the first pass achieved is the link's.
+  if (measured.source === 'xen' && typeof a.bulkBytesPerSecond === 'number' && a.bulkBytesPerSecond > 0) raw.network.bandwidthBitsPerSecond = a.bulkBytesPerSecond * 8;
   raw.migration.setupSeconds = measured.setupTimeSeconds;
   // Under emulation QEMU may not reach its cap: then the rate it did reach is the input.
   const cap = raw.migration.maxBandwidthBytesPerSecond;

@@ -1,8 +1,9 @@
 /**
  * `npm run validation`: re-predicts every committed real run under results/validation/ from its
  * nominal inputs (the scenario as written: nothing measured per run) and writes the error table and
- * plots there, in seconds and without a testbed. `--remeasure` replays the sets on the QEMU testbed
- * first (`miglab validate`, ≈ 30 s per run).
+ * plots there, in seconds and without a testbed. `--remeasure qemu|xen` replays that backend's sets
+ * on its testbed first (`miglab validate`; QEMU ≈ 30 s per run, Xen ≈ 60 s per run on the testbed
+ * `miglab testbed xen` starts, or on the hosts of `--hosts FILE`).
  *
  *   results/validation/<set>/runs/<scenario>/summary.json   measured (miglab validate writes them)
  *   results/validation/errors.csv                           one row per run and metric
@@ -31,16 +32,29 @@ const OUT = outFlag > 0 ? process.argv[outFlag + 1] : ROOT;
 const fidelityFlag = process.argv.indexOf('--fidelity');
 const FIDELITY = fidelityFlag > 0 ? (process.argv[fidelityFlag + 1] as 'page' | 'fluid') : null;
 if (FIDELITY !== null && FIDELITY !== 'page' && FIDELITY !== 'fluid') { console.error(`--fidelity: expected page or fluid, got ${JSON.stringify(FIDELITY)}`); process.exit(2); }
-const SETS = ['qemu-validation-set', 'qemu-validation-repeats'];
+/** Each set of real runs and the backend that measured it. */
+const SET_BACKENDS: Record<string, 'qemu' | 'xen'> = { 'qemu-validation-set': 'qemu', 'qemu-validation-repeats': 'qemu', 'xen-validation-set': 'xen' };
+const SETS = Object.keys(SET_BACKENDS);
+const BACKEND_TITLES = { qemu: 'QEMU 10 (policy qemu)', xen: 'Xen 4.17 (policy xen, `xl migrate`)' } as const;
 /** Targets of issue 12: time and bytes median 3 % / max 8 %; downtime within max(2 ms, 15 %). */
 const METRICS = ['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds', 'rounds', 'converged'] as const;
 type Metric = (typeof METRICS)[number];
 
-interface Row { set: string; scenario: string; point: string; metric: Metric; measured: number; predicted: number; errorPercent: number | null }
+interface Row { backend: 'qemu' | 'xen'; set: string; scenario: string; point: string; metric: Metric; measured: number; predicted: number; errorPercent: number | null }
 
-if (process.argv.includes('--remeasure')) {
-  for (const set of SETS) {
-    const r = spawnSync(process.execPath, ['scripts/miglab.mjs', 'validate', `scenarios/validation/${set}.json`, '--backend', 'qemu', '--out', join(ROOT, set)], { stdio: 'inherit' });
+const remeasure = process.argv.indexOf('--remeasure');
+if (remeasure > 0) {
+  const backend = process.argv[remeasure + 1];
+  if (backend !== 'qemu' && backend !== 'xen') { console.error(`--remeasure: expected qemu or xen, got ${JSON.stringify(backend ?? null)}`); process.exit(2); }
+  const hostsFlag = process.argv.indexOf('--hosts');
+  let hosts: string[] = [];
+  if (backend === 'xen') {
+    const file = hostsFlag > 0 ? process.argv[hostsFlag + 1] : spawnSync('bash', ['scripts/testbeds/xen-testbed.sh', 'start'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).stdout.trim();
+    if (!file) process.exit(1);
+    hosts = ['--hosts', file];
+  }
+  for (const set of SETS.filter((x) => SET_BACKENDS[x] === backend)) {
+    const r = spawnSync(process.execPath, ['scripts/miglab.mjs', 'validate', `scenarios/validation/${set}.json`, '--backend', backend, ...hosts, '--out', join(ROOT, set)], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
 }
@@ -64,7 +78,7 @@ for (const set of SETS) {
     for (const metric of METRICS) {
       const m = metric === 'converged' ? (measured.converged ? 1 : 0) : measured[metric];
       const p = metric === 'converged' ? (predicted.converged ? 1 : 0) : predicted[metric];
-      rows.push({ set, scenario: name, point, metric, measured: m, predicted: p, errorPercent: m === 0 ? (p === 0 ? 0 : null) : ((p - m) / m) * 100 });
+      rows.push({ backend: SET_BACKENDS[set], set, scenario: name, point, metric, measured: m, predicted: p, errorPercent: m === 0 ? (p === 0 ? 0 : null) : ((p - m) / m) * 100 });
     }
   }
 }
@@ -74,7 +88,9 @@ function describe(r: RunResult): string {
   const s = r.scenario, w = s.workload as Record<string, unknown>;
   const size = w.bufferMiB ?? w.workingSetMiB;
   const kind = w.type === 'sweep' ? 'seq' : w.type === 'uniform' ? 'rand' : w.type === 'hotcold' ? `hot${w.hotSetMiB}/${Math.round(Number(w.hotWriteFraction) * 100)}%` : String(w.type);
-  return `${s.vm.memoryMiB} MiB, ${kind}${size !== undefined ? ` ${size} MiB` : ''}${w.writesPerSecond !== undefined ? ` @${w.writesPerSecond}/s` : ''}, cap ${Number(s.migration.maxBandwidthBytesPerSecond) / 1048576} MiB/s, limit ${Number(s.migration.downtimeLimitSeconds) * 1000} ms`;
+  const what = `${s.vm.memoryMiB} MiB, ${kind}${size !== undefined ? ` ${size} MiB` : ''}${w.writesPerSecond !== undefined ? ` @${w.writesPerSecond}/s` : ''}`;
+  if (r.source === 'xen') return `${what}, meter ${s.network.bandwidthBitsPerSecond / 1e6} Mbit/s`;
+  return `${what}, cap ${Number(s.migration.maxBandwidthBytesPerSecond) / 1048576} MiB/s, limit ${Number(s.migration.downtimeLimitSeconds) * 1000} ms`;
 }
 
 const abs = (xs: number[]): number[] => xs.map(Math.abs).sort((a, b) => a - b);
@@ -89,37 +105,50 @@ function spread(metric: Metric): string {
   return s.length ? `${f1(median(s))} % / ${f1(s[s.length - 1])} %` : '—';
 }
 
-const lines = ['| metric | runs | median \\|error\\| | max \\|error\\| | target | testbed spread (8 points × 3 runs: max/min − 1, median / max) |', '|---|---|---|---|---|---|'];
-for (const metric of METRICS) {
-  const rs = rows.filter((r) => r.metric === metric);
-  if (metric === 'converged') {
-    lines.push(`| converged / cancelled | ${rs.length} | — | ${rs.filter((r) => r.measured !== r.predicted).length} wrong | every call right | — |`);
-    continue;
+function section(backend: 'qemu' | 'xen'): string {
+  const mine = rows.filter((r) => r.backend === backend);
+  const sets = SETS.filter((x) => SET_BACKENDS[x] === backend);
+  const runsHere = new Set(mine.map((r) => `${r.set}/${r.scenario}`)).size;
+  const hasRepeats = backend === 'qemu';
+  const lines = [`| metric | runs | median \\|error\\| | max \\|error\\| | target |${hasRepeats ? ' testbed spread (8 points × 3 runs: max/min − 1, median / max) |' : ''}`, `|---|---|---|---|---|${hasRepeats ? '---|' : ''}`];
+  const tail = (metric: Metric): string => (hasRepeats ? ` ${spread(metric)} |` : '');
+  for (const metric of METRICS) {
+    const rs = mine.filter((r) => r.metric === metric);
+    if (metric === 'converged') {
+      lines.push(`| converged / cancelled | ${rs.length} | — | ${rs.filter((r) => r.measured !== r.predicted).length} wrong | every call right |${hasRepeats ? ' — |' : ''}`);
+      continue;
+    }
+    if (metric === 'rounds') {
+      lines.push(`| passes (rounds) | ${rs.length} | exact in ${rs.filter((r) => r.measured === r.predicted).length} | off by ${Math.max(...rs.map((r) => Math.abs(r.predicted - r.measured)))} at most | exact |${tail(metric)}`);
+      continue;
+    }
+    const errs = abs(rs.map((r) => r.errorPercent ?? NaN).filter(Number.isFinite));
+    const target = metric === 'downtimeSeconds' ? 'within max(2 ms, 15 %)' : 'median 3 %, max 8 %';
+    const extra = metric === 'downtimeSeconds' ? ` (${rs.filter((r) => Math.abs(r.predicted - r.measured) <= Math.max(0.002, 0.15 * r.measured)).length} of ${rs.length} within target)` : '';
+    lines.push(`| ${metric} | ${rs.length} | ${f1(median(errs))} % | ${f1(errs[errs.length - 1])} %${extra} | ${target} |${tail(metric)}`);
   }
-  if (metric === 'rounds') {
-    lines.push(`| passes (rounds) | ${rs.length} | exact in ${rs.filter((r) => r.measured === r.predicted).length} | off by ${Math.max(...rs.map((r) => Math.abs(r.predicted - r.measured)))} at most | exact | ${spread(metric)} |`);
-    continue;
-  }
-  const errs = abs(rs.map((r) => r.errorPercent ?? NaN).filter(Number.isFinite));
-  const target = metric === 'downtimeSeconds' ? 'within max(2 ms, 15 %)' : 'median 3 %, max 8 %';
-  const extra = metric === 'downtimeSeconds' ? ` (${rs.filter((r) => Math.abs(r.predicted - r.measured) <= Math.max(0.002, 0.15 * r.measured)).length} of ${rs.length} within target)` : '';
-  lines.push(`| ${metric} | ${rs.length} | ${f1(median(errs))} % | ${f1(errs[errs.length - 1])} %${extra} | ${target} | ${spread(metric)} |`);
-}
-const worst = rows.filter((r) => (r.metric === 'totalTimeSeconds' || r.metric === 'bytesTransferred') && r.errorPercent !== null).sort((a, b) => Math.abs(b.errorPercent!) - Math.abs(a.errorPercent!)).slice(0, 8);
-const table = `# Validation: miglab's qemu policy against QEMU 10 on the testbed, from nominal inputs
-
-${runs} real runs (\`scenarios/validation/\`: ${SETS.join(', ')}), re-predicted in ${seconds.toFixed(2)} s by \`npm run validation\`
-from each scenario as written — the guest image's footprint measured once per size, the dirtier's
-nominal rate, QEMU's nominal cap and downtime limit; nothing measured per run — at ${FIDELITY ?? 'the fidelity the scenarios state (page level)'}.
+  const worst = mine.filter((r) => (r.metric === 'totalTimeSeconds' || r.metric === 'bytesTransferred' || (backend === 'xen' && r.metric === 'downtimeSeconds')) && r.errorPercent !== null).sort((a, b) => Math.abs(b.errorPercent!) - Math.abs(a.errorPercent!)).slice(0, 8);
+  return `## ${BACKEND_TITLES[backend]}: ${runsHere} runs (${sets.join(', ')})
 
 ${lines.join('\n')}
 
-Largest time and bytes errors:
+Largest errors:
 
 | run | point | metric | measured | predicted | error |
 |---|---|---|---|---|---|
 ${worst.map((r) => `| ${r.set}/${r.scenario} | ${r.point} | ${r.metric} | ${r.measured.toPrecision(4)} | ${r.predicted.toPrecision(4)} | ${r.errorPercent! >= 0 ? '+' : ''}${r.errorPercent!.toFixed(1)} % |`).join('\n')}
 `;
+}
+const backendsPresent = (['qemu', 'xen'] as const).filter((b) => rows.some((r) => r.backend === b));
+const table = `# Validation: miglab against real hypervisors, from nominal inputs
+
+${runs} real runs (\`scenarios/validation/\`), re-predicted in ${seconds.toFixed(2)} s by \`npm run validation\` from each
+scenario as written — nothing measured per run: the dirtier's nominal rate and buffer, the nominal
+caps and limits, and what a researcher measures once per guest image or host pair (QEMU: the
+image's footprint, \`miglab testbed qemu --measure-footprint\`; Xen: the idle guest's switchover,
+\`miglab testbed xen --measure-switchover\`) — at ${FIDELITY ?? 'the fidelity each scenario states'}.
+
+${backendsPresent.map(section).join('\n')}`;
 writeFileAtomic(join(OUT, 'README.md'), table);
 const cols = ['set', 'scenario', 'point', 'metric', 'measured', 'predicted', 'errorPercent'] as const;
 writeFileAtomic(join(OUT, 'errors.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: [...cols] }));
@@ -127,13 +156,13 @@ writeFileAtomic(join(OUT, 'errors.csv'), stringify(rows.map((r) => cols.map((c) 
 const titles = PLOTTED_METRICS;
 const scatter = predictedVsMeasuredSpec(
   rows.filter((r) => r.metric in titles).map((r) => ({ metric: titles[r.metric], measured: r.measured, predicted: r.predicted, series: r.set, label: r.point, errorPercent: r.errorPercent })),
-  'miglab (nominal inputs) vs QEMU 10', `${runs} testbed runs (cancelled ones have no downtime); dashed: y = x; dotted: ±5 %`, Object.values(titles));
+  'miglab (nominal inputs) vs QEMU 10 and Xen 4.17', `${runs} testbed runs (cancelled ones have no downtime); dashed: y = x; dotted: ±5 %`, Object.values(titles));
 const cdfRows = (['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds'] as const).flatMap((metric) => {
   const errs = abs(rows.filter((r) => r.metric === metric && r.errorPercent !== null).map((r) => r.errorPercent!));
   return errs.map((e, i) => ({ metric: titles[metric], absErrorPercent: Math.max(e, 0.01), fraction: (i + 1) / errs.length }));
 });
 const cdf = {
-  title: { text: 'Prediction error, nominal inputs', subtitle: `${runs} QEMU testbed runs; share of runs with |error| ≤ x` },
+  title: { text: 'Prediction error, nominal inputs', subtitle: `${runs} testbed runs (QEMU and Xen); share of runs with |error| ≤ x` },
   data: { values: cdfRows }, width: 420, height: 260,
   mark: { type: 'line', interpolate: 'step-after', point: true },
   encoding: {

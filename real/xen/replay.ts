@@ -122,14 +122,18 @@ class XenReplay implements ReplaySteps {
     return r.stdout;
   }
 
-  private domainNames(): string[] {
-    return [this.name, `${this.name}--incoming`, `${this.name}--migratedaway`];
-  }
-
-  /** Shell text that destroys this replay's domains (and only them) and removes their console logs. */
+  /**
+   * Shell text that destroys this replay's domains (and only them: their names are unique to this
+   * replay) and removes their console logs and the scratch folder. First it kills any xl still
+   * handling the domain (after a Ctrl-C here, the death of ssh does not stop it there) with
+   * `pkill -f`; so that the pattern cannot match this very shell, the name never appears in the
+   * command as it is: it is spelled with a bracket and rebuilt in the shell.
+   */
   private destroyCommand(dir: string): string {
-    const names = this.domainNames().map(shQuote).join(' ');
-    return `for d in ${names}; do xl destroy "$d" >/dev/null 2>&1; rm -f ${CONSOLE_DIR}/guest-"$d".log; done; p=$(cat ${shQuote(`${dir}/rune.pid`)} 2>/dev/null) && [ -n "$p" ] && pkill -KILL -P "$p" 2>/dev/null; rm -rf ${shQuote(dir)}; true`;
+    const bracketed = shQuote(`[${this.name[0]}]${this.name.slice(1)}`);
+    return `n=$(printf %s ${bracketed} | tr -d '[]'); pkill -KILL -f -- ${bracketed} 2>/dev/null; `
+      + `for d in "$n" "$n--incoming" "$n--migratedaway"; do xl destroy "$d" >/dev/null 2>&1; rm -f ${CONSOLE_DIR}/guest-"$d".log; done; `
+      + `p=$(cat ${shQuote(`${dir}/rune.pid`)} 2>/dev/null) && [ -n "$p" ] && pkill -KILL -P "$p" 2>/dev/null; rm -rf ${shQuote(dir)}; true`;
   }
 
   async boot(): Promise<void> {
@@ -137,7 +141,7 @@ class XenReplay implements ReplaySteps {
     const kernel = src.spec.kernel ?? TESTBED_GUEST_KERNEL, initrd = src.spec.initrd ?? TESTBED_GUEST_INITRD;
     // Synchronization checks before: both reachable with xl, the same Xen major.minor, shadow paging
     // (PV log-dirty), room on the destination, the meter and the guest's images on the source.
-    const probe = `xl info 2>&1; echo "--"; for c in pv miglab-xen-tap pkill; do command -v $c >/dev/null && echo "has $c"; done; [ -r ${shQuote(kernel)} ] && echo has-kernel; [ -r ${shQuote(initrd)} ] && echo has-initrd; [ -d ${CONSOLE_DIR} ] && echo has-console-dir`;
+    const probe = `xl info 2>&1; echo "--"; for c in pv miglab-xen-tap pkill; do command -v $c >/dev/null && echo "has $c"; done; [ -r ${shQuote(kernel)} ] && echo has-kernel; [ -r ${shQuote(initrd)} ] && echo has-initrd; [ -d ${CONSOLE_DIR} ] && echo has-console-dir; true`;
     const [si, di] = await Promise.all([this.on(src, 'xl info', probe, 60), this.sameHost ? Promise.resolve('') : this.on(dst, 'xl info', probe, 60)]);
     const srcInfo = parseXlInfo(si), dstInfo = this.sameHost ? srcInfo : parseXlInfo(di);
     if (!this.check(this.before, 'xl on the source', srcInfo !== null, srcInfo ? `Xen ${srcInfo.major}.${srcInfo.minor}` : si.trim().split('\n')[0] ?? 'no output')) throw new InputError(`the source host ${src.where} has no working xl (\`xl info\` said: ${si.trim().split('\n').slice(0, 2).join(' | ')})`);
@@ -212,19 +216,26 @@ class XenReplay implements ReplaySteps {
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
     let done = false;
     void exited.then(() => { done = true; });
-    const killTransport = (what: string): Promise<unknown> => src.host.run(`p=$(cat ${shQuote(`${dir}/rune.pid`)} 2>/dev/null) && [ -n "$p" ] && pkill -KILL ${what} -P "$p"`, 30);
+    const pid = `p=$(cat ${shQuote(`${dir}/rune.pid`)} 2>/dev/null) && [ -n "$p" ]`;
+    // The whole transport (tap, pv, receiver): xl sees its stream cut and resumes the guest.
+    const cutTransport = (): Promise<unknown> => src.host.run(`${pid} && pkill -KILL -P "$p"`, 30);
+    // The receiver only: xl migrate-receive and its children (libxl-save-helper reads the stream
+    // itself, so killing xl alone leaves it receiving); on another host, the ssh that carries it.
+    const killReceiver = (): Promise<unknown> => src.host.run(this.sameHost
+      ? `${pid} && r=$(pgrep -x xl -P "$p") && [ -n "$r" ] && { pkill -KILL -P "$r"; kill -KILL $r; }`
+      : `${pid} && pkill -KILL -x ssh -P "$p"`, 30);
     const maxT = s.limits.maxTimeSeconds, guard = maxT + 300;
     while (!done) {
       const t = (Date.now() - this.start) / 1000;
       if (this.o.killDestinationAfterSeconds !== undefined && !this.destinationKilled && t >= this.o.killDestinationAfterSeconds) {
         this.destinationKilled = true;
         this.log('fault injection: killing the receiver mid-stream');
-        await killTransport(this.sameHost ? '-x xl' : '-x ssh');
+        await killReceiver();
       }
       if (t >= maxT && !this.cancelled) {
         this.cancelled = true;
         this.log(`max time ${maxT} s: cancelling (the transport is cut; xl resumes the guest at the source)`);
-        await killTransport('');
+        await cutTransport();
       }
       if (t >= guard) { this.failure = `no end after ${guard} s`; child.kill('SIGKILL'); break; }
       await sleep(0.1);
@@ -344,7 +355,9 @@ export function toResult(s: Scenario, m: Collected): RunResult {
       // Xen's stream v2 sends every page, zero or not (no zero-page elision in xg_sr_save.c).
       zeroPageFraction: 0,
       bulkBytesPerSecond: first && first.endSeconds > first.startSeconds ? first.bytes / (first.endSeconds - first.startSeconds) : null,
-      stopCopyBytesPerSecond: last && last.endSeconds > last.startSeconds ? last.bytes / (last.endSeconds - last.startSeconds) : null,
+      // The last pass is small enough to leave the meter in one of pv's bursts (a tenth of a second's
+      // worth): its own rate is not the link's, so none is reported.
+      stopCopyBytesPerSecond: null,
       guestTotalPages: first ? first.pages : (s.vm.memoryMiB * 1048576) / PAGE_SIZE_BYTES,
     },
     dirtier: m.dirtier,

@@ -9,6 +9,7 @@ import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
 
 export const testbedHelp = `miglab testbed qemu [--measure-footprint [--memory-mib 256,1024]]
+miglab testbed xen [start | stop | status] [--measure-switchover]
 
 Prepares the QEMU testbed on this machine from Debian's packages (QEMU 10 from bookworm-backports,
 unpacked privately; the Debian cloud kernel; a busybox initramfs with the dirtier) under
@@ -18,12 +19,56 @@ $MIGLAB_QEMU_DIR (default /var/tmp/miglab-qemu) and prints the paths. Idempotent
                         buffer once each, and print the image's footprint (vm.footprint: its
                         idle non-zero memory and the freed part of it that an allocation reuses),
                         from the zero pages QEMU found (its duplicate count)
-  --memory-mib LIST     guest sizes for --measure-footprint (default 256,1024)`;
+  --memory-mib LIST     guest sizes for --measure-footprint (default 256,1024)
+
+xen: builds the Xen testbed from Debian's packages (scripts/testbeds/xen-setup.sh: Xen 4.17
+rebuilt with shadow paging, a debootstrap dom0 with xl, sshd and pv, a PV guest kernel + busybox
+initramfs with the dirtier; 3-5 min the first time, cached under $MIGLAB_XEN_DIR, default
+/var/tmp/miglab-xen), boots it under QEMU (TCG) with dom0's sshd on 127.0.0.1:$MIGLAB_XEN_SSH_PORT
+(default 48022), and prints the hosts file for --backend xen (one host migrating to itself).
+stop: stops that QEMU (by its PID file). status: whether it runs.
+  --measure-switchover  then migrate the idle guest twice and print its downtime (the switchover's
+                        fixed part on these hosts: PV suspend, final pass, restore, resume), the
+                        figure for migration.resumeSeconds when predicting Xen on them`;
+
+const xenScript = new URL('../testbeds/xen-testbed.sh', import.meta.url).pathname;
+
+async function xenTestbed(action: string, measureSwitchover: boolean): Promise<number> {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync('bash', [xenScript, action], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) {
+    if (action === 'status') { process.stdout.write(r.stdout); return 1; }
+    throw new InputError(`Xen testbed ${action} failed (${xenScript}, exit ${r.status}); its messages are above`);
+  }
+  process.stdout.write(r.stdout);
+  if (action !== 'start' || !measureSwitchover) return 0;
+  const { XenBackend } = await import('../../real/xen/replay.ts');
+  const { loadHosts } = await import('../../real/hosts.ts');
+  const hosts = loadHosts(r.stdout.trim(), 'xen');
+  const pauses: number[] = [];
+  for (let i = 0; i < 2; i++) {
+    const s = validateScenario({
+      name: 'switchover-idle', vm: { memoryMiB: 128 }, workload: { type: 'idle' }, network: { bandwidthBitsPerSecond: 1e9 },
+      migration: { algorithm: 'precopy', policy: 'xen' }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' }, real: { xen: { warmupSeconds: 1 } },
+    }, 'testbed --measure-switchover', (p) => p);
+    const res = await new XenBackend().replay(s, { workDir: join(tmpdir(), `miglab-switchover-${process.pid}`), hosts, log: (l) => process.stderr.write(`  ${l}\n`) });
+    if (res.status !== 'completed') throw new Error(`the idle guest did not migrate (${res.status}: ${res.measurement?.failureReason ?? ''})`);
+    pauses.push(res.downtimeSeconds);
+    console.log(`idle 128 MiB guest, migration ${i + 1}: downtime ${(res.downtimeSeconds * 1000).toFixed(0)} ms (stop-and-copy pass ${res.roundRows.at(-1)?.pagesSent ?? 0} pages)`);
+  }
+  console.log(`→ "migration": { "resumeSeconds": ${(pauses.reduce((a, b) => a + b, 0) / pauses.length).toFixed(3)} } for Xen on these hosts (the mean of the two)`);
+  return 0;
+}
 
 export async function testbedCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { 'measure-footprint': { type: 'boolean' }, 'memory-mib': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { 'measure-footprint': { type: 'boolean' }, 'measure-switchover': { type: 'boolean' }, 'memory-mib': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) { console.log(testbedHelp); return 0; }
-  if (positionals[0] !== 'qemu' || positionals.length !== 1) throw new InputError(`miglab testbed: expected qemu, got ${JSON.stringify(positionals.join(' ') || null)}\n\n${testbedHelp}`);
+  if (positionals[0] === 'xen') {
+    const action = positionals[1] ?? 'start';
+    if (positionals.length > 2 || !['start', 'stop', 'status'].includes(action)) throw new InputError(`miglab testbed xen: expected start, stop or status, got ${JSON.stringify(positionals.slice(1).join(' '))}\n\n${testbedHelp}`);
+    return xenTestbed(action, values['measure-switchover'] === true);
+  }
+  if (positionals[0] !== 'qemu' || positionals.length !== 1) throw new InputError(`miglab testbed: expected qemu or xen, got ${JSON.stringify(positionals.join(' ') || null)}\n\n${testbedHelp}`);
   const sizes = (values['memory-mib'] ?? '256,1024').split(',').map((x) => parseWholeNumber('--memory-mib', x, 128, 16384));
   const b = new QemuBackend();
   await b.prepare();
