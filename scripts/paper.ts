@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { writeFileAtomic, toJson } from './lib/files.ts';
 import { renderSvg, svgToPng, htmlPage, type VegaLiteSpec } from './lib/plot.ts';
 import { paperCsv, paperData, SEEDS, SETUP, type Row } from './paper/data.ts';
+import { xenTestbedFig2 } from './paper/xenTestbed.ts';
 
 const OUT = resolve(process.argv[2] ?? 'results/paper');
 const t0 = Date.now();
@@ -41,6 +42,27 @@ const figures: { id: string; heading: string; text: string; spec: VegaLiteSpec }
   { id: 'interval-tradeoff', heading: 'Checkpoint interval: COW overhead, RPO, migration data (1 GiB guest)', text: 'Shorter intervals cost guest CPU (pauses and COW faults) and background traffic, and lower the recovery point and the data a migration still has to send.', spec: lineWithBand('Checkpoint interval trade-offs (1 GiB)', figRows['interval-tradeoff'], 'intervalSeconds', 'checkpoint interval (s)', 'value', { facet: 'series', logX: true }) },
   { id: 'dirtyrate', heading: 'Dirty rate vs data, downtime and total time (1 GiB guest)', text: 'Shape marks whether pre-copy converged (fewer than 50 dirty pages) or was cut by Xen\'s 5-round cap.', spec: lineWithBand('Dirty rate vs migration metrics (1 GiB)', figRows.dirtyrate, 'writesPerSecond', 'page writes per second', 'value', { facet: 'metric', logX: true }) },
 ];
+
+// Fig. 2 measured on the Xen testbed (when its committed runs are present): points on the prediction.
+const xen = xenTestbedFig2();
+if (xen) {
+  figRows['fig2-xen-testbed'] = xen.rows;
+  const x = { field: 'memoryMiB', type: 'quantitative', title: 'VM memory (MiB)', axis: { values: [...new Set(xen.rows.filter((r) => String(r.series).startsWith('measured')).map((r) => r.memoryMiB))] } };
+  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: ['miglab, policy xen (nominal inputs)', 'measured: Xen 4.17 testbed'], range: ['#4c78a8', '#e45756'] } };
+  figures.push({
+    id: 'fig2-xen-testbed', heading: 'Fig. 2 at testbed scale — measured on Xen 4.17',
+    text: `${xen.runs} real \`xl migrate\`s of a PV guest (its dirtier sweeping 16 MiB at 500 pages/s) through a meter capped at Fast Ethernet, on the Xen testbed (Xen under QEMU/TCG, migration to the same dom0), against miglab's prediction from the scenario's nominal inputs (the switchover's fixed part measured once with the idle guest: migration.resumeSeconds). Runs: results/validation/xen-fig2/.`,
+    spec: {
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: { text: 'Xen pre-copy at Fast Ethernet: measured vs predicted', subtitle: 'line: miglab (policy xen); dots: measured on the Xen 4.17 testbed, one run each' },
+      data: { values: xen.rows }, facet: { column: { field: 'metric', type: 'nominal', title: null } },
+      spec: { width: 220, height: 200, layer: [
+        { transform: [{ filter: "datum.series !== 'measured: Xen 4.17 testbed'" }], mark: { type: 'line' }, encoding: { x, y: { field: 'value', type: 'quantitative', title: null }, color } },
+        { transform: [{ filter: "datum.series === 'measured: Xen 4.17 testbed'" }], mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: null }, color } },
+      ] },
+      resolve: { scale: { y: 'independent' } },
+    } as unknown as VegaLiteSpec,
+  });
+}
 
 mkdirSync(OUT, { recursive: true });
 for (const f of figures) {

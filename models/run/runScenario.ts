@@ -62,7 +62,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const totalPages = pagesForMiB(s.vm.memoryMiB);
   let workload: CompiledWorkload;
   try {
-    workload = options.workload ?? compileWorkloadCached(s.workload, totalPages, options.resolvePath);
+    workload = options.workload ?? compileWorkloadCached(s.workload, totalPages, options.resolvePath, s.vm.osHotPages);
   } catch (e) {
     throw e instanceof InputError ? new InputError(`${s.name}: ${e.message}`) : e;
   }

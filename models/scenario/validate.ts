@@ -137,6 +137,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   const fp = s.vm.footprint as { idleMiB: number; reusableMiB: number } | undefined;
   if (fp && fp.reusableMiB > fp.idleMiB) bad('vm.footprint.reusableMiB', `expected at most vm.footprint.idleMiB (${fp.idleMiB}): the freed part of the idle footprint, got number ${fp.reusableMiB}`);
   if (fp && fp.idleMiB > s.vm.memoryMiB) bad('vm.footprint.idleMiB', `expected at most vm.memoryMiB (${s.vm.memoryMiB}): the idle guest's non-zero memory, got number ${fp.idleMiB}`);
+  if (s.vm.osHotPages > 0 && (s.workload as { type: string }).type === 'trace') bad('vm.osHotPages', 'expected 0 with a trace workload (the trace already holds every write the guest made, its OS\'s too), got number ' + s.vm.osHotPages);
   if (problems.length) throw new InputError(problems.join('\n'));
   if (!zeroGiven && fp) {
     const compiled = compileWorkloadCached(workload, memoryPages, resolvePath);
@@ -152,7 +153,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     seed: s.seed,
     fidelity: s.fidelity,
     concurrentMigrations: s.concurrentMigrations,
-    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB } } : {}) },
+    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, osHotPages: v.osHotPages, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB } } : {}) },
     workload,
     network: {
       bandwidthBitsPerSecond: n.bandwidthBitsPerSecond,

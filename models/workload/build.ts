@@ -2,6 +2,7 @@ import { PAGE_SIZE_BYTES, MIB_BYTES } from '../units/pageSize.ts';
 import { buildSegmentedWorkload, type PhaseDraft, type SegmentedWorkload } from './segments.ts';
 import type { WorkloadSpec } from './spec.ts';
 import { loadDirtyTrace, type DirtyTrace } from './trace.ts';
+import { InputError } from '../input/errors.ts';
 
 export type CompiledWorkload = SegmentedWorkload | DirtyTrace;
 
@@ -69,37 +70,55 @@ function draftOf(spec: WorkloadSpec, totalPages: number, durationSeconds: number
   }
 }
 
-/** Compiles a workload spec for a guest of `totalPages` pages. `baseDir` resolves trace file paths. */
-export function compileWorkload(spec: WorkloadSpec, totalPages: number, resolvePath: (p: string) => string = (p) => p): CompiledWorkload {
-  if (spec.type === 'trace') return loadDirtyTrace(resolvePath(spec.file), spec.repeat ?? false);
+/**
+ * The guest OS's own hot pages (vm.osHotPages): a few pages its kernel rewrites all the time (per-CPU
+ * data, the timer wheel, stacks, console rings), dirty again at every bitmap read however short the
+ * pass. Each is written OS_HOT_PAGE_WRITES_PER_SECOND times a second: the timer tick of Debian's
+ * kernels (CONFIG_HZ_250), so a page stays clean through a 20 ms pass with probability e^−5 < 1 %.
+ * They sit at the top of guest memory.
+ */
+export const OS_HOT_PAGE_WRITES_PER_SECOND = 250;
+
+function withOsHotPages(d: PhaseDraft, totalPages: number, osHotPages: number): PhaseDraft {
+  if (osHotPages <= 0) return d;
+  const n = Math.min(totalPages, Math.round(osHotPages));
+  return { ...d, ranges: [...d.ranges, { firstPage: totalPages - n, pageCount: n, ratePerPage: OS_HOT_PAGE_WRITES_PER_SECOND, background: true }] };
+}
+
+/** Compiles a workload spec for a guest of `totalPages` pages. `resolvePath` resolves trace file paths. */
+export function compileWorkload(spec: WorkloadSpec, totalPages: number, resolvePath: (p: string) => string = (p) => p, osHotPages = 0): CompiledWorkload {
+  if (spec.type === 'trace') {
+    if (osHotPages > 0) throw new InputError('vm.osHotPages: a trace workload already holds every write the guest made (its OS\'s too): expected 0 with a trace, got ' + osHotPages);
+    return loadDirtyTrace(resolvePath(spec.file), spec.repeat ?? false);
+  }
   if (spec.type === 'phases') {
-    const drafts = spec.phases.map((p) => draftOf(p.workload, totalPages, p.durationSeconds));
+    const drafts = spec.phases.map((p) => withOsHotPages(draftOf(p.workload, totalPages, p.durationSeconds), totalPages, osHotPages));
     return buildSegmentedWorkload(totalPages, drafts, spec.repeat ?? false);
   }
-  return buildSegmentedWorkload(totalPages, [draftOf(spec, totalPages, Infinity)], false);
+  return buildSegmentedWorkload(totalPages, [withOsHotPages(draftOf(spec, totalPages, Infinity), totalPages, osHotPages)], false);
 }
 
 /** Compiled rate-based workloads by (guest size, spec): a sweep or a benchmark compiles each once. */
 const compiled = new Map<string, SegmentedWorkload>();
 const COMPILED_CACHE_ENTRIES = 256;
 /** The same, by spec object: a sweep's replicates share their scenario's spec (scenarios are never written to). */
-const compiledBySpec = new WeakMap<WorkloadSpec, { totalPages: number; workload: SegmentedWorkload }>();
+const compiledBySpec = new WeakMap<WorkloadSpec, { totalPages: number; osHotPages: number; workload: SegmentedWorkload }>();
 
 /**
  * `compileWorkload`, remembering rate-based workloads (compiled workloads are never mutated, so runs
  * can share them). Trace workloads are read from their file every time.
  */
-export function compileWorkloadCached(spec: WorkloadSpec, totalPages: number, resolvePath?: (p: string) => string): CompiledWorkload {
-  if (spec.type === 'trace') return compileWorkload(spec, totalPages, resolvePath);
+export function compileWorkloadCached(spec: WorkloadSpec, totalPages: number, resolvePath?: (p: string) => string, osHotPages = 0): CompiledWorkload {
+  if (spec.type === 'trace') return compileWorkload(spec, totalPages, resolvePath, osHotPages);
   const known = compiledBySpec.get(spec);
-  if (known?.totalPages === totalPages) return known.workload;
-  const key = `${totalPages} ${JSON.stringify(spec)}`;
+  if (known?.totalPages === totalPages && known.osHotPages === osHotPages) return known.workload;
+  const key = `${totalPages} ${osHotPages} ${JSON.stringify(spec)}`;
   let w = compiled.get(key);
   if (!w) {
-    w = compileWorkload(spec, totalPages, resolvePath) as SegmentedWorkload;
+    w = compileWorkload(spec, totalPages, resolvePath, osHotPages) as SegmentedWorkload;
     if (compiled.size >= COMPILED_CACHE_ENTRIES) compiled.clear();
     compiled.set(key, w);
   }
-  compiledBySpec.set(spec, { totalPages, workload: w });
+  compiledBySpec.set(spec, { totalPages, osHotPages, workload: w });
   return w;
 }

@@ -46,7 +46,8 @@ export interface SegmentedWorkload {
 /** A single-phase building block before segmentation: page ranges with per-page rates, or a sweep. */
 export interface PhaseDraft {
   durationSeconds: number;
-  ranges: { firstPage: number; pageCount: number; ratePerPage: number }[];
+  /** background: the guest OS's own writes (vm.osHotPages), left out of the nominal write rate. */
+  ranges: { firstPage: number; pageCount: number; ratePerPage: number; background?: boolean }[];
   sweep: SweepSpec | null;
 }
 
@@ -76,7 +77,7 @@ export function buildSegmentedWorkload(totalPages: number, drafts: PhaseDraft[],
       for (let s = 0; s < nSeg; s++) {
         if (segmentFirstPage[s] >= r.firstPage && segmentFirstPage[s] + segmentPages[s] <= r.firstPage + r.pageCount) rate[s] += r.ratePerPage;
       }
-      writesTimesSeconds += r.ratePerPage * r.pageCount * (Number.isFinite(d.durationSeconds) ? d.durationSeconds : 1);
+      if (!r.background) writesTimesSeconds += r.ratePerPage * r.pageCount * (Number.isFinite(d.durationSeconds) ? d.durationSeconds : 1);
     }
     if (d.sweep) {
       for (let s = 0; s < nSeg; s++) {

@@ -14,7 +14,8 @@ export const DOMAIN_NAME = /^miglab-[a-z0-9-]{1,48}$/;
  * What Xen can replay: `xl migrate`, i.e. Xen's own pre-copy (policy "xen": xl installs no
  * precopy_policy, so libxenguest's simple policy of at most 5 passes and 50 pages applies — the
  * scenario's maxIterations/dirtyThresholdPages must be those) of a guest the destination does not
- * hold yet, one migration at a time. Checkpoints (xl remus) are not replayed.
+ * hold yet, one migration at a time. A checkpoint section is replayed as `xl remus` epochs before
+ * the migration (real/xen/remus.ts).
  */
 export function xenSupports(s: Scenario, file: string): void {
   const plan = composition(s.migration);
@@ -25,7 +26,6 @@ export function xenSupports(s: Scenario, file: string): void {
   if (m.maxIterations !== 5 || m.dirtyThresholdPages !== 50) {
     throw new InputError(`${file}: migration.maxIterations/dirtyThresholdPages: \`xl migrate\` always uses libxenguest's simple policy (5 passes, 50 pages; xl installs no precopy_policy), got ${m.maxIterations}/${m.dirtyThresholdPages}`);
   }
-  if (s.checkpoint) throw new InputError(`${file}: checkpoint: checkpoints are not replayed on Xen (xl remus needs network/disk buffering scripts the diskless testbed guest does not have; see README, "Xen testbed"); remove the section to replay the migration`);
   if (s.concurrentMigrations !== 1) throw new InputError(`${file}: concurrentMigrations: the Xen replay runs one migration at a time, got ${s.concurrentMigrations}`);
   if (s.limits.onTimeout !== 'cancel') throw new InputError(`${file}: limits.onTimeout: Xen cannot be told to switch over early; a replay can only cancel at limits.maxTimeSeconds (onTimeout "cancel"), got ${JSON.stringify(s.limits.onTimeout)}`);
   if (!Number.isFinite(s.network.bandwidthBitsPerSecond)) throw new InputError(`${file}: network.bandwidthBitsPerSecond: the meter caps the stream at this rate: expected a finite number`);

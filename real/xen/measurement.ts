@@ -29,4 +29,6 @@ export interface XenMeasurement extends Measurement {
   /** The last lines xl migrate printed (sender and receiver). */
   xlOutput: string[];
   tapErrors: string[];
+  /** With a checkpoint section: what `xl remus` did (its epochs are in `checkpoints`). */
+  remus?: { epochs: number; heartbeatGapsSeconds: number[]; output: string[] };
 }

@@ -15,6 +15,7 @@ import { runReplay, type ReplaySteps } from '../steps.ts';
 import { TESTBED_GUEST_INITRD, TESTBED_GUEST_KERNEL, xenSupports, xlConfig } from './guest.ts';
 import type { SyncCheck, XenMeasurement } from './measurement.ts';
 import { parsePvLog, parseTapLog, passesOf, type StreamPass } from './stream.ts';
+import { runRemus, type RemusOutcome } from './remus.ts';
 
 /**
  * Replays a scenario on two Xen hosts (dom0s reached with the system's ssh; the testbed's is one
@@ -91,6 +92,8 @@ class XenReplay implements ReplaySteps {
   private tapText = '';
   private pvText = '';
   private linesBefore = 0;
+  private zeroMs = 0;
+  private remus: RemusOutcome | null = null;
 
   constructor(private readonly s: Scenario, private readonly o: ReplayOptions, hosts: HostsSpec) {
     this.log = o.log ?? (() => {});
@@ -184,10 +187,23 @@ class XenReplay implements ReplaySteps {
     }
     this.check(this.before, 'dirtier alive before', true, `${dirtierLinesIn(this.srcConsole.text).length} report(s), domid ${this.sourceDomid}`);
     await sleep(this.settings.warmupSeconds);
+    this.zeroMs = Date.now(); // scenario time 0
   }
 
+  /** The scenario's checkpoints, as Xen's own: `xl remus` epochs until the migration starts (real/xen/remus.ts). */
   async checkpoints(): Promise<void> {
-    await sleep(this.s.migration.startSeconds);
+    const c = this.s.checkpoint;
+    if (c) {
+      await sleep(c.firstAtSeconds - (Date.now() - this.zeroMs) / 1000);
+      this.remus = await runRemus({
+        host: this.src.host, where: this.src.where, dir: this.src.dir, domain: this.name, intervalSeconds: c.intervalSeconds,
+        untilMs: this.zeroMs + this.s.migration.startSeconds * 1000, zeroMs: this.zeroMs, rateBytesPerSecond: Math.max(1, Math.round(this.s.network.bandwidthBitsPerSecond / 8)),
+        console: this.srcConsole!, log: this.log,
+      });
+      this.check(this.before, 'guest runs after the checkpoints', this.remus.primaryRunning, this.remus.primaryRunning ? `${this.remus.checkpoints.length} checkpoint(s) taken` : 'the primary stopped');
+      if (!this.remus.primaryRunning) throw new Error(`the guest did not keep running after xl remus on ${this.src.where}: ${this.remus.failure ?? ''}`);
+    }
+    await sleep(this.s.migration.startSeconds - (Date.now() - this.zeroMs) / 1000);
   }
 
   async configure(): Promise<void> {
@@ -290,10 +306,11 @@ class XenReplay implements ReplaySteps {
       tap: this.tapText, pv: this.pvText, xlOutput: this.xlOutput, rateBytesPerSecond: this.rateBytesPerSecond, version: this.version, wallSeconds: this.wallSeconds,
       cancelled: this.cancelled, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, dirtier: this.d,
       srcLines: dirtierLinesIn(this.srcConsole?.text ?? '').slice(this.linesBefore),
-      guestPauseSeconds: guestPause(this.srcConsole, this.dstConsole),
+      guestPauseSeconds: guestPause(this.srcConsole, this.dstConsole, this.start),
       hosts: { source: this.src.where, destination: this.dst.where, migrationUri: this.sameHost ? `local pipe on ${this.src.where}` : `ssh ${this.dst.spec.migrationAddress ?? this.dst.where}` },
       synchronization: { before: this.before, after: this.after }, domain: this.name, domids: { source: this.sourceDomid, destination: this.destinationDomid },
       transport: this.sameHost ? 'local' : 'ssh',
+      remus: this.remus,
     });
   }
 
@@ -308,8 +325,9 @@ class XenReplay implements ReplaySteps {
 }
 
 /** The guest's pause as it lives it: last heartbeat from the source before the first from the destination (arrival times here). */
-function guestPause(src: GuestConsole | null, dst: GuestConsole | null): number | null {
-  const firstDst = dst?.heartbeatArrivalsMs[0];
+function guestPause(src: GuestConsole | null, dst: GuestConsole | null, sinceMs: number): number | null {
+  // Only what arrives after the migration began (a Remus backup's console may have been logged there before).
+  const firstDst = dst?.heartbeatArrivalsMs.find((t) => t >= sinceMs);
   if (firstDst === undefined || !src) return null;
   const lastSrc = [...src.heartbeatArrivalsMs].reverse().find((t) => t <= firstDst);
   return lastSrc === undefined ? null : (firstDst - lastSrc) / 1000;
@@ -319,6 +337,7 @@ interface Collected {
   tap: string; pv: string; xlOutput: string; rateBytesPerSecond: number; version: string; wallSeconds: number; cancelled: boolean; failure: string | null;
   integrity: IntegrityCheck; sourceRunning: boolean | null; dirtier: DirtierParams; srcLines: { writes: number }[]; guestPauseSeconds: number | null;
   hosts: XenMeasurement['hosts']; synchronization: XenMeasurement['synchronization']; domain: string; domids: XenMeasurement['domids']; transport: 'local' | 'ssh';
+  remus?: RemusOutcome | null;
 }
 
 /** The measurement in the shape of a simulated run. */
@@ -343,6 +362,7 @@ export function toResult(s: Scenario, m: Collected): RunResult {
   const measurement: XenMeasurement = {
     xenVersion: m.version,
     hosts: m.hosts,
+    ...(m.remus ? { checkpoints: m.remus.checkpoints, checkpointMigrationWaitSeconds: 0, remus: { epochs: m.remus.checkpoints.length, heartbeatGapsSeconds: m.remus.pausesSeconds, output: m.remus.output } } : {}),
     guestPauseSeconds: m.guestPauseSeconds,
     failureReason: m.failure,
     integrity: m.integrity,

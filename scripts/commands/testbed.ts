@@ -9,7 +9,7 @@ import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
 
 export const testbedHelp = `miglab testbed qemu [--measure-footprint [--memory-mib 256,1024]]
-miglab testbed xen [start | stop | status] [--measure-switchover]
+miglab testbed xen [start | start-two | stop | status] [--measure-switchover]
 
 Prepares the QEMU testbed on this machine from Debian's packages (QEMU 10 from bookworm-backports,
 unpacked privately; the Debian cloud kernel; a busybox initramfs with the dirtier) under
@@ -26,10 +26,14 @@ rebuilt with shadow paging, a debootstrap dom0 with xl, sshd and pv, a PV guest 
 initramfs with the dirtier; 3-5 min the first time, cached under $MIGLAB_XEN_DIR, default
 /var/tmp/miglab-xen), boots it under QEMU (TCG) with dom0's sshd on 127.0.0.1:$MIGLAB_XEN_SSH_PORT
 (default 48022), and prints the hosts file for --backend xen (one host migrating to itself).
-stop: stops that QEMU (by its PID file). status: whether it runs.
-  --measure-switchover  then migrate the idle guest twice and print its downtime (the switchover's
-                        fixed part on these hosts: PV suspend, final pass, restore, resume), the
-                        figure for migration.resumeSeconds when predicting Xen on them`;
+start-two: two Xen machines joined by a QEMU socket network (192.168.77.1 → .2, the stream over
+ssh between the dom0s), the two-host testbed; ports 48022, 48023 and 48024 for the link.
+stop: stops the QEMUs (by their PID files). status: whether they run.
+  --measure-switchover  then migrate the idle guest twice through an uncapped meter and print what
+                        predicting Xen on these hosts needs: its downtime (the switchover's fixed
+                        part: PV suspend, final pass, restore, resume → migration.resumeSeconds),
+                        the fastest stream the hosts send (→ min(link, it) as the bandwidth), and
+                        the pages the guest's own kernel dirties per live pass`;
 
 const xenScript = new URL('../testbeds/xen-testbed.sh', import.meta.url).pathname;
 
@@ -41,22 +45,31 @@ async function xenTestbed(action: string, measureSwitchover: boolean): Promise<n
     throw new InputError(`Xen testbed ${action} failed (${xenScript}, exit ${r.status}); its messages are above`);
   }
   process.stdout.write(r.stdout);
-  if (action !== 'start' || !measureSwitchover) return 0;
+  if (!action.startsWith('start') || !measureSwitchover) return 0;
   const { XenBackend } = await import('../../real/xen/replay.ts');
   const { loadHosts } = await import('../../real/hosts.ts');
   const hosts = loadHosts(r.stdout.trim(), 'xen');
-  const pauses: number[] = [];
+  const pauses: number[] = [], rates: number[] = [], osPages: number[] = [];
   for (let i = 0; i < 2; i++) {
+    // The idle guest through an uncapped meter (10 Gbit/s): its downtime is the switchover's fixed
+    // part, its first pass the fastest stream these hosts send, its later live passes what the
+    // guest's own kernel dirties per pass.
     const s = validateScenario({
-      name: 'switchover-idle', vm: { memoryMiB: 128 }, workload: { type: 'idle' }, network: { bandwidthBitsPerSecond: 1e9 },
+      name: 'switchover-idle', vm: { memoryMiB: 128 }, workload: { type: 'idle' }, network: { bandwidthBitsPerSecond: 1e10 },
       migration: { algorithm: 'precopy', policy: 'xen' }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' }, real: { xen: { warmupSeconds: 1 } },
     }, 'testbed --measure-switchover', (p) => p);
     const res = await new XenBackend().replay(s, { workDir: join(tmpdir(), `miglab-switchover-${process.pid}`), hosts, log: (l) => process.stderr.write(`  ${l}\n`) });
     if (res.status !== 'completed') throw new Error(`the idle guest did not migrate (${res.status}: ${res.measurement?.failureReason ?? ''})`);
+    const live = res.roundRows.slice(1, -1).map((r) => r.pagesSent);
     pauses.push(res.downtimeSeconds);
-    console.log(`idle 128 MiB guest, migration ${i + 1}: downtime ${(res.downtimeSeconds * 1000).toFixed(0)} ms (stop-and-copy pass ${res.roundRows.at(-1)?.pagesSent ?? 0} pages)`);
+    rates.push(res.measurement?.achieved.bulkBytesPerSecond ?? 0);
+    osPages.push(...live);
+    console.log(`idle 128 MiB guest, migration ${i + 1}: downtime ${(res.downtimeSeconds * 1000).toFixed(0)} ms; first pass ${((res.measurement?.achieved.bulkBytesPerSecond ?? 0) / 1e6).toFixed(1)} MB/s; later live passes ${live.join(', ')} pages; stop-and-copy ${res.roundRows.at(-1)?.pagesSent ?? 0} pages`);
   }
-  console.log(`→ "migration": { "resumeSeconds": ${(pauses.reduce((a, b) => a + b, 0) / pauses.length).toFixed(3)} } for Xen on these hosts (the mean of the two)`);
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  console.log(`→ for Xen on these hosts: "migration": { "resumeSeconds": ${mean(pauses).toFixed(3)} } (the idle guest's downtime, mean of two)`);
+  console.log(`→ the fastest stream they send: ${(mean(rates) * 8 / 1e6).toFixed(0)} Mbit/s (first pass, uncapped): use min(link, this) as network.bandwidthBitsPerSecond`);
+  console.log(`→ the guest kernel's own dirt: ${mean(osPages).toFixed(0)} pages per live pass (median ${[...osPages].sort((a, b) => a - b)[Math.floor(osPages.length / 2)] ?? 0})`);
   return 0;
 }
 
@@ -65,7 +78,7 @@ export async function testbedCommand(argv: string[]): Promise<number> {
   if (values.help) { console.log(testbedHelp); return 0; }
   if (positionals[0] === 'xen') {
     const action = positionals[1] ?? 'start';
-    if (positionals.length > 2 || !['start', 'stop', 'status'].includes(action)) throw new InputError(`miglab testbed xen: expected start, stop or status, got ${JSON.stringify(positionals.slice(1).join(' '))}\n\n${testbedHelp}`);
+    if (positionals.length > 2 || !['start', 'start-two', 'stop', 'status'].includes(action)) throw new InputError(`miglab testbed xen: expected start, start-two, stop or status, got ${JSON.stringify(positionals.slice(1).join(' '))}\n\n${testbedHelp}`);
     return xenTestbed(action, values['measure-switchover'] === true);
   }
   if (positionals[0] !== 'qemu' || positionals.length !== 1) throw new InputError(`miglab testbed: expected qemu or xen, got ${JSON.stringify(positionals.join(' ') || null)}\n\n${testbedHelp}`);

@@ -133,7 +133,10 @@ if [ ! -f "dom0-initrd-$DSUM.cpio.zst" ]; then
   echo "$GSUM" > $R/var/lib/miglab/domU-initrd.sum
   cp testbed_key.pub $R/root/.ssh/authorized_keys && chmod 700 $R/root/.ssh && chmod 600 $R/root/.ssh/authorized_keys
   # minbase has no /etc/hosts: without it, ssh to localhost cannot resolve (the note's first failure).
-  printf '127.0.0.1 localhost xenhost\n::1 localhost\n' > $R/etc/hosts
+  printf '127.0.0.1 localhost xenhost\n::1 localhost\n192.168.77.1 xenhost1\n192.168.77.2 xenhost2\n' > $R/etc/hosts
+  # dom0 to dom0 over the two-host testbed's link: the testbed key (a key for this testbed only).
+  cp testbed_key $R/root/.ssh/id_ed25519 && chmod 600 $R/root/.ssh/id_ed25519
+  printf 'Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n  BatchMode yes\n' > $R/root/.ssh/config
   : > $R/etc/resolv.conf
   echo xenhost > $R/etc/hostname
   [ -f $R/etc/ssh/ssh_host_ed25519_key ] || ssh-keygen -q -t ed25519 -N '' -f $R/etc/ssh/ssh_host_ed25519_key

@@ -1,38 +1,41 @@
 #!/usr/bin/env bash
 # The Xen testbed: Xen 4.17 + a Debian dom0 under QEMU (TCG, -cpu qemu64), its sshd on a loopback
 # port, built by xen-setup.sh (cached under $MIGLAB_XEN_DIR, default /var/tmp/miglab-xen).
-#   xen-testbed.sh start   build if needed, boot, wait for dom0's sshd, write hosts.json + ssh_config
-#   xen-testbed.sh stop    stop the QEMU this script started (by its PID file)
+#   xen-testbed.sh start      build if needed, boot one Xen host, wait for dom0's sshd, write
+#                             hosts.json (the host migrates to itself) + ssh_config
+#   xen-testbed.sh start-two  two Xen hosts joined by a QEMU socket network (192.168.77.1 and .2,
+#                             dom0 to dom0 over ssh): the design card's two-host testbed
+#   xen-testbed.sh stop       stop the QEMUs this script started (by their PID files)
 #   xen-testbed.sh status
-# Settings: MIGLAB_XEN_SSH_PORT (default 48022), MIGLAB_XEN_MEMORY_MIB (3072: dom0 1 GiB, the rest
-# for guests, twice a guest's memory during a migration to localhost), MIGLAB_XEN_BOOT_TIMEOUT (600 s).
+# Settings: MIGLAB_XEN_SSH_PORT (default 48022; two hosts use it and the next, the link the one
+# after), MIGLAB_XEN_MEMORY_MIB (3072 for one host: dom0 1 GiB, the rest for guests, twice a guest
+# during a migration to itself; 2048 each for two), MIGLAB_XEN_BOOT_TIMEOUT (600 s).
 # Prints the hosts file's path on stdout.
 set -euo pipefail
 DIR=${MIGLAB_XEN_DIR:-/var/tmp/miglab-xen}
 HERE=$(cd "$(dirname "$0")" && pwd)
 PORT=${MIGLAB_XEN_SSH_PORT:-48022}
-MEM=${MIGLAB_XEN_MEMORY_MIB:-3072}
 TIMEOUT=${MIGLAB_XEN_BOOT_TIMEOUT:-600}
 RUN="$DIR/run-$PORT"
 log() { echo "xen-testbed: $*" >&2; }
-running() { [ -f "$RUN/qemu.pid" ] && kill -0 "$(cat "$RUN/qemu.pid")" 2>/dev/null; }
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+running() { for p in "$RUN"/qemu*.pid; do alive "$p" && return 0; done; return 1; }
 
-case "${1:-}" in
-start)
-  if running; then log "already running (PID $(cat "$RUN/qemu.pid"), port $PORT)"; echo "$RUN/hosts.json"; exit 0; fi
-  eval "$(bash "$HERE/xen-setup.sh" | grep -E '^[A-Z_0-9]+=')"
-  rm -rf "$RUN" && mkdir -p "$RUN"
-  [ "$GUEST_TYPE" = pv ] && CPU=qemu64 || CPU=qemu64,+svm,+npt
-  qemu-system-x86_64 -machine pc -accel tcg -cpu "$CPU" -smp 2 -m "$MEM" -display none -no-reboot \
+# boot NAME SSH_PORT MEMORY_MIB [LINK_ARGS…]: one Xen machine, daemonized, PID in $RUN/qemu-NAME.pid.
+boot() {
+  local name=$1 port=$2 mem=$3; shift 3
+  local link=() linkaddr=""
+  if [ $# -gt 0 ]; then link=(-netdev "socket,id=link,$1" -device "e1000,netdev=link,mac=$2"); linkaddr=" miglab.linkaddr=$3"; fi
+  qemu-system-x86_64 -machine pc -accel tcg -cpu "$CPU" -smp 2 -m "$mem" -display none -no-reboot \
     -kernel "$XEN" -append "dom0_mem=1024M,max:1024M dom0_max_vcpus=2 console=com1 loglvl=warning noreboot" \
-    -initrd "$DOM0_KERNEL console=hvc0 quiet,$DOM0_INITRD" \
-    -nic user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:$PORT-:22 \
-    -serial "file:$RUN/serial.log" -monitor none -daemonize -pidfile "$RUN/qemu.pid"
-  log "booting Xen under TCG (PID $(cat "$RUN/qemu.pid"), ssh on 127.0.0.1:$PORT)"
-  cat > "$RUN/ssh_config" <<CFG
-Host xenhost
+    -initrd "$DOM0_KERNEL console=hvc0 quiet$linkaddr,$DOM0_INITRD" \
+    -nic "user,model=e1000,restrict=on,hostfwd=tcp:127.0.0.1:$port-:22" "${link[@]}" \
+    -serial "file:$RUN/serial-$name.log" -monitor none -daemonize -pidfile "$RUN/qemu-$name.pid"
+  log "booting $name under TCG (PID $(cat "$RUN/qemu-$name.pid"), ssh on 127.0.0.1:$port)"
+  cat >> "$RUN/ssh_config" <<CFG
+Host $name
   HostName 127.0.0.1
-  Port $PORT
+  Port $port
   User root
   IdentityFile $KEY
   IdentitiesOnly yes
@@ -43,27 +46,64 @@ Host xenhost
   ServerAliveInterval 5
   ServerAliveCountMax 6
 CFG
-  deadline=$((SECONDS + TIMEOUT))
-  until ssh -F "$RUN/ssh_config" -o BatchMode=yes xenhost 'test -e /run/xenconsoled.pid && xl info >/dev/null' 2>/dev/null; do
-    running || { log "QEMU exited while booting; last lines of its serial log:"; tail -20 "$RUN/serial.log" >&2; exit 1; }
-    [ $SECONDS -lt $deadline ] || { log "dom0 not reachable after $TIMEOUT s; last lines:"; tail -20 "$RUN/serial.log" >&2; kill "$(cat "$RUN/qemu.pid")"; exit 1; }
+}
+
+wait_up() {
+  local name=$1 deadline=$((SECONDS + TIMEOUT))
+  until ssh -F "$RUN/ssh_config" -o BatchMode=yes "$name" 'test -e /run/xenconsoled.pid && xl info >/dev/null' 2>/dev/null; do
+    alive "$RUN/qemu-$name.pid" || { log "$name: QEMU exited while booting; last lines of its serial log:"; tail -20 "$RUN/serial-$name.log" >&2; stop_all; exit 1; }
+    [ $SECONDS -lt $deadline ] || { log "$name: dom0 not reachable after $TIMEOUT s; last lines:"; tail -20 "$RUN/serial-$name.log" >&2; stop_all; exit 1; }
     sleep 3
   done
-  cat > "$RUN/hosts.json" <<JSON
+  log "$name is up ($(ssh -F "$RUN/ssh_config" "$name" 'xl info | grep -E "^(xen_version|virt_caps|free_memory)"' | tr -s ' ' | tr '\n' ';'))"
+}
+
+stop_all() {
+  for p in "$RUN"/qemu*.pid; do
+    [ -f "$p" ] || continue
+    if alive "$p"; then pid=$(cat "$p"); kill "$pid"; for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done; kill -9 "$pid" 2>/dev/null || true; log "stopped PID $pid"; fi
+    rm -f "$p"
+  done
+}
+
+case "${1:-}" in
+start|start-two)
+  if running; then log "already running ($RUN)"; echo "$RUN/hosts.json"; exit 0; fi
+  eval "$(bash "$HERE/xen-setup.sh" | grep -E '^[A-Z_0-9]+=')"
+  rm -rf "$RUN" && mkdir -p "$RUN"
+  [ "$GUEST_TYPE" = pv ] && CPU=qemu64 || CPU=qemu64,+svm,+npt
+  if [ "$1" = start ]; then
+    boot xenhost "$PORT" "${MIGLAB_XEN_MEMORY_MIB:-3072}"
+    wait_up xenhost
+    cat > "$RUN/hosts.json" <<JSON
 {
   "source":      { "ssh": "xenhost", "sshOptions": ["-F", "$RUN/ssh_config"] },
   "destination": { "ssh": "xenhost", "sshOptions": ["-F", "$RUN/ssh_config"] }
 }
 JSON
-  log "dom0 is up ($(ssh -F "$RUN/ssh_config" xenhost 'xl info | grep -E "^(xen_version|virt_caps|free_memory)"' | tr -s ' ' | tr '\n' ';'))"
+  else
+    LINK=$((PORT + 2))
+    boot xenhost1 "$PORT" "${MIGLAB_XEN_MEMORY_MIB:-2048}" "listen=127.0.0.1:$LINK" 52:54:00:77:00:01 192.168.77.1/24
+    sleep 1
+    boot xenhost2 "$((PORT + 1))" "${MIGLAB_XEN_MEMORY_MIB:-2048}" "connect=127.0.0.1:$LINK" 52:54:00:77:00:02 192.168.77.2/24
+    wait_up xenhost1
+    wait_up xenhost2
+    ssh -F "$RUN/ssh_config" xenhost1 'ssh 192.168.77.2 xl info >/dev/null' || { log "xenhost1 cannot reach xenhost2 over the link"; stop_all; exit 1; }
+    log "xenhost1 reaches xenhost2 over the link (192.168.77.0/24)"
+    cat > "$RUN/hosts.json" <<JSON
+{
+  "source":      { "ssh": "xenhost1", "sshOptions": ["-F", "$RUN/ssh_config"] },
+  "destination": { "ssh": "xenhost2", "sshOptions": ["-F", "$RUN/ssh_config"], "migrationAddress": "192.168.77.2" }
+}
+JSON
+  fi
   echo "$RUN/hosts.json"
   ;;
 stop)
-  if running; then pid=$(cat "$RUN/qemu.pid"); kill "$pid"; for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done; kill -9 "$pid" 2>/dev/null || true; log "stopped PID $pid"; fi
-  rm -f "$RUN/qemu.pid"
+  stop_all
   ;;
 status)
-  if running; then echo "running (PID $(cat "$RUN/qemu.pid"), port $PORT)"; else echo "stopped"; exit 1; fi
+  if running; then echo "running ($(for p in "$RUN"/qemu*.pid; do alive "$p" && printf '%s ' "$(basename "$p" .pid | sed 's/^qemu-//'):$(cat "$p")"; done)port $PORT)"; else echo "stopped"; exit 1; fi
   ;;
-*) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+*) echo "usage: $0 start|start-two|stop|status" >&2; exit 2 ;;
 esac

@@ -23,6 +23,11 @@ $XB/xenconsoled --pid-file=/run/xenconsoled.pid --log=guest --log-dir=/var/log/x
 hostname xenhost
 ip link set lo up
 ip link set eth0 up && ip addr add 10.0.2.15/24 dev eth0 && ip route add default via 10.0.2.2 || say "no network"
+# The two-host testbed: a second NIC on a QEMU socket network between the two machines, its address
+# from the dom0 command line (miglab.linkaddr=192.168.77.N/24).
+for word in $(cat /proc/cmdline); do
+  case "$word" in miglab.linkaddr=*) addr=${word#miglab.linkaddr=}; ip link set eth1 up && ip addr add "$addr" dev eth1 || say "no link $addr" ;; esac
+done
 cat > /etc/inittab <<'EOF'
 ::respawn:/usr/sbin/sshd -D -e
 ::ctrlaltdel:/bin/busybox poweroff -f
