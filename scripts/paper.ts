@@ -54,7 +54,7 @@ if (xen) {
     text: `${xen.runs} real \`xl migrate\`s of a PV guest (its dirtier sweeping 16 MiB at 500 pages/s) through a meter capped at Fast Ethernet, on the Xen testbed (Xen under QEMU/TCG, migration to the same dom0), against miglab's prediction from the scenario's nominal inputs (the switchover's fixed part measured once with the idle guest: migration.resumeSeconds). Runs: results/validation/xen-fig2/.`,
     spec: {
       $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: { text: 'Xen pre-copy at Fast Ethernet: measured vs predicted', subtitle: 'line: miglab (policy xen); dots: measured on the Xen 4.17 testbed, one run each' },
-      data: { values: xen.rows }, facet: { column: { field: 'metric', type: 'nominal', title: null } },
+      data: { values: xen.rows }, facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['data transferred (MiB)', 'total migration time (s)', 'downtime (s)'] } },
       spec: { width: 220, height: 200, layer: [
         { transform: [{ filter: "datum.series !== 'measured: Xen 4.17 testbed'" }], mark: { type: 'line' }, encoding: { x, y: { field: 'value', type: 'quantitative', title: null }, color } },
         { transform: [{ filter: "datum.series === 'measured: Xen 4.17 testbed'" }], mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: null }, color } },

@@ -136,7 +136,7 @@ class XenReplay implements ReplaySteps {
     const bracketed = shQuote(`[${this.name[0]}]${this.name.slice(1)}`);
     return `n=$(printf %s ${bracketed} | tr -d '[]'); pkill -KILL -f -- ${bracketed} 2>/dev/null; `
       + `for d in "$n" "$n--incoming" "$n--migratedaway"; do xl destroy "$d" >/dev/null 2>&1; rm -f ${CONSOLE_DIR}/guest-"$d".log; done; `
-      + `p=$(cat ${shQuote(`${dir}/rune.pid`)} 2>/dev/null) && [ -n "$p" ] && pkill -KILL -P "$p" 2>/dev/null; rm -rf ${shQuote(dir)}; true`;
+      + `for f in rune.pid remus.pid; do p=$(cat ${shQuote(dir)}/$f 2>/dev/null) && [ -n "$p" ] && pkill -KILL -P "$p" 2>/dev/null; done; rm -rf ${shQuote(dir)}; true`;
   }
 
   async boot(): Promise<void> {
