@@ -75,18 +75,23 @@ export async function runRemus(o: {
   const gaps: { atMs: number; seconds: number }[] = [];
   for (let i = 1; i < beats.length; i++) if (beats[i] - beats[i - 1] > GAP_MS && beats[i - 1] >= startMs) gaps.push({ atMs: beats[i - 1], seconds: (beats[i] - beats[i - 1]) / 1000 });
 
-  // Epochs: the stream between CHECKPOINT records (type 14).
+  // Epochs: the stream between CHECKPOINT records (type 14). Each epoch's pause (suspend, copy of
+  // its dirty pages into a buffer, resume) comes before its data is sent and its CHECKPOINT record
+  // written; the tap's clock starts with xl's first byte, a little after `startMs`. So the gaps are
+  // paired with the epochs in order: an epoch takes the first unused gap that began before its
+  // record (with a second's slack for the clocks' offset).
   const tap = parseTapLog(tapText);
   const checkpoints: MeasuredCheckpoint[] = [];
-  let fromOffset = 0, fromSeconds = 0, pages = 0;
+  let fromOffset = 0, fromSeconds = 0, pages = 0, nextGap = 0;
   for (const r of tap.records) {
     if (r.kind === 'page') pages += r.pages;
     if (r.kind === 'rec' && r.type === 14) {
       const atMs = startMs + r.atSeconds * 1000;
-      // The epoch's pause: the heartbeat gap that began closest before its CHECKPOINT record.
-      const gap = [...gaps].reverse().find((g) => g.atMs <= atMs + 200 && g.atMs >= atMs - o.intervalSeconds * 1000 - 1000);
+      const gap = nextGap < gaps.length && gaps[nextGap].atMs <= atMs + 1000 ? gaps[nextGap++] : null;
       checkpoints.push({
-        index: checkpoints.length, instantSeconds: (atMs - o.zeroMs) / 1000, status: 'completed', pauseSeconds: gap ? gap.seconds : 0,
+        index: checkpoints.length, instantSeconds: (atMs - o.zeroMs) / 1000, status: 'completed',
+        // 0 when no heartbeat gap over GAP_MS was seen for it (a pause shorter than three ticks).
+        pauseSeconds: gap ? gap.seconds : 0,
         durationSeconds: r.atSeconds - fromSeconds, bytes: r.offset - fromOffset, pages, zeroPages: 0, delayedSeconds: 0,
       });
       fromOffset = r.offset; fromSeconds = r.atSeconds; pages = 0;

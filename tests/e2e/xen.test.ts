@@ -88,6 +88,21 @@ t('two xl migrates through the adapter (CLI, then API): completed, bytes, passes
   assert.is(leftovers(), '');
 });
 
+t('checkpoints as xl remus epochs, then the migration: bytes per epoch measured, the guest runs on throughout', async () => {
+  const s = loadScenario('scenarios/xen-replay-remus.json', ['migration.startSeconds=16']).scenario;
+  const r = await new XenBackend().replay(s, { workDir: join(scratch, 'remus'), hosts });
+  const m = r.measurement as XenMeasurement;
+  assert.is(r.status, 'completed', String(m.failureReason));
+  syncOk(r);
+  const cps = m.checkpoints!;
+  assert.ok(cps.length >= 2, `${cps.length} epochs`);
+  // The first epoch is Remus's initial copy of all memory, the later ones what was dirtied.
+  assert.ok(cps[0].bytes > 128 * 1048576, `first epoch ${cps[0].bytes} bytes`);
+  for (const c of cps.slice(1)) assert.ok(c.pages > 0 && c.bytes < 32 * 1048576, `epoch ${c.index}: ${c.pages} pages`);
+  assert.ok(m.remus!.heartbeatGapsSeconds.length >= 1, 'the guest pauses for its epochs');
+  assert.is(leftovers(), '');
+});
+
 t('injected failure: the receiver killed mid-stream → failed, the source verified running and intact, nothing left behind', async () => {
   const s = loadScenario('scenarios/xen-replay-testbed.json').scenario;
   const r = await new XenBackend().replay(s, { workDir: join(scratch, 'kill'), hosts, killDestinationAfterSeconds: 3 });
