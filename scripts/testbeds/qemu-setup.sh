@@ -65,17 +65,7 @@ if [ ! -f "$DIR/vmlinuz" ]; then
 fi
 
 # Initramfs: rebuilt when the dirtier or init changed.
-SUM=$(cat "$HERE/real/guest/dirtier.c" "$HERE/real/guest/init.sh" | sha256sum | cut -c1-16)
-if [ ! -f "$DIR/initramfs-$SUM.cpio.gz" ]; then
-  log "building the initramfs"
-  rm -rf root && mkdir -p root/bin root/proc root/sys root/dev root/tmp
-  gcc -O2 -static -o root/bin/dirtier "$HERE/real/guest/dirtier.c"
-  cp /bin/busybox root/bin/busybox
-  cp "$HERE/real/guest/init.sh" root/init && chmod +x root/init
-  (cd root && find . | cpio -o -H newc --quiet | gzip -9 > "$DIR/initramfs-$SUM.cpio.gz.tmp")
-  mv "$DIR/initramfs-$SUM.cpio.gz.tmp" "$DIR/initramfs-$SUM.cpio.gz"
-  rm -rf root
-fi
+INITRD=$(bash "$HERE/scripts/testbeds/guest-initramfs.sh" "$DIR" initramfs)
 echo "QEMU=$QEMU"
 echo "KERNEL=$DIR/vmlinuz"
-echo "INITRD=$DIR/initramfs-$SUM.cpio.gz"
+echo "INITRD=$INITRD"

@@ -106,18 +106,9 @@ if [ ! -f rootfs/.debootstrapped ]; then
   touch rootfs/.debootstrapped
 fi
 
-# The domU's initramfs (busybox + dirtier), and the stream tap for dom0, both static.
-GSUM=$(cat "$HERE/real/guest/dirtier.c" "$HERE/real/guest/init.sh" | sha256sum | cut -c1-16)
-if [ ! -f "domU-initrd-$GSUM.cpio.gz" ]; then
-  step "building the domU initramfs"
-  rm -rf domU && mkdir -p domU/bin domU/proc domU/sys domU/dev domU/tmp
-  gcc -O2 -static -o domU/bin/dirtier "$HERE/real/guest/dirtier.c"
-  cp /bin/busybox domU/bin/busybox
-  cp "$HERE/real/guest/init.sh" domU/init && chmod +x domU/init
-  (cd domU && find . | cpio -o -H newc --quiet | gzip -9 > "$DIR/domU-initrd-$GSUM.cpio.gz.tmp")
-  mv "domU-initrd-$GSUM.cpio.gz.tmp" "domU-initrd-$GSUM.cpio.gz"
-  rm -rf domU
-fi
+# The domU's initramfs (busybox + dirtier, as QEMU's guest has).
+GUEST_INITRD=$(bash "$HERE/scripts/testbeds/guest-initramfs.sh" "$DIR" domU-initrd)
+GSUM=$(basename "$GUEST_INITRD" .cpio.gz)
 
 # dom0's initramfs: rebuilt when anything miglab puts into it changed.
 DSUM=$( (cat "$HERE/real/xen/guest/dom0-init.sh" "$HERE/real/xen/guest/xen-tap.c" testbed_key.pub; echo "$GSUM $KVER") | sha256sum | cut -c1-16)
@@ -129,7 +120,7 @@ if [ ! -f "dom0-initrd-$DSUM.cpio.zst" ]; then
   mkdir -p $R/var/lib/miglab $R/root/.ssh $R/var/log/xen/console $R/var/lib/xen $R/run
   rm -f $R/var/lib/miglab/*
   cp kernel/vmlinuz $R/var/lib/miglab/vmlinuz
-  cp "domU-initrd-$GSUM.cpio.gz" $R/var/lib/miglab/domU-initrd.cpio.gz
+  cp "$GUEST_INITRD" $R/var/lib/miglab/domU-initrd.cpio.gz
   echo "$GSUM" > $R/var/lib/miglab/domU-initrd.sum
   cp testbed_key.pub $R/root/.ssh/authorized_keys && chmod 700 $R/root/.ssh && chmod 600 $R/root/.ssh/authorized_keys
   # minbase has no /etc/hosts: without it, ssh to localhost cannot resolve (the note's first failure).
