@@ -8,59 +8,41 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { writeFileAtomic, toJson } from './lib/files.ts';
 import { renderSvg, svgToPng, htmlPage, type VegaLiteSpec } from './lib/plot.ts';
-import { paperCsv, paperData, SEEDS, SETUP, type Row } from './paper/data.ts';
+import { paperCsv, paperData, SEEDS, SETUP } from './paper/data.ts';
 import { xenTestbedFig2 } from './paper/xenTestbed.ts';
+import { lineFigure, measuredOnPredictedFigure, panelFigure } from './lib/figureStyle.ts';
 
 const OUT = resolve(process.argv[2] ?? 'results/paper');
 const t0 = Date.now();
 const figRows = paperData();
 const simSeconds = (Date.now() - t0) / 1000;
 
-function lineWithBand(title: string, data: Row[], x: string, xTitle: string, yTitle: string, opts: { logX?: boolean; facet?: string } = {}): VegaLiteSpec {
-  const ticks = [...new Set(data.map((r) => r[x]))];
-  const xEnc = { field: x, type: 'quantitative', title: xTitle, axis: { values: ticks }, ...(opts.logX ? { scale: { type: 'log', base: 2 } } : {}) };
-  const layer = {
-    layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { x: xEnc, y: { field: 'ciLow', type: 'quantitative', title: yTitle }, y2: { field: 'ciHigh' }, color: { field: 'series', type: 'nominal', title: null } } },
-      { mark: { type: 'line', point: true }, encoding: { x: xEnc, y: { field: 'mean', type: 'quantitative', title: yTitle }, color: { field: 'series', type: 'nominal', title: null },
-        ...(data[0] && 'convergedFraction' in data[0] ? { shape: { field: 'converges', type: 'nominal', title: 'converged (< 50 dirty pages)' }, opacity: { value: 1 } } : {}) } },
-    ],
-  };
-  const values = data.map((r) => ('convergedFraction' in r ? { ...r, converges: (r.convergedFraction as number) >= 0.5 ? 'yes' : 'no (round cap)' } : r));
-  if (opts.facet) {
-    return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, data: { values }, facet: { column: { field: opts.facet, type: 'nominal', title: null } }, spec: { width: 260, height: 220, ...layer }, resolve: { scale: { y: 'independent' } } } as unknown as VegaLiteSpec;
-  }
-  return { $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title, width: 520, height: 300, data: { values }, ...layer } as unknown as VegaLiteSpec;
-}
-
+const dirtyrate = figRows.dirtyrate.map((r) => ({ ...r, converges: (r.convergedFraction as number) >= 0.5 ? 'yes' : 'no (5-round cap)' }));
 const figures: { id: string; heading: string; text: string; spec: VegaLiteSpec }[] = [
   { id: 'fig2-data-vs-memory', heading: 'Fig. 2 — total data transferred vs VM memory size',
     text: 'Pre-copy (Xen ≥ 4.6 rules) sends all of memory plus what is dirtied meanwhile; COW checkpoint-assisted migration sends only what changed since the last complete checkpoint. The third series adds the background checkpoint stream over the 15-minute horizon: the price paid for the small migration.',
-    spec: lineWithBand('Total data transferred vs VM memory size (Fast Ethernet)', figRows['fig2-data-vs-memory'], 'memoryMiB', 'VM memory (MiB)', 'data transferred (MiB)') },
-  { id: 'downtime-vs-memory', heading: 'Downtime vs VM memory size', text: 'Mean downtime of the final stop-and-copy.', spec: lineWithBand('Downtime vs VM memory size', figRows['downtime-vs-memory'], 'memoryMiB', 'VM memory (MiB)', 'downtime (ms)') },
-  { id: 'totaltime-vs-memory', heading: 'Total migration time vs VM memory size', text: 'From the migration request to resume on the destination (COW: including any wait for an in-flight checkpoint).', spec: lineWithBand('Total migration time vs VM memory size', figRows['totaltime-vs-memory'], 'memoryMiB', 'VM memory (MiB)', 'total migration time (s)') },
-  { id: 'interval-tradeoff', heading: 'Checkpoint interval: COW overhead, RPO, migration data (1 GiB guest)', text: 'Shorter intervals cost guest CPU (pauses and COW faults) and background traffic, and lower the recovery point and the data a migration still has to send.', spec: lineWithBand('Checkpoint interval trade-offs (1 GiB)', figRows['interval-tradeoff'], 'intervalSeconds', 'checkpoint interval (s)', 'value', { facet: 'series', logX: true }) },
-  { id: 'dirtyrate', heading: 'Dirty rate vs data, downtime and total time (1 GiB guest)', text: 'Shape marks whether pre-copy converged (fewer than 50 dirty pages) or was cut by Xen\'s 5-round cap.', spec: lineWithBand('Dirty rate vs migration metrics (1 GiB)', figRows.dirtyrate, 'writesPerSecond', 'page writes per second', 'value', { facet: 'metric', logX: true }) },
+    spec: lineFigure({ title: 'Total data transferred vs VM memory size (Fast Ethernet)', seeds: SEEDS, data: figRows['fig2-data-vs-memory'], x: { field: 'memoryMiB', title: 'VM memory (MiB)' }, yTitle: 'data transferred (MiB)' }) },
+  { id: 'downtime-vs-memory', heading: 'Downtime vs VM memory size', text: 'Mean downtime of the final stop-and-copy.',
+    spec: lineFigure({ title: 'Downtime vs VM memory size', seeds: SEEDS, data: figRows['downtime-vs-memory'], x: { field: 'memoryMiB', title: 'VM memory (MiB)' }, yTitle: 'downtime (ms)' }) },
+  { id: 'totaltime-vs-memory', heading: 'Total migration time vs VM memory size', text: 'From the migration request to resume on the destination (COW: including any wait for an in-flight checkpoint).',
+    spec: lineFigure({ title: 'Total migration time vs VM memory size', seeds: SEEDS, data: figRows['totaltime-vs-memory'], x: { field: 'memoryMiB', title: 'VM memory (MiB)' }, yTitle: 'total migration time (s)' }) },
+  { id: 'interval-tradeoff', heading: 'Checkpoint interval: COW overhead, RPO, migration data (1 GiB guest)', text: 'Shorter intervals cost guest CPU (pauses and COW faults) and background traffic, and lower the recovery point and the data a migration still has to send.',
+    spec: panelFigure({ title: 'Checkpoint interval trade-offs (1 GiB guest, COW checkpointing)', seeds: SEEDS, data: figRows['interval-tradeoff'], x: { field: 'intervalSeconds', title: 'checkpoint interval (s)', log: true }, panelField: 'series', singleSeries: true }) },
+  { id: 'dirtyrate', heading: 'Dirty rate vs data, downtime and total time (1 GiB guest)', text: 'Shape marks whether pre-copy converged (fewer than 50 dirty pages) or was cut by Xen\'s 5-round cap.',
+    spec: panelFigure({ title: 'Dirty rate vs migration metrics (1 GiB guest)', seeds: SEEDS, data: dirtyrate, x: { field: 'writesPerSecond', title: 'page writes per second', log: true }, panelField: 'metric', shapeField: 'converges', shapeTitle: 'converged (fewer than 50 dirty pages)' }) },
 ];
 
 // Fig. 2 measured on the Xen testbed (when its committed runs are present): points on the prediction.
 const xen = xenTestbedFig2();
 if (xen) {
   figRows['fig2-xen-testbed'] = xen.rows;
-  const x = { field: 'memoryMiB', type: 'quantitative', title: 'VM memory (MiB)', axis: { values: [...new Set(xen.rows.filter((r) => String(r.series).startsWith('measured')).map((r) => r.memoryMiB))] } };
-  const color = { field: 'series', type: 'nominal', title: null, scale: { domain: ['miglab, policy xen (nominal inputs)', 'measured: Xen 4.17 testbed'], range: ['#4c78a8', '#e45756'] } };
   figures.push({
     id: 'fig2-xen-testbed', heading: 'Fig. 2 at testbed scale — measured on Xen 4.17',
-    text: `${xen.runs} real \`xl migrate\`s of a PV guest (its dirtier sweeping 16 MiB at 500 pages/s) through a meter capped at Fast Ethernet, on the Xen testbed (Xen under QEMU/TCG, migration to the same dom0), against miglab's prediction from the scenario's nominal inputs (the switchover's fixed part measured once with the idle guest: migration.resumeSeconds). Runs: results/validation/xen-fig2/.`,
-    spec: {
-      $schema: 'https://vega.github.io/schema/vega-lite/v6.json', title: { text: 'Xen pre-copy at Fast Ethernet: measured vs predicted', subtitle: 'line: miglab (policy xen); dots: measured on the Xen 4.17 testbed, one run each' },
-      data: { values: xen.rows }, facet: { column: { field: 'metric', type: 'nominal', title: null, sort: ['data transferred (MiB)', 'total migration time (s)', 'downtime (s)'] } },
-      spec: { width: 220, height: 200, layer: [
-        { transform: [{ filter: "datum.series !== 'measured: Xen 4.17 testbed'" }], mark: { type: 'line' }, encoding: { x, y: { field: 'value', type: 'quantitative', title: null }, color } },
-        { transform: [{ filter: "datum.series === 'measured: Xen 4.17 testbed'" }], mark: { type: 'point', filled: true, size: 60 }, encoding: { x, y: { field: 'value', type: 'quantitative', title: null }, color } },
-      ] },
-      resolve: { scale: { y: 'independent' } },
-    } as unknown as VegaLiteSpec,
+    text: `${xen.runs} real \`xl migrate\`s of a PV guest (its dirtier sweeping 16 MiB at 500 pages/s) through a meter capped at Fast Ethernet, on the Xen testbed (Xen under QEMU/TCG, migration to the same dom0), against miglab's prediction from the scenario's nominal inputs (the switchover's fixed part and the guest kernel's hot pages measured once with the idle guest). Runs: results/validation/xen-fig2/.`,
+    spec: measuredOnPredictedFigure({
+      title: 'Xen pre-copy at Fast Ethernet: measured vs predicted', subtitle: 'line: miglab (policy xen); dots: measured on the Xen 4.17 testbed, one run each',
+      data: xen.rows, x: { field: 'memoryMiB', title: 'VM memory (MiB)' }, panelField: 'metric', panels: ['data transferred (MiB)', 'total migration time (s)', 'downtime (s)'], measuredSeries: 'measured: Xen 4.17 testbed',
+    }),
   });
 }
 

@@ -31,12 +31,16 @@ export function xenSupports(s: Scenario, file: string): void {
   if (!Number.isFinite(s.network.bandwidthBitsPerSecond)) throw new InputError(`${file}: network.bandwidthBitsPerSecond: the meter caps the stream at this rate: expected a finite number`);
 }
 
-/** The `xl create` configuration of the replay's PV guest: memory, kernel, initramfs, the dirtier's parameters on the kernel command line. */
-export function xlConfig(name: string, s: Scenario, d: DirtierParams, kernel: string, initrd: string): string {
+/**
+ * The `xl create` configuration of the replay's guest: memory, kernel, initramfs, the dirtier's
+ * parameters on the kernel command line. PV (log-dirty through shadow paging), or PVH on a
+ * hypervisor without shadow paging but with HAP (the same kernel: Debian's has CONFIG_XEN_PVH).
+ */
+export function xlConfig(name: string, s: Scenario, d: DirtierParams, kernel: string, initrd: string, type: 'pv' | 'pvh' = 'pv'): string {
   if (!DOMAIN_NAME.test(name)) throw new Error(`internal: domain name ${JSON.stringify(name)}`);
   return [
     `name = "${name}"`,
-    'type = "pv"',
+    `type = "${type}"`,
     `kernel = "${kernel}"`,
     `ramdisk = "${initrd}"`,
     `extra = "console=hvc0 quiet panic=-1 miglab.console=hvc0 ${dirtierKernelArgs(d)}"`,

@@ -94,6 +94,7 @@ class XenReplay implements ReplaySteps {
   private linesBefore = 0;
   private zeroMs = 0;
   private remus: RemusOutcome | null = null;
+  private guestType: 'pv' | 'pvh' | null = null;
 
   constructor(private readonly s: Scenario, private readonly o: ReplayOptions, hosts: HostsSpec) {
     this.log = o.log ?? (() => {});
@@ -151,7 +152,11 @@ class XenReplay implements ReplaySteps {
     if (!this.check(this.before, 'xl on the destination', dstInfo !== null, dstInfo ? `Xen ${dstInfo.major}.${dstInfo.minor}` : di.trim().split('\n')[0] ?? 'no output')) throw new InputError(`the destination host ${dst.where} has no working xl (\`xl info\` said: ${di.trim().split('\n').slice(0, 2).join(' | ')})`);
     this.version = `${srcInfo!.major}.${srcInfo!.minor}`;
     if (!this.check(this.before, 'same Xen major.minor', srcInfo!.major === dstInfo!.major && srcInfo!.minor === dstInfo!.minor, `${this.version} → ${dstInfo!.major}.${dstInfo!.minor}`)) throw new InputError(`the hosts run different Xen versions (${this.version} on ${src.where}, ${dstInfo!.major}.${dstInfo!.minor} on ${dst.where}): xl migrate needs the same major.minor`);
-    if (!this.check(this.before, 'shadow paging on the source', /\bshadow\b/.test(srcInfo!.virtCaps), `virt_caps: ${srcInfo!.virtCaps}`)) throw new InputError(`the source host ${src.where}'s hypervisor has no shadow paging (virt_caps: ${srcInfo!.virtCaps}): it cannot put a PV guest in log-dirty mode, so it cannot live-migrate it (Debian's binary is built without CONFIG_SHADOW_PAGING; \`miglab testbed xen\` rebuilds it)`);
+    // PV log-dirty needs shadow paging (Debian's binary has none); without it, a PVH guest on a
+    // hypervisor with hardware-assisted paging (HAP) migrates instead, slower under TCG.
+    const caps = srcInfo!.virtCaps;
+    this.guestType = /\bshadow\b/.test(caps) ? 'pv' : /\bhap\b/.test(caps) ? 'pvh' : null;
+    if (!this.check(this.before, 'log-dirty paging on the source', this.guestType !== null, `virt_caps: ${caps} → ${this.guestType ?? 'none'} guest`)) throw new InputError(`the source host ${src.where}'s hypervisor has neither shadow paging nor HAP (virt_caps: ${caps}): it cannot track a guest's dirty pages, so it cannot live-migrate (Debian's binary is built without CONFIG_SHADOW_PAGING: \`miglab testbed xen\` rebuilds it; or boot it with nested paging for PVH guests)`);
     const needMiB = s.vm.memoryMiB * (this.sameHost ? 2 : 1) + 16;
     if (!this.check(this.before, 'free memory for the guest', srcInfo!.freeMemoryMiB >= s.vm.memoryMiB + 16 && dstInfo!.freeMemoryMiB >= needMiB, `source ${srcInfo!.freeMemoryMiB} MiB, destination ${dstInfo!.freeMemoryMiB} MiB, need ${needMiB} MiB there${this.sameHost ? ' (both copies on one host during the migration)' : ''}`)) {
       throw new InputError(`the destination host ${dst.where} has ${dstInfo!.freeMemoryMiB} MiB free, the ${s.vm.memoryMiB} MiB guest needs ${needMiB} MiB${this.sameHost ? ' (source and destination copies exist at once on one host)' : ''}`);
@@ -166,10 +171,10 @@ class XenReplay implements ReplaySteps {
     this.forgetCleanup = onAbnormalExit(() => { this.src.host.runSync(this.destroyCommand(this.src.dir)); if (!this.sameHost) this.dst.host.runSync(this.destroyCommand(this.dst.dir)); });
     this.created = true;
     const cfg = `${src.dir}/guest.cfg`;
-    const w = await src.host.run(`mkdir -p ${shQuote(src.dir)} && cat > ${shQuote(cfg)}`, 30, xlConfig(this.name, s, this.d, kernel, initrd));
+    const w = await src.host.run(`mkdir -p ${shQuote(src.dir)} && cat > ${shQuote(cfg)}`, 30, xlConfig(this.name, s, this.d, kernel, initrd, this.guestType!));
     if (w.status !== 0) throw new Error(`cannot write ${cfg} on ${src.where}: ${w.stderr.trim() || `exit ${w.status}`}`);
     if (!this.sameHost) await this.on(dst, 'making the scratch folder', `mkdir -p ${shQuote(dst.dir)}`, 30);
-    this.log(`xl create ${this.name} (${s.vm.memoryMiB} MiB PV guest) on ${src.where}…`);
+    this.log(`xl create ${this.name} (${s.vm.memoryMiB} MiB ${this.guestType!.toUpperCase()} guest) on ${src.where}…`);
     await this.on(src, 'xl create', `xl create ${shQuote(cfg)} 2>&1`, this.settings.bootTimeoutSeconds);
     this.sourceDomid = Number((await this.on(src, 'xl domid', `xl domid ${shQuote(this.name)}`, 30)).trim());
     // Follow both console logs from now on: the source's, and the one xenconsoled opens for the
