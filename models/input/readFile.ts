@@ -2,6 +2,13 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { BOUNDS, boundText, type BoundName } from '../bounds.ts';
 import { InputError } from './errors.ts';
 
+/** A file-system error in words ("no such file", not ENOENT). */
+export function systemErrorText(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  const words: Record<string, string> = { ENOENT: 'no such file', EACCES: 'permission denied', EPERM: 'not permitted', EISDIR: 'it is a folder', ENOTDIR: 'a part of the path is not a folder', ELOOP: 'too many symbolic links', ENAMETOOLONG: 'the name is too long', EMFILE: 'too many open files', ENXIO: 'no such device or address' };
+  return code && words[code] ? words[code] : code ?? String(e);
+}
+
 /**
  * Reads a user's input file, refusing up front what would hang or exhaust memory: a FIFO or
  * device (`/dev/zero`, a pipe: opened non-blocking, so a FIFO with no writer cannot hang the open),
@@ -13,7 +20,7 @@ export function readInputFile(path: string, what: string, bound: BoundName): str
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    throw new InputError(`${path}: cannot read the ${what} (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+    throw new InputError(`${path}: cannot read the ${what}: ${systemErrorText(e)}`);
   }
   try {
     const st = fstatSync(fd);

@@ -30,6 +30,21 @@ function fieldPath(instancePath: string, extra?: string): string {
   return out || '(top level)';
 }
 
+/** The allowed name nearest to a misspelled one (case-insensitive edit distance ≤ a third of its length), or null. */
+export function closestName(name: string, allowed: string[]): string | null {
+  const d = (a: string, b: string): number => {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+      let prev = row[0]; row[0] = i;
+      for (let j = 1; j <= b.length; j++) { const t = row[j]; row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1)); prev = t; }
+    }
+    return row[b.length];
+  };
+  let best: string | null = null, bestD = Infinity;
+  for (const c of allowed) { const x = d(name.toLowerCase(), c.toLowerCase()); if (x < bestD) { best = c; bestD = x; } }
+  return best !== null && bestD <= Math.max(1, Math.floor(name.length / 3)) ? best : null;
+}
+
 function formatAjvError(e: ErrorObject): string | null {
   const got = describeValue(e.data);
   const p = e.params as Record<string, unknown>;
@@ -38,7 +53,8 @@ function formatAjvError(e: ErrorObject): string | null {
       return `${fieldPath(e.instancePath, String(p.missingProperty))}: expected a value (required), got nothing`;
     case 'additionalProperties': {
       const allowed = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {}).filter((k) => k !== '$schema');
-      return `${fieldPath(e.instancePath, String(p.additionalProperty))}: unknown field; expected one of ${allowed.join(', ')}`;
+      const guess = closestName(String(p.additionalProperty), allowed);
+      return `${fieldPath(e.instancePath, String(p.additionalProperty))}: unknown field${guess ? ` (did you mean ${guess}?)` : ''}; expected one of ${allowed.join(', ')}`;
     }
     case 'type':
       return `${fieldPath(e.instancePath)}: expected ${String(p.type).replace(',', ' or ')}, got ${got}`;

@@ -1,3 +1,4 @@
+import { systemErrorText } from '../../models/input/readFile.ts';
 import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, readSync, rmdirSync, statSync } from 'node:fs';
 import { parse, resolve, sep } from 'node:path';
 import { InputError } from '../../models/input/errors.ts';
@@ -30,7 +31,7 @@ export function prepareOutputDirTracked(dir: string, flag: string): { path: stri
         try { kind = statSync(path).isDirectory() ? 'folder' : 'other'; } catch { kind = 'dangling'; }
       } else kind = 'other';
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError(`${flag} ${dir}: cannot use ${path} (${(e as NodeJS.ErrnoException).code})`);
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new InputError(`${flag} ${dir}: cannot use ${path} (${systemErrorText(e)})`);
       kind = 'missing';
     }
     if (kind === 'other') throw new InputError(`${flag} ${dir}: ${path} is a file, not a folder; nothing was written`);

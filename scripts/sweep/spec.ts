@@ -93,7 +93,7 @@ export function loadSweep(file: string): LoadedSweep {
       baseRaw = parseJsonInput(baseText, baseFile) as Record<string, unknown>;
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
-      throw new InputError(`${file}: base: cannot use the scenario ${spec.base}: ${e.message}`);
+      throw new InputError(`${file}: base: cannot use the scenario ${spec.base} (a relative base is resolved against the sweep file's folder: ${baseFile}): ${e.message}`);
     }
     if (typeof baseRaw !== 'object' || baseRaw === null || Array.isArray(baseRaw)) throw new InputError(`${file}: base: expected the scenario ${spec.base} to hold a JSON object, got ${describeValue(baseRaw)}`);
   } else baseRaw = spec.base;

@@ -122,7 +122,7 @@ test('qemu: zero pages cost 9 bytes on the wire', () => {
 });
 
 // ---------- SimGrid ----------
-/** SimGrid 3.32's recurrence (peers.md §3.3), CM02, one flow: the oracle. */
+/** SimGrid 3.32's recurrence (src/plugins/vm/VmLiveMigration.cpp in simgrid/simgrid at v3.32), CM02, one flow: the oracle. */
 function simgridRecurrence(Mb: number, B: number, L: number, D: number, cap: number, maxDowntime: number) {
   let d = L + Mb / B, T = d, sent = Mb, rounds = 0;
   let thr = Math.floor((Mb / d) * maxDowntime);

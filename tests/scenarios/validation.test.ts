@@ -26,7 +26,7 @@ const cases: [string, RegExp][] = [
   ['zero-bandwidth.json', /zero-bandwidth\.json: network\.bandwidthBitsPerSecond: expected a number > 0, got number 0/],
   ['bad-timeout-rule.json', /bad-timeout-rule\.json: limits\.onTimeout: expected one of "cancel", "stop-and-copy", got string "retry"/],
   ['trace-fluid.json', /trace-fluid\.json: fidelity: expected "page" with a trace workload/],
-  ['trace-missing.json', /trace-missing\.json: workload\.file: .*nope\.trace: cannot read the trace file \(ENOENT\)/],
+  ['trace-missing.json', /trace-missing\.json: workload\.file: .*nope\.trace: cannot read the trace file: no such file/],
   ['phase-nested.json', /phase-nested\.json: workload\.phases\[0\]\.workload\.type: expected one of "idle", "uniform", "hotcold", "sweep", "zipf", got string "phases"/],
   ['seed-float.json', /seed-float\.json: seed: expected integer, got number 1\.5/],
 ];
@@ -67,6 +67,12 @@ test('every shipped example scenario validates', async () => {
   const files = readdirSync('scenarios').filter((f) => f.endsWith('.json') && !f.endsWith('.schema.json'));
   assert.ok(files.length >= 7);
   for (const f of files) loadScenario(join('scenarios', f));
+});
+
+test('a misspelled field gets "did you mean", a far-off one does not', () => {
+  assert.throws(() => loadScenario('scenarios/precopy-qemu.json', ['vm.memoryMib=3']), /vm\.memoryMib: unknown field \(did you mean memoryMiB\?\); expected one of/);
+  assert.throws(() => loadScenario('scenarios/precopy-qemu.json', ['network.bandwith=3']), /did you mean bandwidthBitsPerSecond|unknown field; expected/);
+  assert.throws(() => loadScenario('scenarios/precopy-qemu.json', ['vm.ram=3']), (e: Error) => /vm\.ram: unknown field; expected one of/.test(e.message));
 });
 
 test.run();
