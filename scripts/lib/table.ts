@@ -1,6 +1,7 @@
 import type { RunResult } from '../../models/run/result.ts';
 
-const MB = 1e6;
+import { MIB_BYTES } from '../../models/units/pageSize.ts';
+const MiB = MIB_BYTES;
 
 /** A short human-readable table of one run's main metrics. */
 export function formatRunTable(r: RunResult): string {
@@ -11,7 +12,7 @@ export function formatRunTable(r: RunResult): string {
     ['total time', `${r.totalTimeSeconds.toFixed(3)} s`],
     ['downtime', `${(r.downtimeSeconds * 1000).toFixed(r.downtimeSeconds < 0.001 ? 3 : 1)} ms`],
     ['setup', `${r.setupTimeSeconds.toFixed(3)} s`],
-    ['transferred', `${(r.bytesTransferred / MB).toFixed(2)} MB (pre-copy ${(r.bytesByPhase.precopy / MB).toFixed(2)}, ${r.bytesByPhase.postcopy > 0 || r.postcopy ? `post-copy ${(r.bytesByPhase.postcopy / MB).toFixed(2)}` : `stop-copy ${(r.bytesByPhase.stopCopy / MB).toFixed(2)}`})`],
+    ['transferred', `${(r.bytesTransferred / MiB).toFixed(2)} MiB (pre-copy ${(r.bytesByPhase.precopy / MiB).toFixed(2)}, ${r.bytesByPhase.postcopy > 0 || r.postcopy ? `post-copy ${(r.bytesByPhase.postcopy / MiB).toFixed(2)}` : `stop-copy ${(r.bytesByPhase.stopCopy / MiB).toFixed(2)}`})`],
     ['rounds', `${r.rounds} (including the ${r.postcopy ? 'post-copy phase' : 'stop-and-copy round'})`],
   ];
   if (r.postcopy) {
@@ -21,8 +22,8 @@ export function formatRunTable(r: RunResult): string {
   }
   if (r.checkpoint) {
     const c = r.checkpoint;
-    rows.push(['checkpoints', `${c.count} complete, ${(c.bytes / MB).toFixed(2)} MB in the background; total with them ${(r.totalBytesIncludingCheckpoints! / MB).toFixed(2)} MB`]);
-    rows.push(['COW cost', `${c.cowFaults.toFixed(0)} faults, guest slowdown ${(c.appSlowdownFraction * 100).toFixed(3)} %, peak buffer ${(c.peakBufferBytes / MB).toFixed(2)} MB, migration waited ${c.migrationWaitSeconds.toFixed(2)} s`]);
+    rows.push(['checkpoints', `${c.count} complete, ${(c.bytes / MiB).toFixed(2)} MiB in the background; total with them ${(r.totalBytesIncludingCheckpoints! / MiB).toFixed(2)} MiB`]);
+    rows.push(['COW cost', `${c.cowFaults.toFixed(0)} faults, guest slowdown ${(c.appSlowdownFraction * 100).toFixed(3)} %, peak buffer ${(c.peakBufferBytes / MiB).toFixed(2)} MiB, migration waited ${c.migrationWaitSeconds.toFixed(2)} s`]);
   }
   if (r.failover) {
     const f = r.failover;
