@@ -140,11 +140,17 @@ async function writeSweep(values: { force?: boolean; quiet?: boolean }, runner: 
     const writeHeader = !existsSync(paths.partial) || statSync(paths.partial).size === 0 || values.force === true;
     return new CsvAppender(paths, runner.header, writeHeader);
   };
-  const progress = progressBar(to - from, resumeFrom - from, values.quiet ?? false);
+  // The progress bar appears with the first results: only once every design point has passed its check.
+  let progress: ReturnType<typeof progressBar> | null = null;
   try {
-    await executor.run(resumeFrom, to, async (text, runs) => { out ??= open(); await out.write(text); progress.tick(runs); });
+    await executor.run(resumeFrom, to, async (text, runs) => {
+      out ??= open();
+      await out.write(text);
+      progress ??= progressBar(to - from, resumeFrom - from, values.quiet ?? false);
+      progress.tick(runs);
+    });
   } finally {
-    progress.stop();
+    (progress as ReturnType<typeof progressBar> | null)?.stop();
   }
   out ??= open();
   await out.finish({ ...state.meta, finishedAt: new Date().toISOString(), status: 'complete', rows: to - from });
