@@ -9,7 +9,8 @@
 #   xen-testbed.sh status
 # Settings: MIGLAB_XEN_SSH_PORT (default 48022; two hosts use it and the next, the link the one
 # after), MIGLAB_XEN_MEMORY_MIB (3072 for one host: dom0 1 GiB, the rest for guests, twice a guest
-# during a migration to itself; 2048 each for two), MIGLAB_XEN_BOOT_TIMEOUT (600 s).
+# during a migration to itself; 2048 each for two), MIGLAB_XEN_BOOT_TIMEOUT (600 s),
+# MIGLAB_XEN_HYPERVISOR (another xen binary to boot, with nested paging for PVH guests).
 # Prints the hosts file's path on stdout.
 set -euo pipefail
 DIR=${MIGLAB_XEN_DIR:-/var/tmp/miglab-xen}
@@ -71,6 +72,9 @@ start|start-two)
   if running; then log "already running ($RUN)"; echo "$RUN/hosts.json"; exit 0; fi
   eval "$(bash "$HERE/xen-setup.sh" | grep -E '^[A-Z_0-9]+=')"
   rm -rf "$RUN" && mkdir -p "$RUN"
+  # MIGLAB_XEN_HYPERVISOR boots another hypervisor binary (e.g. Debian's security build 4.17.7,
+  # which has no shadow paging): the machine then also gets nested paging, for PVH guests.
+  if [ -n "${MIGLAB_XEN_HYPERVISOR:-}" ]; then XEN=$MIGLAB_XEN_HYPERVISOR; GUEST_TYPE=pvh; fi
   [ "$GUEST_TYPE" = pv ] && CPU=qemu64 || CPU=qemu64,+svm,+npt
   if [ "$1" = start ]; then
     boot xenhost "$PORT" "${MIGLAB_XEN_MEMORY_MIB:-3072}"
