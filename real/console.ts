@@ -28,3 +28,15 @@ export class GuestConsole {
     return stopProcess(this.child, 1);
   }
 }
+
+/**
+ * The guest's pause as it lives it: from the last heartbeat seen from the source to the first from
+ * the destination (arrival times here), counting only destination heartbeats from `sinceMs` on
+ * (a console logged there before the migration, e.g. a Remus backup's, is not the migrated guest's).
+ */
+export function guestPauseSeconds(src: GuestConsole | null, dst: GuestConsole | null, sinceMs = 0): number | null {
+  const firstDst = dst?.heartbeatArrivalsMs.find((t) => t >= sinceMs);
+  if (firstDst === undefined || !src) return null;
+  const lastSrc = [...src.heartbeatArrivalsMs].reverse().find((t) => t <= firstDst);
+  return lastSrc === undefined ? null : (firstDst - lastSrc) / 1000;
+}

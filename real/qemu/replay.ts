@@ -21,6 +21,7 @@ import type { HostSpec, HostsSpec } from '../hosts.ts';
 import { machineFor, type QemuMachine } from './machine.ts';
 import { takeCheckpoints } from './checkpoints.ts';
 import { onAbnormalExit } from '../processes.ts';
+import { guestPauseSeconds } from '../console.ts';
 import type { QmpClient } from './qmp.ts';
 
 /**
@@ -245,10 +246,8 @@ class QemuReplay implements ReplaySteps {
 
   collect(): RunResult {
     // The guest's heartbeat, timed on arrival here: its pause as the guest lives it.
-    const firstDst = this.dst.m.console.heartbeatArrivalsMs[0];
-    const lastSrc = firstDst === undefined ? undefined : [...this.src.m.console.heartbeatArrivalsMs].reverse().find((t) => t <= firstDst);
-    const guestPauseSeconds = firstDst !== undefined && lastSrc !== undefined ? (firstDst - lastSrc) / 1000 : null;
-    return toResult(this.s, { guestPauseSeconds, final: this.final, samples: this.samples, events: this.qs!.events, wallSeconds: this.wallSeconds, cancelled: this.cancelled, forced: this.forced, postcopyStarted: this.postcopyStarted, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, version: this.version, checkpoints: this.measuredCheckpoints, srcLines: dirtierLines(this.src.m).slice(this.writesBefore), dirtier: this.d, start: this.start, hosts: { source: this.src.m.where, destination: this.dst.m.where, migrationUri: this.uri } });
+    const guestPause = guestPauseSeconds(this.src.m.console, this.dst.m.console);
+    return toResult(this.s, { guestPauseSeconds: guestPause, final: this.final, samples: this.samples, events: this.qs!.events, wallSeconds: this.wallSeconds, cancelled: this.cancelled, forced: this.forced, postcopyStarted: this.postcopyStarted, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, version: this.version, checkpoints: this.measuredCheckpoints, srcLines: dirtierLines(this.src.m).slice(this.writesBefore), dirtier: this.d, start: this.start, hosts: { source: this.src.m.where, destination: this.dst.m.where, migrationUri: this.uri } });
   }
 
   async cleanUp(): Promise<void> {

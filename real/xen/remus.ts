@@ -3,6 +3,7 @@ import type { GuestConsole } from '../console.ts';
 import { startProcess } from '../processes.ts';
 import { shQuote, type SshHost } from '../ssh.ts';
 import { parseTapLog } from './stream.ts';
+import { killReceiverCommand, transportScript } from './transport.ts';
 
 /**
  * A scenario's checkpoints on Xen: `xl remus`, Xen's checkpointing of a running guest to a backup
@@ -41,7 +42,7 @@ export async function runRemus(o: {
   rateBytesPerSecond: number; console: GuestConsole; log: (l: string) => void;
 }): Promise<RemusOutcome> {
   const file = (n: string): string => shQuote(`${o.dir}/${n}`);
-  const rune = `echo $$ > ${file('remus.pid')}\nmiglab-xen-tap ${file('remus-tap.log')} | pv -n -b -t -i 0.1 -L ${o.rateBytesPerSecond} 2>${file('remus-pv.log')} | xl migrate-receive -r -e\n`;
+  const rune = transportScript(o.dir, 'remus', o.rateBytesPerSecond, 'xl migrate-receive -r -e');
   const w = await o.host.run(`cat > ${file('remus.sh')}`, 30, rune);
   if (w.status !== 0) throw new Error(`cannot write the Remus transport script on ${o.where}: ${w.stderr.trim()}`);
   const intervalMs = Math.max(1, Math.round(o.intervalSeconds * 1000));
@@ -59,7 +60,7 @@ export async function runRemus(o: {
   const endMs = Date.now();
   let failure: string | null = done ? `xl remus ended by itself: ${output.trim().split('\n').slice(-2).join(' | ')}` : null;
   // End it: the backup's receiver and its save helper, then the backup copy.
-  await o.host.run(`p=$(cat ${file('remus.pid')} 2>/dev/null) && [ -n "$p" ] && r=$(pgrep -x xl -P "$p") && [ -n "$r" ] && { pkill -KILL -P "$r"; kill -KILL $r; }; true`, 30);
+  await o.host.run(killReceiverCommand(`${o.dir}/remus.pid`), 30);
   const deadline = Date.now() + 120_000;
   while (!done && Date.now() < deadline) await sleep(0.2);
   if (!done) { child.kill('SIGKILL'); failure ??= 'xl remus did not end within 120 s of its backup being stopped'; }

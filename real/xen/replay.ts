@@ -6,7 +6,7 @@ import { xenReplaySettings } from '../../models/scenario/validate.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
 import { PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
-import { GuestConsole } from '../console.ts';
+import { GuestConsole, guestPauseSeconds } from '../console.ts';
 import { dirtierFor, dirtierLinesIn, type DirtierParams } from '../dirtier.ts';
 import type { HostSpec, HostsSpec } from '../hosts.ts';
 import { onAbnormalExit, startProcess } from '../processes.ts';
@@ -16,6 +16,7 @@ import { TESTBED_GUEST_INITRD, TESTBED_GUEST_KERNEL, xenSupports, xlConfig } fro
 import type { SyncCheck, XenMeasurement } from './measurement.ts';
 import { parsePvLog, parseTapLog, passesOf, type StreamPass } from './stream.ts';
 import { runRemus, type RemusOutcome } from './remus.ts';
+import { killReceiverCommand, transportScript } from './transport.ts';
 
 /**
  * Replays a scenario on two Xen hosts (dom0s reached with the system's ssh; the testbed's is one
@@ -217,11 +218,7 @@ class XenReplay implements ReplaySteps {
     const dir = src.dir;
     const receiver = this.sameHost ? 'xl migrate-receive -e'
       : `ssh -o BatchMode=yes ${shQuote(this.dst.spec.migrationAddress ?? this.dst.where.replace(/^.*@/, ''))} xl migrate-receive -e`;
-    const rune = [
-      `echo $$ > ${shQuote(`${dir}/rune.pid`)}`,
-      `miglab-xen-tap ${shQuote(`${dir}/tap.log`)} | pv -n -b -t -i 0.1 -L ${this.rateBytesPerSecond} 2>${shQuote(`${dir}/pv.log`)} | ${receiver}`,
-      '',
-    ].join('\n');
+    const rune = transportScript(dir, 'rune', this.rateBytesPerSecond, receiver);
     const r = await src.host.run(`cat > ${shQuote(`${dir}/rune.sh`)}`, 30, rune);
     if (r.status !== 0) throw new Error(`cannot write the transport script on ${src.where}: ${r.stderr.trim()}`);
   }
@@ -243,7 +240,7 @@ class XenReplay implements ReplaySteps {
     // The receiver only: xl migrate-receive and its children (libxl-save-helper reads the stream
     // itself, so killing xl alone leaves it receiving); on another host, the ssh that carries it.
     const killReceiver = (): Promise<unknown> => src.host.run(this.sameHost
-      ? `${pid} && r=$(pgrep -x xl -P "$p") && [ -n "$r" ] && { pkill -KILL -P "$r"; kill -KILL $r; }`
+      ? killReceiverCommand(`${dir}/rune.pid`)
       : `${pid} && pkill -KILL -x ssh -P "$p"`, 30);
     const maxT = s.limits.maxTimeSeconds, guard = maxT + 300;
     while (!done) {
@@ -311,7 +308,7 @@ class XenReplay implements ReplaySteps {
       tap: this.tapText, pv: this.pvText, xlOutput: this.xlOutput, rateBytesPerSecond: this.rateBytesPerSecond, version: this.version, wallSeconds: this.wallSeconds,
       cancelled: this.cancelled, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, dirtier: this.d,
       srcLines: dirtierLinesIn(this.srcConsole?.text ?? '').slice(this.linesBefore),
-      guestPauseSeconds: guestPause(this.srcConsole, this.dstConsole, this.start),
+      guestPauseSeconds: guestPauseSeconds(this.srcConsole, this.dstConsole, this.start),
       hosts: { source: this.src.where, destination: this.dst.where, migrationUri: this.sameHost ? `local pipe on ${this.src.where}` : `ssh ${this.dst.spec.migrationAddress ?? this.dst.where}` },
       synchronization: { before: this.before, after: this.after }, domain: this.name, domids: { source: this.sourceDomid, destination: this.destinationDomid },
       transport: this.sameHost ? 'local' : 'ssh',
@@ -327,15 +324,6 @@ class XenReplay implements ReplaySteps {
     }
     this.forgetCleanup?.();
   }
-}
-
-/** The guest's pause as it lives it: last heartbeat from the source before the first from the destination (arrival times here). */
-function guestPause(src: GuestConsole | null, dst: GuestConsole | null, sinceMs: number): number | null {
-  // Only what arrives after the migration began (a Remus backup's console may have been logged there before).
-  const firstDst = dst?.heartbeatArrivalsMs.find((t) => t >= sinceMs);
-  if (firstDst === undefined || !src) return null;
-  const lastSrc = [...src.heartbeatArrivalsMs].reverse().find((t) => t <= firstDst);
-  return lastSrc === undefined ? null : (firstDst - lastSrc) / 1000;
 }
 
 interface Collected {
@@ -363,6 +351,8 @@ export function toResult(s: Scenario, m: Collected): RunResult {
   const achievedWrites = writes.length ? writes[Math.floor(writes.length / 2)] : m.dirtier.rate;
   const first = passes[0];
   const totalTime = tap.eofSeconds ?? m.wallSeconds;
+  // Xen's stop rule, read back: the last live pass had fewer than 50 pages (else the 5-pass cap).
+  const converged = success && (passes.at(-2)?.pages ?? Infinity) < 50;
   const downtime = success ? m.guestPauseSeconds ?? 0 : 0;
   const measurement: XenMeasurement = {
     xenVersion: m.version,
@@ -401,8 +391,8 @@ export function toResult(s: Scenario, m: Collected): RunResult {
   return {
     tool: 'miglab', source: 'xen', scenarioName: s.name, seed: s.seed, algorithm: 'precopy', policy: 'xen', fidelity: s.fidelity,
     workloadWritesPerSecond: achievedWrites,
-    status, converged: success && passes.length > 0 && (passes.at(-2)?.pages ?? Infinity) < 50,
-    stopReason: status === 'cancelled' ? 'timeout-cancelled' : success && (passes.at(-2)?.pages ?? Infinity) < 50 ? 'converged' : 'iteration-cap',
+    status, converged,
+    stopReason: status === 'cancelled' ? 'timeout-cancelled' : converged ? 'converged' : 'iteration-cap',
     totalTimeSeconds: totalTime, downtimeSeconds: downtime, setupTimeSeconds: first ? first.startSeconds : 0,
     bytesTransferred: totalBytes,
     bytesByPhase: { precopy: success ? stopStart : totalBytes, stopCopy: success ? totalBytes - stopStart : 0, postcopy: 0, checkpoint: 0 },
