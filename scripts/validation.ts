@@ -153,13 +153,12 @@ writeFileAtomic(join(OUT, 'README.md'), table);
 const cols = ['set', 'scenario', 'point', 'metric', 'measured', 'predicted', 'errorPercent'] as const;
 writeFileAtomic(join(OUT, 'errors.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: [...cols] }));
 
-const titles = PLOTTED_METRICS;
 const scatter = predictedVsMeasuredSpec(
-  rows.filter((r) => r.metric in titles).map((r) => ({ metric: titles[r.metric], measured: r.measured, predicted: r.predicted, series: r.set, label: r.point, errorPercent: r.errorPercent })),
-  'miglab (nominal inputs) vs QEMU 10 and Xen 4.17', `${runs} testbed runs (cancelled ones have no downtime); dashed: y = x; dotted: ±5 %`, Object.values(titles));
+  rows.filter((r) => r.metric in PLOTTED_METRICS).map((r) => ({ metric: r.metric, measured: r.measured, predicted: r.predicted, series: r.set, label: r.point, errorPercent: r.errorPercent })),
+  'miglab (nominal inputs) vs QEMU 10 and Xen 4.17', `${runs} testbed runs (cancelled ones have no downtime); dashed: y = x; dotted: ±5 %`);
 const cdfRows = (['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds'] as const).flatMap((metric) => {
   const errs = abs(rows.filter((r) => r.metric === metric && r.errorPercent !== null).map((r) => r.errorPercent!));
-  return errs.map((e, i) => ({ metric: titles[metric], absErrorPercent: Math.max(e, 0.01), fraction: (i + 1) / errs.length }));
+  return errs.map((e, i) => ({ metric: PLOTTED_METRICS[metric].title.replace(/ \(.*\)$/, ''), absErrorPercent: Math.max(e, 0.01), fraction: (i + 1) / errs.length }));
 });
 const cdf = {
   title: { text: 'Prediction error, nominal inputs', subtitle: `${runs} testbed runs (QEMU and Xen); share of runs with |error| ≤ x` },

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { stringify } from 'csv-stringify/sync';
 import { InputError } from '../../models/input/errors.ts';
-import { readTable, column, numericColumns } from '../lib/csvTable.ts';
+import { readTable, column, numericColumns, sweepAxes, pooledAxes, pooledWarning } from '../lib/csvTable.ts';
 import { summarize } from '../lib/stats.ts';
 import { formatNumber } from '../lib/results.ts';
 import { writeFileAtomic } from '../lib/files.ts';
@@ -25,16 +25,11 @@ export async function summarizeCommand(argv: string[]): Promise<number> {
   const t = readTable(positionals[0]);
   const by = (values.by ?? '').split(',').filter(Boolean);
   const byIdx = by.map((b) => column(t, b, '--by'));
-  // A miglab sweep CSV: run, point, replicate, seed, the axis fields, then the results (from status on).
-  const axes = t.header.slice(0, 4).join(',') === 'run,point,replicate,seed' && t.header.includes('status') ? t.header.slice(4, t.header.indexOf('status')) : [];
+  const axes = sweepAxes(t);
   const metrics = values.metrics ? values.metrics.split(',').filter(Boolean) : numericColumns(t).filter((c) => !by.includes(c) && !IDS.has(c) && !axes.includes(c));
   for (const m of metrics) if (axes.includes(m)) throw new InputError(`--metrics ${m}: an axis of the sweep (an input), not a result; put it in --by to group by it`);
   const mIdx = metrics.map((m) => column(t, m, '--metrics'));
-  for (const a of axes.filter((x) => !by.includes(x))) {
-    const i = t.header.indexOf(a);
-    const seen = [...new Set(t.rows.map((r) => r[i]))];
-    if (seen.length > 1) console.error(`warning: ${t.file}: axis ${a} is not in --by, so each group pools its ${seen.length} settings (${seen.slice(0, 4).join(', ')}${seen.length > 4 ? ', …' : ''}); the statistics then mix them — add it to --by to separate them`);
-  }
+  for (const p of pooledAxes(t, by)) console.error(pooledWarning(t, p, '--by'));
   const groups = new Map<string, string[][]>();
   for (const r of t.rows) {
     const key = JSON.stringify(byIdx.map((i) => r[i]));

@@ -13,7 +13,7 @@ import { SweepRunner } from '../sweep/runs.ts';
 import { writeFileAtomic, toJson } from '../lib/files.ts';
 import { formatNumber, writeRunResults } from '../lib/results.ts';
 import { htmlPage, renderSvg, svgToPng } from '../lib/plot.ts';
-import { PLOTTED_METRICS, formatValue, predictedVsMeasuredSpec, type PlotPoint } from '../lib/validationPlot.ts';
+import { PLOTTED_METRICS, formatMetric, predictedVsMeasuredSpec, type PlotPoint } from '../lib/validationPlot.ts';
 import { backendFor, progress } from './replay.ts';
 import { loadHosts } from '../../real/hosts.ts';
 
@@ -63,21 +63,19 @@ export async function validateCommand(argv: string[]): Promise<number> {
   const cols: (keyof ValidationRow)[] = ['scenario', 'metric', 'measured', 'predictedNominal', 'errorNominalPercent', 'predictedAchieved', 'errorAchievedPercent'];
   writeFileAtomic(join(dir, 'validation.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: cols }));
   writeFileAtomic(join(dir, 'validation.json'), toJson({ backend: backend.name, source: file, runs }));
-  const titles = PLOTTED_METRICS;
-  const plotted = rows.filter((r) => r.metric in titles);
+  const plotted = rows.filter((r) => r.metric in PLOTTED_METRICS);
   const points: PlotPoint[] = plotted.flatMap((r) => [
-    { metric: titles[r.metric], measured: r.measured, predicted: r.predictedNominal, series: 'nominal inputs', label: r.scenario, errorPercent: r.errorNominalPercent },
-    { metric: titles[r.metric], measured: r.measured, predicted: r.predictedAchieved, series: 'achieved inputs', label: r.scenario, errorPercent: r.errorAchievedPercent },
+    { metric: r.metric, measured: r.measured, predicted: r.predictedNominal, series: 'nominal inputs', label: r.scenario, errorPercent: r.errorNominalPercent },
+    { metric: r.metric, measured: r.measured, predicted: r.predictedAchieved, series: 'achieved inputs', label: r.scenario, errorPercent: r.errorAchievedPercent },
   ]);
-  const spec = predictedVsMeasuredSpec(points, `miglab vs ${backend.name}`, `${scenarios.length} run(s); dashed: y = x; dotted: ±5 %; runs without downtime (cancelled) left out`, Object.values(titles));
+  const spec = predictedVsMeasuredSpec(points, `miglab vs ${backend.name}`, `${scenarios.length} run(s); dashed: y = x; dotted: ±5 %; runs without downtime (cancelled) left out`);
   const svg = await renderSvg(spec);
   writeFileAtomic(join(dir, 'predicted-vs-measured.svg'), svg);
   writeFileAtomic(join(dir, 'predicted-vs-measured.png'), svgToPng(svg));
   writeFileAtomic(join(dir, 'predicted-vs-measured.html'), htmlPage('miglab validation', [{ heading: `${backend.name}: predicted vs measured`, spec }]));
   const w = (x: number | null): string => (x === null ? '—' : `${x >= 0 ? '+' : ''}${x.toFixed(1)} %`);
-  const n = formatValue;
   console.log(['scenario'.padEnd(28) + 'metric'.padEnd(24) + 'measured'.padStart(13) + 'nominal'.padStart(13) + 'err'.padStart(10) + 'achieved'.padStart(13) + 'err'.padStart(10),
-    ...rows.map((r) => r.scenario.slice(0, 27).padEnd(28) + r.metric.padEnd(24) + n(r.measured).padStart(13) + n(r.predictedNominal).padStart(13) + w(r.errorNominalPercent).padStart(10) + n(r.predictedAchieved).padStart(13) + w(r.errorAchievedPercent).padStart(10))].join('\n'));
+    ...rows.map((r) => r.scenario.slice(0, 27).padEnd(28) + r.metric.padEnd(24) + formatMetric(r.metric, r.measured).padStart(13) + formatMetric(r.metric, r.predictedNominal).padStart(13) + w(r.errorNominalPercent).padStart(10) + formatMetric(r.metric, r.predictedAchieved).padStart(13) + w(r.errorAchievedPercent).padStart(10))].join('\n'));
   console.log(`\nwrote ${join(dir, 'validation.csv')} and predicted-vs-measured.{svg,png,html}`);
   return 0;
 }

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { colorScale, lineFigure, measuredOnPredictedFigure, panelFigure, SERIES_COLORS } from '../../scripts/lib/figureStyle.ts';
 import { renderSvg } from '../../scripts/lib/plot.ts';
+import { formatMetric, predictedVsMeasuredSpec } from '../../scripts/lib/validationPlot.ts';
 
 /** The paper figures' shared style (scripts/lib/figureStyle.ts), checked on the specs it builds, and rendered. */
 const rows = [256, 512, 1024].flatMap((m) => ['pre-copy', 'COW checkpointing'].map((series) => ({ memoryMiB: m, series, mean: m / 10, ciLow: m / 11, ciHigh: m / 9, metric: 'downtime (ms)', converges: 'yes' })));
@@ -47,6 +48,29 @@ test('every paper figure is built by the style module (no hand-made band or lege
   assert.not.match(src, /mark: \{ type: 'area'/);
   assert.not.match(src, /type: 'line'/);
   for (const f of ['lineFigure', 'panelFigure', 'measuredOnPredictedFigure']) assert.match(src, new RegExp(`${f}\\(`));
+});
+
+test('validate\'s table: one number format, with the unit of each metric', () => {
+  assert.is(formatMetric('totalTimeSeconds', 5.0114), '5.011 s');
+  assert.is(formatMetric('downtimeSeconds', 0.006661), '6.661 ms');
+  assert.is(formatMetric('downtimeSeconds', 0), '0 s');
+  assert.is(formatMetric('bytesTransferred', 179804548), '171.5 MiB');
+  assert.is(formatMetric('rounds', 5), '5');
+  assert.is(formatMetric('rounds', 12345), '12,345');
+});
+
+test('predicted vs measured: the y = x line spans each panel even for one run; units on every panel', async () => {
+  const spec = predictedVsMeasuredSpec([
+    { metric: 'bytesTransferred', measured: 179804548, predicted: 178000000, series: 'nominal inputs', label: 'a', errorPercent: -1 },
+    { metric: 'downtimeSeconds', measured: 0.006, predicted: 0.0067, series: 'nominal inputs', label: 'a', errorPercent: 11 },
+  ], 't', 's') as unknown as { data: { values: Record<string, unknown>[] } };
+  const guides = spec.data.values.filter((v) => v.kind === 'guide');
+  assert.is(guides.length, 4, 'two ends of the guide per panel');
+  const down = guides.filter((g) => g.panel === 'downtime (ms)').map((g) => g.onLine as number);
+  assert.ok(down[0] < 6 && down[1] > 6.7, 'in ms, around both values');
+  assert.ok(spec.data.values.some((v) => v.kind === 'run' && v.panel === 'data transferred (MiB)' && Math.abs((v.measured as number) - 171.47) < 0.01));
+  const svg = await renderSvg(spec as never);
+  for (const t of ['data transferred (MiB)', 'downtime (ms)']) assert.match(svg, new RegExp(`<text[^>]*>${t.replace(/[()]/g, '\\$&')}`));
 });
 
 test.run();

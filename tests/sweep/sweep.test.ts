@@ -154,6 +154,16 @@ test('summarize and plot a sweep CSV', () => {
   assert.match(readFileSync(`${mem}.html`, 'utf8'), /"sort":\["64","128","256"\]/);
   assert.match(readFileSync(`${mem}.svg`, 'utf8'), /<text[^>]*>vm memory \(MiB\)/);
   assert.ok(spec.length > 0);
+  // The subtitle says what a point is and which axes it pools; --where fixes an axis.
+  assert.match(spec, /mean of \d+ runs per point, 95 % CI/);
+  const pooledPlot = miglab(['plot', csv, '--x', 'workload.writesPerSecond', '--y', 'totalTimeSeconds', '--color', 'vm.memoryMiB', '--out', join(scratch, 'plot-pooled')]);
+  assert.match(pooledPlot.stderr, /warning: .*axis migration\.policy is not in --x or --color, so each group pools its 3 settings/);
+  assert.match(readFileSync(join(scratch, 'plot-pooled.html'), 'utf8'), /pools [^"]*migration\.policy \(3 settings\)/);
+  const fixedPlot = miglab(['plot', csv, '--x', 'workload.writesPerSecond', '--y', 'totalTimeSeconds', '--color', 'vm.memoryMiB', '--where', 'migration.policy=qemu', '--where', 'fidelity=page', '--out', join(scratch, 'plot-fixed')]);
+  assert.is(fixedPlot.status, 0, fixedPlot.stderr);
+  assert.not.match(fixedPlot.stderr, /axis (migration\.policy|network\.wireFormat) is not in/);
+  assert.match(miglab(['plot', csv, '--x', 'workload.writesPerSecond', '--y', 'totalTimeSeconds', '--where', 'migration.policy=nope']).stderr, /--where migration\.policy=nope: no run of .* matches/);
+  assert.match(miglab(['plot', csv, '--x', 'workload.writesPerSecond', '--y', 'totalTimeSeconds', '--where', 'policy']).stderr, /--where policy: expected COLUMN=VALUE/);
   assert.match(miglab(['summarize', csv, '--by', 'nope']).stderr, /--by nope: no such column/);
 });
 
