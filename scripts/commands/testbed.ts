@@ -7,8 +7,10 @@ import { QemuBackend } from '../../real/qemu/replay.ts';
 import { GUEST_RESERVED_MIB, IDLE_DIRTIER_MIB } from '../../real/dirtier.ts';
 import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
+import { solveSwitchover } from '../../models/migration/switchover.ts';
+import type { RunResult } from '../../models/run/result.ts';
 
-export const testbedHelp = `miglab testbed qemu [--measure-footprint [--memory-mib 256,1024]]
+export const testbedHelp = `miglab testbed qemu [--measure-footprint] [--measure-switchover] [--memory-mib 256,1024]
 miglab testbed xen [start | start-two | stop | status] [--measure-switchover]
 
 Prepares the QEMU testbed on this machine from Debian's packages (QEMU 10 from bookworm-backports,
@@ -19,7 +21,13 @@ $MIGLAB_QEMU_DIR (default /var/tmp/miglab-qemu) and prints the paths. Idempotent
                         buffer once each, and print the image's footprint (vm.footprint: its
                         idle non-zero memory and the freed part of it that an allocation reuses),
                         from the zero pages QEMU found (its duplicate count)
-  --memory-mib LIST     guest sizes for --measure-footprint (default 256,1024)
+  --measure-switchover  then, for each size, migrate the idle guest and a guest whose memory is
+                        almost all written with a downtime limit so high that QEMU stops at once,
+                        and print what predicting QEMU's downtime on these hosts needs: the
+                        switchover's fixed part (→ migration.resumeSeconds), the rate of the
+                        uncapped final pass (→ network.bandwidthBitsPerSecond) and the pages the
+                        idle guest's own kernel leaves for the final pass (→ vm.osHotPages)
+  --memory-mib LIST     guest sizes for the measurements (default 256,1024)
 
 xen: builds the Xen testbed from Debian's packages (scripts/testbeds/xen-setup.sh: Xen 4.17
 rebuilt with shadow paging, a debootstrap dom0 with xl, sshd and pv, a PV guest kernel + busybox
