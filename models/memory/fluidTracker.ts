@@ -10,7 +10,10 @@ import type { DirtyTracker, TakeResult } from './tracker.ts';
  * - a scan that skips re-dirtied pages (legacy Xen: one address-order scan of the whole bitmap per
  *   round, no bitmap read in between) goes segment by segment in address order, so a hot set at
  *   low addresses is scanned first, just after the read, as on the real hypervisor;
- * - other takes remove pages from every segment in proportion to its pending count. For a whole
+ * - the first pass (every page pending, no bitmap read yet) is taken in address order, segment
+ *   after segment, as every hypervisor's first scan goes: where QEMU stops it part-way (what is
+ *   left is below its threshold) the rest is the top of memory, as on the real hypervisor;
+ * - later takes remove pages from every segment in proportion to its pending count. For a whole
  *   round (Xen ≥ 4.6, SimGrid, stop-and-copy) order does not matter; for QEMU's partial passes this
  *   treats hot and cold parts as interleaved (fluid vs page-level mean within 1 % on the tests).
  * Under these assumptions the counts are the expectations of the page-level model for Poisson
@@ -43,7 +46,7 @@ export class FluidTracker implements DirtyTracker {
   private lastSyncSeconds = 0;
   private pendingTotal = 0;
 
-  constructor(private readonly workload: SegmentedWorkload, zeroPageFraction: number, zeroPagePlacement: ZeroPagePlacement = 'unwritten-first') {
+  constructor(private readonly workload: SegmentedWorkload, zeroPageFraction: number, zeroPagePlacement: ZeroPagePlacement = 'unwritten-first', topNonZeroPages = 0) {
     this.totalPages = workload.totalPages;
     this.nSeg = workload.segmentPages.length;
     this.pending = new Array<number>(this.nSeg).fill(0);
@@ -53,7 +56,7 @@ export class FluidTracker implements DirtyTracker {
     this.sweepOnly = Array.from({ length: this.nSeg }, (_, seg) =>
       workload.phases.some((_, p) => workload.sweepCovers[p * this.nSeg + seg] === 1) && workload.phases.every((ph) => ph.ratePerPage[seg] === 0));
     this.sweepArc = new Array<boolean>(this.nSeg).fill(false);
-    const zero = zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement);
+    const zero = zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement, topNonZeroPages);
     for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] = workload.segmentPages[s] * zero[s];
   }
 
@@ -77,6 +80,8 @@ export class FluidTracker implements DirtyTracker {
     }
     for (let s = 0; s < this.nSeg; s++) { this.pending[s] = this.workload.segmentPages[s]; this.pendingZero[s] = this.zeroContent[s]; this.sweepArc[s] = false; }
     this.pendingTotal = this.totalPages;
+    this.firstPass = true;
+    this.firstPassSegment = 0;
     this.lastSyncSeconds = nowSeconds;
   }
 
@@ -128,6 +133,7 @@ export class FluidTracker implements DirtyTracker {
     }
     this.pendingTotal = total;
     this.lastSyncSeconds = nowSeconds;
+    this.firstPass = false;
     return total;
   }
 
@@ -136,6 +142,7 @@ export class FluidTracker implements DirtyTracker {
     const total = this.pendingTotal;
     if (!(total > 0) || !(maxPages > 0)) return;
     if (skipRedirtied) { this.takeInOrder(maxPages, nowSeconds, out); return; }
+    if (this.firstPass) { this.takeFirstPass(maxPages, out); return; }
     const f = maxPages >= total ? 1 : maxPages / total;
     let sent = 0, zero = 0, remaining = 0;
     for (let s = 0; s < this.nSeg; s++) {
@@ -180,6 +187,28 @@ export class FluidTracker implements DirtyTracker {
     if (!(this.pendingTotal > 1e-9)) this.pendingTotal = 0;
     out.pages = sent; out.zeroPages = zero; out.skippedPages = skipped;
   }
+
+  /** Before the first bitmap read after tracking starts: pages still to send lie in address order. */
+  private firstPass = false;
+
+  /** The first pass: segment after segment from the lowest address (no page there is dirty again yet). */
+  private takeFirstPass(maxPages: number, out: TakeResult): void {
+    let left = maxPages, sent = 0, zero = 0;
+    for (let s = this.firstPassSegment; s < this.nSeg && left > 0; s++) {
+      const p = this.pending[s];
+      const t = Math.min(p, left);
+      const z = p > 0 ? this.pendingZero[s] * (t / p) : 0;
+      sent += t; zero += z; left -= t;
+      this.pending[s] -= t;
+      this.pendingZero[s] -= z;
+      if (!(this.pending[s] > 1e-9 * this.workload.segmentPages[s])) { this.pending[s] = 0; this.pendingZero[s] = 0; this.firstPassSegment = s + 1; }
+    }
+    this.pendingTotal -= sent;
+    if (!(this.pendingTotal > 1e-9)) this.pendingTotal = 0;
+    out.pages = sent; out.zeroPages = zero;
+  }
+
+  private firstPassSegment = 0;
 
   /** Pending pages from the scan position to the end of its segment (so a scan can stop at segment boundaries). */
   pendingToBoundary(): number {

@@ -49,6 +49,7 @@ export class PageTracker implements DirtyTracker {
     memoryRng: RandomStream,
     trackVersions = false,
     zeroPagePlacement: ZeroPagePlacement = 'unwritten-first',
+    topNonZeroPages = 0,
   ) {
     this.totalPages = workload.totalPages;
     this.words = Math.ceil(this.totalPages / 32);
@@ -63,7 +64,7 @@ export class PageTracker implements DirtyTracker {
       const logClean = (f: number): number => (f >= 1 ? -Infinity : Math.log(1 - f));
       if (workload.kind === 'segments') {
         // Segment by segment, with the placement's per-segment fraction (zeroPages.ts).
-        const fractions = zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement);
+        const fractions = zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement, topNonZeroPages);
         for (let s = 0; s < fractions.length; s++) {
           const first = workload.segmentFirstPage[s];
           if (fractions[s] > 0) forEachBernoulli(first, first + workload.segmentPages[s], logClean(fractions[s]), memoryRng, mark);

@@ -1,4 +1,4 @@
-import type { SegmentedWorkload } from '../workload/segments.ts';
+import { splitSegmentAt, type SegmentedWorkload } from '../workload/segments.ts';
 import type { CompiledWorkload } from '../workload/build.ts';
 
 /**
@@ -10,6 +10,9 @@ import type { CompiledWorkload } from '../workload/build.ts';
  *   QEMU testbed's dirtier fills its buffer before it starts, and the zero pages QEMU finds are
  *   the rest of memory.
  * - `uniform`: evenly over all of memory, whatever the workload writes.
+ * Whatever the placement, the top `topNonZeroPages` of memory hold no zero pages when the guest's
+ * footprint says so (vm.footprint.topMiB: the kernel's early, top-down allocations; the workload is
+ * first cut there, `withTopBoundary`), and the zero pages are placed in the rest.
  * Returns, per segment, the fraction of its pages that are zero pages. Both fidelity levels use
  * it (the fluid tracker as expectations, the page-level tracker as per-page probabilities).
  */
@@ -75,21 +78,45 @@ export function solveFootprint(idleNonZero: number, b: number, bigNonZero: numbe
  */
 export const REUSE_SPREAD = 1.4;
 
-export function zeroFractionsBySegment(w: SegmentedWorkload, zeroPageFraction: number, placement: ZeroPagePlacement): Float64Array {
+const cutAtTop = new WeakMap<SegmentedWorkload, Map<number, SegmentedWorkload>>();
+
+/**
+ * The workload cut `topNonZeroPages` below the top of memory (so the top block is its own
+ * segments), memoized per workload and size (a sweep reuses one compiled workload for many runs).
+ */
+export function withTopBoundary(w: SegmentedWorkload, topNonZeroPages: number): SegmentedWorkload {
+  const top = Math.min(w.totalPages, Math.round(topNonZeroPages));
+  if (top <= 0) return w;
+  let bySize = cutAtTop.get(w);
+  const known = bySize?.get(top);
+  if (known) return known;
+  const cut = splitSegmentAt(w, w.totalPages - top);
+  if (!bySize) cutAtTop.set(w, (bySize = new Map()));
+  if (bySize.size < 64) bySize.set(top, cut);
+  return cut;
+}
+
+export function zeroFractionsBySegment(w: SegmentedWorkload, zeroPageFraction: number, placement: ZeroPagePlacement, topNonZeroPages = 0): Float64Array {
   const nSeg = w.segmentPages.length;
-  const out = new Float64Array(nSeg).fill(zeroPageFraction);
+  // The top block (vm.footprint.topMiB): no zero pages there; the same number spread over the rest.
+  const topFrom = w.totalPages - Math.min(w.totalPages, Math.round(topNonZeroPages));
+  const inTop = (s: number): boolean => topNonZeroPages > 0 && w.segmentFirstPage[s] >= topFrom;
+  const restPages = topFrom;
+  const zeroPages = Math.min(zeroPageFraction * w.totalPages, restPages);
+  const out = new Float64Array(nSeg).fill(restPages > 0 ? zeroPages / restPages : 0);
+  for (let s = 0; s < nSeg; s++) if (inTop(s)) out[s] = 0;
   if (placement === 'uniform' || zeroPageFraction <= 0) return out;
   const written = new Uint8Array(nSeg);
   w.phases.forEach((phase, p) => {
     for (let s = 0; s < nSeg; s++) if (phase.ratePerPage[s] > 0 || (phase.sweep && w.sweepCovers[p * nSeg + s] === 1)) written[s] = 1;
   });
   let unwrittenPages = 0;
-  for (let s = 0; s < nSeg; s++) if (!written[s]) unwrittenPages += w.segmentPages[s];
-  const zeroPages = zeroPageFraction * w.totalPages;
+  for (let s = 0; s < nSeg; s++) if (!written[s] && !inTop(s)) unwrittenPages += w.segmentPages[s];
   const inUnwritten = Math.min(zeroPages, unwrittenPages);
   const fUnwritten = unwrittenPages > 0 ? inUnwritten / unwrittenPages : 0;
-  const writtenPages = w.totalPages - unwrittenPages;
+  let writtenPages = 0;
+  for (let s = 0; s < nSeg; s++) if (written[s] && !inTop(s)) writtenPages += w.segmentPages[s];
   const fWritten = writtenPages > 0 ? Math.min(1, (zeroPages - inUnwritten) / writtenPages) : 0;
-  for (let s = 0; s < nSeg; s++) out[s] = written[s] ? fWritten : fUnwritten;
+  for (let s = 0; s < nSeg; s++) out[s] = inTop(s) ? 0 : written[s] ? fWritten : fUnwritten;
   return out;
 }

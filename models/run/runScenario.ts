@@ -12,6 +12,7 @@ import { RunContext } from '../migration/context.ts';
 import { Link } from '../network/link.ts';
 import { wireFormat } from '../network/wire/registry.ts';
 import type { Scenario } from '../scenario/types.ts';
+import { withTopBoundary } from '../memory/zeroPages.ts';
 import { compileWorkloadCached, type CompiledWorkload } from '../workload/build.ts';
 import type { CheckpointSummary, RunResult } from './result.ts';
 import { CowCheckpointer } from '../checkpoint/cowCheckpointer.ts';
@@ -37,13 +38,18 @@ export interface RunOptions {
   stats?: { eventsFired: number };
 }
 
+/** The footprint's block of non-zero pages at the top of memory (vm.footprint.topMiB), in pages. */
+function topNonZeroPages(s: Scenario): number {
+  return s.vm.footprint?.topMiB ? pagesForMiB(s.vm.footprint.topMiB) : 0;
+}
+
 export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: RandomStreams, vmIndex: number, trackVersions = false): DirtyTracker {
   const suffix = vmIndex === 0 ? '' : `/vm${vmIndex}`;
   if (s.fidelity === 'page') {
-    return new PageTracker(workload, s.vm.zeroPageFraction, streams.get(`workload${suffix}`), streams.get(`memory${suffix}`), trackVersions, s.vm.zeroPagePlacement);
+    return new PageTracker(workload, s.vm.zeroPageFraction, streams.get(`workload${suffix}`), streams.get(`memory${suffix}`), trackVersions, s.vm.zeroPagePlacement, topNonZeroPages(s));
   }
   if (workload.kind !== 'segments') throw new Error('trace workloads need fidelity "page"');
-  return new FluidTracker(workload, s.vm.zeroPageFraction, s.vm.zeroPagePlacement);
+  return new FluidTracker(workload, s.vm.zeroPageFraction, s.vm.zeroPagePlacement, topNonZeroPages(s));
 }
 
 /**
@@ -63,6 +69,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   let workload: CompiledWorkload;
   try {
     workload = options.workload ?? compileWorkloadCached(s.workload, totalPages, options.resolvePath, s.vm.osHotPages);
+    if (workload.kind === 'segments') workload = withTopBoundary(workload, topNonZeroPages(s));
   } catch (e) {
     throw e instanceof InputError ? new InputError(`${s.name}: ${e.message}`) : e;
   }

@@ -13,7 +13,7 @@ export interface Scenario {
   fidelity: 'fluid' | 'page';
   concurrentMigrations: number;
   /** zeroPageFraction: given, or derived from the footprint (echoed when given), else 0. */
-  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; osHotPages: number; footprint?: { idleMiB: number; reusableMiB: number } };
+  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; osHotPages: number; footprint?: { idleMiB: number; reusableMiB: number; topMiB?: number } };
   workload: WorkloadSpec;
   network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; wireFormat: WireFormatName };
   migration: ResolvedMigrationSpec;

@@ -150,8 +150,9 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   if (m.algorithm === 'cow-checkpoint' && !s.checkpoint) bad('checkpoint', 'expected a checkpoint section (intervalSeconds, …) with algorithm cow-checkpoint, got nothing');
   if (s.failure && !s.checkpoint) bad('failure', 'expected a checkpoint section too (failover restores the last checkpoint), got no checkpoint section');
   if (s.failure && s.failure.atSeconds > m.startSeconds) bad('failure.atSeconds', `expected at most migration.startSeconds (${m.startSeconds}): the failure happens before the migration, got number ${s.failure.atSeconds}`);
-  const fp = s.vm.footprint as { idleMiB: number; reusableMiB: number } | undefined;
+  const fp = s.vm.footprint as { idleMiB: number; reusableMiB: number; topMiB?: number } | undefined;
   if (fp && fp.reusableMiB > fp.idleMiB) bad('vm.footprint.reusableMiB', `expected at most vm.footprint.idleMiB (${fp.idleMiB}): the freed part of the idle footprint, got number ${fp.reusableMiB}`);
+  if (fp && fp.topMiB !== undefined && fp.topMiB > fp.idleMiB) bad('vm.footprint.topMiB', `expected at most vm.footprint.idleMiB (${fp.idleMiB}): the part of the idle footprint at the top of memory, got number ${fp.topMiB}`);
   if (fp && fp.idleMiB > s.vm.memoryMiB) bad('vm.footprint.idleMiB', `expected at most vm.memoryMiB (${s.vm.memoryMiB}): the idle guest's non-zero memory, got number ${fp.idleMiB}`);
   if (s.vm.osHotPages > 0 && (s.workload as { type: string }).type === 'trace') bad('vm.osHotPages', 'expected 0 with a trace workload (the trace already holds every write the guest made, its OS\'s too), got number ' + s.vm.osHotPages);
   if (problems.length) throw new InputError(problems.join('\n'));
@@ -169,7 +170,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     seed: s.seed,
     fidelity: s.fidelity,
     concurrentMigrations: s.concurrentMigrations,
-    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, osHotPages: v.osHotPages, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB } } : {}) },
+    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, osHotPages: v.osHotPages, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB, ...(v.footprint.topMiB !== undefined ? { topMiB: v.footprint.topMiB } : {}) } } : {}) },
     workload,
     network: {
       bandwidthBitsPerSecond: n.bandwidthBitsPerSecond,

@@ -189,3 +189,27 @@ export function expectedDistinctPages(w: SegmentedWorkload, t0: number, t1: numb
   for (let s = 0; s < scratch.length; s++) sum += scratch[s] * w.segmentPages[s];
   return sum;
 }
+
+/**
+ * The same workload with its segment containing `page` cut in two at `page` (each half keeps the
+ * segment's rates and sweep coverage), or `w` itself when `page` is already a boundary. Whole
+ * pages only: `page` is rounded down.
+ */
+export function splitSegmentAt(w: SegmentedWorkload, page: number): SegmentedWorkload {
+  const at = Math.floor(page);
+  const nSeg = w.segmentPages.length;
+  let s = 0;
+  while (s < nSeg && w.segmentFirstPage[s] + w.segmentPages[s] <= at) s++;
+  if (s >= nSeg || at <= w.segmentFirstPage[s]) return w;
+  const first = Array.from(w.segmentFirstPage), pages = Array.from(w.segmentPages);
+  first.splice(s + 1, 0, at);
+  pages.splice(s, 1, at - w.segmentFirstPage[s], w.segmentFirstPage[s] + w.segmentPages[s] - at);
+  const covers = new Uint8Array((nSeg + 1) * w.phases.length);
+  const phases = w.phases.map((ph, p) => {
+    for (let k = 0; k <= nSeg; k++) covers[p * (nSeg + 1) + k] = w.sweepCovers[p * nSeg + (k <= s ? k : k - 1)];
+    const rate = new Float64Array(nSeg + 1);
+    for (let k = 0; k <= nSeg; k++) rate[k] = ph.ratePerPage[k <= s ? k : k - 1];
+    return { ...ph, ratePerPage: rate };
+  });
+  return { ...w, segmentFirstPage: Float64Array.from(first), segmentPages: Float64Array.from(pages), phases, sweepCovers: covers };
+}

@@ -9,6 +9,8 @@ import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
 import { solveSwitchover } from '../../models/migration/switchover.ts';
 import type { RunResult } from '../../models/run/result.ts';
+import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
+import { qemuWire } from '../../models/network/wire/qemu.ts';
 
 export const testbedHelp = `miglab testbed qemu [--measure-footprint] [--measure-switchover] [--memory-mib 256,1024]
 miglab testbed xen [start | start-two | stop | status] [--measure-switchover]
@@ -19,8 +21,10 @@ $MIGLAB_QEMU_DIR (default /var/tmp/miglab-qemu) and prints the paths. Idempotent
 
   --measure-footprint   then, for each size, migrate the idle guest and the guest with a large
                         buffer once each, and print the image's footprint (vm.footprint: its
-                        idle non-zero memory and the freed part of it that an allocation reuses),
-                        from the zero pages QEMU found (its duplicate count)
+                        idle non-zero memory and the freed part of it that an allocation reuses,
+                        from the zero pages QEMU found (its duplicate count); and the part at the
+                        top of memory, from the idle guest's final pass: at 128 MiB/s and 300 ms
+                        QEMU leaves the top ≈ 38 MiB for it)
   --measure-switchover  then, for each size, migrate the idle guest and a guest whose memory is
                         almost all written with a downtime limit so high that QEMU stops at once,
                         and print what predicting QEMU's downtime on these hosts needs: the

@@ -2,6 +2,10 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { scenario } from '../helpers/scenario.ts';
 import { loadScenario } from '../../models/scenario/load.ts';
+import { runScenario } from '../../models/run/runScenario.ts';
+import { compileWorkload } from '../../models/workload/build.ts';
+import { withTopBoundary, zeroFractionsBySegment } from '../../models/memory/zeroPages.ts';
+import type { SegmentedWorkload } from '../../models/workload/segments.ts';
 
 /** vm.footprint: zero pages = memory neither the idle guest's footprint nor the workload reaches. */
 const zero = (vm: Record<string, unknown>, workload: Record<string, unknown>): number =>
@@ -39,6 +43,32 @@ test('freed memory in the footprint is reused first, gradually (the testbed cali
     assert.ok(Math.abs(nonZero - measured) < 0.003 * 256, `${buffer} MiB buffer: model ${nonZero.toFixed(1)} MiB, QEMU ${measured} MiB`);
   }
   assert.throws(() => zero({ footprint: { idleMiB: 20, reusableMiB: 30 } }, { type: 'idle' }), /vm\.footprint\.reusableMiB: expected at most vm\.footprint\.idleMiB/);
+});
+
+test('footprint.topMiB: the top of memory holds no zero pages, the same number lies lower, hand-worked', () => {
+  // 256 MiB = 65,536 pages, a 64 MiB sweep at the bottom (16,384 pages), 50 % zero pages = 32,768;
+  // a 16 MiB top block (4,096 pages): the 45,056 unwritten pages below it take all 32,768.
+  const w = compileWorkload({ type: 'sweep', writesPerSecond: 1000, bufferMiB: 64 }, 65536) as SegmentedWorkload;
+  const cut = withTopBoundary(w, 4096);
+  assert.equal(Array.from(cut.segmentFirstPage), [0, 16384, 61440]);
+  assert.is(withTopBoundary(w, 4096), cut, 'memoized');
+  const f = zeroFractionsBySegment(cut, 0.5, 'unwritten-first', 4096);
+  assert.equal(Array.from(f), [0, 32768 / 45056, 0]);
+  assert.equal(Array.from(zeroFractionsBySegment(cut, 0.5, 'uniform', 4096)), [32768 / 61440, 32768 / 61440, 0]);
+  // Without a top block the unwritten memory is one segment and evenly zero.
+  assert.equal(Array.from(zeroFractionsBySegment(w, 0.5, 'unwritten-first')), [0, 32768 / 49152]);
+});
+
+test('footprint.topMiB: QEMU\'s final pass of an idle guest is the top block (testbed: 14.9 MB left of a 1 GiB guest at 64 MiB/s)', () => {
+  const run = (topMiB: number | undefined, fidelity: string) => runScenario(scenario({ fidelity, vm: { memoryMiB: 1024, footprint: { idleMiB: 102.3, reusableMiB: 15.1, ...(topMiB !== undefined ? { topMiB } : {}) } }, workload: { type: 'idle' }, network: { bandwidthBitsPerSecond: 1e10 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 64 * 1048576 } }));
+  for (const fidelity of ['fluid', 'page']) {
+    const none = run(undefined, fidelity), top = run(14.5, fidelity);
+    // QEMU stops its first pass with < 19.2 MiB left (64 MiB/s × 300 ms): the top of memory.
+    assert.ok(none.bytesByPhase.stopCopy < 3e6, `${fidelity}: evenly spread footprint, ${none.bytesByPhase.stopCopy} B`);
+    assert.ok(top.bytesByPhase.stopCopy > 14.5 * 1048576 && top.bytesByPhase.stopCopy < 17 * 1048576, `${fidelity}: top block in the final pass, ${top.bytesByPhase.stopCopy} B`);
+    assert.ok(Math.abs(top.bytesTransferred - none.bytesTransferred) < 0.01 * none.bytesTransferred, 'the same pages, sent at another time');
+  }
+  assert.throws(() => zero({ footprint: { idleMiB: 10, reusableMiB: 0, topMiB: 11 } }, { type: 'idle' }), /vm\.footprint\.topMiB: expected at most vm\.footprint\.idleMiB \(10\)/);
 });
 
 test.run();

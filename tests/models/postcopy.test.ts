@@ -108,7 +108,8 @@ test('hybrid: a converging pre-copy ends as pre-copy; otherwise the switch comes
   const pc = after.postcopy!;
   assert.ok(pc.switchSeconds >= 3 && pc.switchSeconds < 3.2, `switch at ${pc.switchSeconds}`);
   assert.ok(after.downtimeSeconds < 0.005, `downtime ${after.downtimeSeconds}`);
-  assert.ok(pc.pages > 0 && pc.pages < (256 * 1048576) / PAGE_SIZE_BYTES);
+  // Missing: the first pass's unsent part, and what the sweep wrote again of the part it sent (here all of it: the buffer lies low, sent first).
+  assert.ok(pc.pages > 0 && pc.pages <= (256 * 1048576) / PAGE_SIZE_BYTES);
   assert.ok(relErr(after.bytesTransferred, after.bytesByPhase.precopy + after.bytesByPhase.postcopy) < 1e-12);
   // Post-copy ignores QEMU's max-bandwidth: the missing pages go at the link's 10 Gbit/s.
   assert.ok(pc.durationSeconds < (pc.pages * 4104) / 1e9 + 0.01, `post-copy took ${pc.durationSeconds} s`);
