@@ -22,7 +22,7 @@ import { SweepRunner } from './sweep/runs.ts';
 import { formatNumber } from './lib/results.ts';
 import { writeFileAtomic } from './lib/files.ts';
 import { renderSvg, svgToPng, type VegaLiteSpec } from './lib/plot.ts';
-import { PLOTTED_METRICS, predictedVsMeasuredSpec } from './lib/validationPlot.ts';
+import { PLOTTED_METRICS, formatMetric, predictedVsMeasuredSpec } from './lib/validationPlot.ts';
 
 const ROOT = 'results/validation';
 /** Where the table and plots go (default: beside the runs); the runs are always read from ROOT. */
@@ -136,7 +136,7 @@ Largest errors:
 
 | run | point | metric | measured | predicted | error |
 |---|---|---|---|---|---|
-${worst.map((r) => `| ${r.set}/${r.scenario} | ${r.point} | ${r.metric} | ${r.measured.toPrecision(4)} | ${r.predicted.toPrecision(4)} | ${r.errorPercent! >= 0 ? '+' : ''}${r.errorPercent!.toFixed(1)} % |`).join('\n')}
+${worst.map((r) => `| ${r.set}/${r.scenario} | ${r.point} | ${r.metric} | ${formatMetric(r.metric, r.measured)} | ${formatMetric(r.metric, r.predicted)} | ${r.errorPercent! >= 0 ? '+' : ''}${r.errorPercent!.toFixed(1)} % |`).join('\n')}
 `;
 }
 const backendsPresent = (['qemu', 'xen'] as const).filter((b) => rows.some((r) => r.backend === b));

@@ -1,25 +1,30 @@
 /**
- * The switchover's cost on real hosts, from two measured migrations (`miglab testbed qemu
+ * The switchover's cost on real hosts, from measured migrations (`miglab testbed qemu
  * --measure-switchover`).
  *
  * Model: downtime = fixedSeconds + finalPassBytes / rate. QEMU lifts its rate limit for the final
  * pass (migration/ram.c ram_save_complete() sends every dirty page without the
  * migration_rate_exceeded() check ram_save_iterate() makes), so the final pass runs at what the
- * hosts' migration stream sustains — the link, or on a fast link the source's migration thread —
- * not at max-bandwidth; `rate` is that, in the units miglab counts on the wire. `fixedSeconds` is
- * the rest of QEMU's downtime (vm_stop, the last dirty-bitmap sync, the device state, the
+ * hosts' migration stream sustains — the link, or on a fast link the two QEMUs' migration threads
+ * — not at max-bandwidth; `rate` is that, in the bytes miglab counts on the wire. `fixedSeconds`
+ * is the rest of QEMU's downtime (vm_stop, the last dirty-bitmap sync, the device state, the
  * completion handshake): miglab's migration.resumeSeconds.
  *
- * Two points: a migration with almost nothing left for the final pass (the idle guest) and one
- * with most of memory in it (a guest whose memory is written, stopped at once by a downtime limit
- * far above what the first window's bandwidth times it allows). QEMU reports downtime in whole
- * milliseconds: the bigger the second pass, the smaller that error in the rate.
+ * Fitted by least squares over migrations with final passes of different sizes (the idle guest's,
+ * nearly nothing; a written guest's, tens of MiB). QEMU reports downtime in whole milliseconds:
+ * the larger the final passes, the smaller that error in the rate. Final passes far beyond what a
+ * downtime limit allows (hundreds of MiB) run slower on the testbed (the receiving QEMU falls
+ * behind: 0.9 GB/s for 200 MiB against 2.5 GB/s for 20-65 MiB), so the fit uses passes of the
+ * size migrations end with.
  */
 export interface SwitchoverPoint { downtimeSeconds: number; bytes: number }
 
-export function solveSwitchover(small: SwitchoverPoint, large: SwitchoverPoint): { fixedSeconds: number; bytesPerSecond: number; bitsPerSecond: number } {
-  const dBytes = large.bytes - small.bytes, dSeconds = large.downtimeSeconds - small.downtimeSeconds;
-  if (!(dBytes > 0) || !(dSeconds > 0)) throw new Error(`the switchover needs a longer downtime for the larger final pass: ${small.bytes} bytes in ${small.downtimeSeconds} s, ${large.bytes} bytes in ${large.downtimeSeconds} s`);
-  const bytesPerSecond = dBytes / dSeconds;
-  return { fixedSeconds: Math.max(0, small.downtimeSeconds - small.bytes / bytesPerSecond), bytesPerSecond, bitsPerSecond: bytesPerSecond * 8 };
+export function solveSwitchover(points: SwitchoverPoint[]): { fixedSeconds: number; bytesPerSecond: number; bitsPerSecond: number } {
+  const n = points.length;
+  const mx = points.reduce((a, p) => a + p.bytes, 0) / n, my = points.reduce((a, p) => a + p.downtimeSeconds, 0) / n;
+  const sxx = points.reduce((a, p) => a + (p.bytes - mx) ** 2, 0), sxy = points.reduce((a, p) => a + (p.bytes - mx) * (p.downtimeSeconds - my), 0);
+  const slope = sxx > 0 ? sxy / sxx : NaN;
+  if (!(slope > 0)) throw new Error(`the switchover needs longer downtimes for larger final passes, got ${points.map((p) => `${p.bytes} bytes in ${p.downtimeSeconds} s`).join('; ')}`);
+  const bytesPerSecond = 1 / slope;
+  return { fixedSeconds: Math.max(0, my - slope * mx), bytesPerSecond, bitsPerSecond: bytesPerSecond * 8 };
 }

@@ -47,6 +47,16 @@ function freePort(): Promise<number> {
   });
 }
 
+/** QEMU's arguments for the testbed guest (the machine adds its serial log and QMP socket). */
+export function guestCommandLine(p: QemuPaths, memoryMiB: number, d: DirtierParams, incoming: boolean): string[] {
+  const append = `console=ttyS0 panic=-1 quiet ${dirtierKernelArgs(d)}`;
+  return [
+    '-machine', 'q35', '-accel', 'tcg', '-cpu', 'qemu64', '-m', `${Math.round(memoryMiB)}M`, '-smp', '1', '-nodefaults', '-no-user-config',
+    '-display', 'none', '-no-reboot', '-kernel', p.kernel, '-initrd', p.initrd, '-append', append,
+    ...(incoming ? ['-incoming', 'defer'] : []),
+  ];
+}
+
 /** The dirtier's report lines in a guest's console so far. */
 const dirtierLines = (m: QemuMachine): DirtierLine[] => dirtierLinesIn(m.console.text);
 
@@ -122,15 +132,8 @@ class QemuReplay implements ReplaySteps {
     this.dst = side('destination', hosts.destination);
   }
 
-  /** QEMU's arguments (the machine adds its serial log and QMP socket). */
   private commandLine(p: QemuPaths, incoming: boolean): string[] {
-    const d = this.d;
-    const append = `console=ttyS0 panic=-1 quiet ${dirtierKernelArgs(d)}`;
-    return [
-      '-machine', 'q35', '-accel', 'tcg', '-cpu', 'qemu64', '-m', `${Math.round(this.s.vm.memoryMiB)}M`, '-smp', '1', '-nodefaults', '-no-user-config',
-      '-display', 'none', '-no-reboot', '-kernel', p.kernel, '-initrd', p.initrd, '-append', append,
-      ...(incoming ? ['-incoming', 'defer'] : []),
-    ];
+    return guestCommandLine(p, this.s.vm.memoryMiB, this.d, incoming);
   }
 
   async boot(): Promise<void> {

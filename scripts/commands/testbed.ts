@@ -7,10 +7,10 @@ import { QemuBackend } from '../../real/qemu/replay.ts';
 import { GUEST_RESERVED_MIB, IDLE_DIRTIER_MIB } from '../../real/dirtier.ts';
 import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
-import { solveSwitchover } from '../../models/migration/switchover.ts';
+import { solveSwitchover, type SwitchoverPoint } from '../../models/migration/switchover.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
-import { qemuWire } from '../../models/network/wire/qemu.ts';
+import { idleGuestMemoryMap, topBlockMiB } from '../../real/qemu/memoryMap.ts';
 
 export const testbedHelp = `miglab testbed qemu [--measure-footprint] [--measure-switchover] [--memory-mib 256,1024]
 miglab testbed xen [start | start-two | stop | status] [--measure-switchover]
@@ -23,14 +23,13 @@ $MIGLAB_QEMU_DIR (default /var/tmp/miglab-qemu) and prints the paths. Idempotent
                         buffer once each, and print the image's footprint (vm.footprint: its
                         idle non-zero memory and the freed part of it that an allocation reuses,
                         from the zero pages QEMU found (its duplicate count); and the part at the
-                        top of memory, from the idle guest's final pass: at 128 MiB/s and 300 ms
-                        QEMU leaves the top ≈ 38 MiB for it)
-  --measure-switchover  then, for each size, migrate the idle guest and a guest whose memory is
-                        almost all written with a downtime limit so high that QEMU stops at once,
-                        and print what predicting QEMU's downtime on these hosts needs: the
-                        switchover's fixed part (→ migration.resumeSeconds), the rate of the
-                        uncapped final pass (→ network.bandwidthBitsPerSecond) and the pages the
-                        idle guest's own kernel leaves for the final pass (→ vm.osHotPages)
+                        top of memory, from a dump of the idle guest's RAM)
+  --measure-switchover  then migrate a 256 MiB guest, idle and with most of its memory written
+                        (final passes of ≈ 0, 25 and 64 MiB, twice each), and print what
+                        predicting QEMU's downtime on these hosts needs: the
+                        switchover's fixed part (→ migration.resumeSeconds) and the rate of the
+                        uncapped final pass (→ network.bandwidthBitsPerSecond, when the link is
+                        faster than that)
   --memory-mib LIST     guest sizes for the measurements (default 256,1024)
 
 xen: builds the Xen testbed from Debian's packages (scripts/testbeds/xen-setup.sh: Xen 4.17
@@ -98,30 +97,58 @@ export async function testbedCommand(argv: string[]): Promise<number> {
   const b = new QemuBackend();
   await b.prepare();
   console.log(`QEMU   ${b.paths!.qemu}\nkernel ${b.paths!.kernel}\ninitrd ${b.paths!.initrd}`);
-  if (!values['measure-footprint']) return 0;
-  for (const memoryMiB of sizes) {
-    // Two migrations: the idle guest, and one whose dirtier fills a large buffer (≫ the freed part).
+  if (!values['measure-footprint'] && !values['measure-switchover']) return 0;
+  const workDir = join(tmpdir(), `miglab-testbed-${process.pid}`);
+  const log = (l: string): void => { process.stderr.write(`  ${l}\n`); };
+  for (const memoryMiB of values['measure-footprint'] ? sizes : []) {
+    // The idle guest, the guest whose dirtier fills a large buffer (≫ the freed part), and the
+    // idle guest's memory, dumped, for the block at the top.
+    const migrate = (workload: Record<string, unknown>, tag: string): Promise<RunResult> => migrateOnce(b, memoryMiB, workload, tag, 0.3, workDir, log);
+    const idle = await migrate({ type: 'idle' }, 'idle');
     const bufferMiB = Math.max(64, Math.floor((memoryMiB - GUEST_RESERVED_MIB) / 2));
-    const nonZero = async (workload: Record<string, unknown>, tag: string): Promise<{ nonZeroMiB: number; downtimeSeconds: number; stopCopyBytes: number }> => {
-      const s = validateScenario({
-        name: `footprint-${memoryMiB}-${tag}`, vm: { memoryMiB }, workload, network: { bandwidthBitsPerSecond: 1e10 },
-        migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 268435456 }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' },
-        real: { qemu: { warmupSeconds: 2 } },
-      }, 'testbed --measure-footprint', (p) => p);
-      const r = await b.replay(s, { workDir: join(tmpdir(), `miglab-footprint-${process.pid}`), log: (l) => process.stderr.write(`  ${l}\n`) });
-      const zero = (r.measurement?.achieved as { zeroPageFraction?: number } | undefined)?.zeroPageFraction;
-      if (r.status !== 'completed' || typeof zero !== 'number') throw new Error(`the ${tag} ${memoryMiB} MiB guest did not migrate (${r.status})`);
-      return { nonZeroMiB: memoryMiB * (1 - zero), downtimeSeconds: r.downtimeSeconds, stopCopyBytes: r.bytesByPhase.stopCopy };
-    };
-    const idle = await nonZero({ type: 'idle' }, 'idle');
-    const big = await nonZero({ type: 'sweep', writesPerSecond: 100, bufferMiB }, 'buffer');
-    const fp = solveFootprint(idle.nonZeroMiB, IDLE_DIRTIER_MIB, big.nonZeroMiB, bufferMiB);
-    console.log(`${memoryMiB} MiB guest: ${idle.nonZeroMiB.toFixed(1)} MiB non-zero idle, ${big.nonZeroMiB.toFixed(1)} MiB with a ${bufferMiB} MiB buffer → "vm": { "memoryMiB": ${memoryMiB}, "footprint": { "idleMiB": ${fp.idleMiB.toFixed(1)}, "reusableMiB": ${fp.reusableMiB.toFixed(1)} } }`);
-    // The switchover on this testbed: the idle guest stops with almost nothing left to send, so its
-    // downtime is the fixed part (device state, the handshake: migration.resumeSeconds); QEMU
-    // reports downtime in whole ms.
-    console.log(`  switchover: idle guest's downtime ${(idle.downtimeSeconds * 1000).toFixed(0)} ms with ${(idle.stopCopyBytes / 1e6).toFixed(2)} MB left; with the buffer ${(big.downtimeSeconds * 1000).toFixed(0)} ms for ${(big.stopCopyBytes / 1e6).toFixed(2)} MB`);
+    const big = await migrate({ type: 'sweep', writesPerSecond: 100, bufferMiB }, 'buffer');
+    const fp = solveFootprint(nonZeroMiB(idle), IDLE_DIRTIER_MIB, nonZeroMiB(big), bufferMiB);
+    const map = await idleGuestMemoryMap(b.paths!, memoryMiB, workDir, log);
+    const topMiB = Math.min(topBlockMiB(map), fp.idleMiB);
+    const dumpMiB = (map.reduce((a, x) => a + x, 0) * PAGE_SIZE_BYTES) / MIB_BYTES;
+    console.log(`${memoryMiB} MiB guest: ${nonZeroMiB(idle).toFixed(1)} MiB non-zero idle (${dumpMiB.toFixed(1)} in a dump of its memory), ${nonZeroMiB(big).toFixed(1)} MiB with a ${bufferMiB} MiB buffer, ${topMiB.toFixed(1)} MiB at the top → "vm": { "memoryMiB": ${memoryMiB}, "footprint": { "idleMiB": ${fp.idleMiB.toFixed(1)}, "reusableMiB": ${fp.reusableMiB.toFixed(1)}, "topMiB": ${topMiB.toFixed(1)} } }`);
+  }
+  if (values['measure-switchover']) {
+    // A property of the hosts, measured once with a 256 MiB guest: the idle guest (next to nothing
+    // left for the final pass) and a guest with most of its memory written (160 MiB), stopped by
+    // a downtime limit of 100 and 250 ms at 256 MiB/s: final passes of ≈ 25 and 64 MiB, the size
+    // migrations end with, sent at the uncapped rate. Twice each.
+    const capBytesPerSecond = 64 * MIB_BYTES;
+    const points: SwitchoverPoint[] = [];
+    for (let rep = 0; rep < 2; rep++) {
+      for (const [workload, limit] of [[{ type: 'idle' }, 0.3], [{ type: 'sweep', writesPerSecond: 100, bufferMiB: 256 - GUEST_RESERVED_MIB }, 0.4], [{ type: 'sweep', writesPerSecond: 100, bufferMiB: 256 - GUEST_RESERVED_MIB }, 1]] as const) {
+        const r = await migrateOnce(b, 256, workload, `switchover-${rep}`, limit, workDir, log, capBytesPerSecond);
+        points.push({ downtimeSeconds: r.downtimeSeconds, bytes: r.bytesByPhase.stopCopy });
+        console.log(`256 MiB guest, ${workload.type}, downtime limit ${limit * 1e3} ms: downtime ${(r.downtimeSeconds * 1e3).toFixed(0)} ms for ${(r.bytesByPhase.stopCopy / MIB_BYTES).toFixed(2)} MiB left`);
+      }
+    }
+    const sw = solveSwitchover(points);
+    console.log(`→ for QEMU on these hosts: "migration": { "resumeSeconds": ${sw.fixedSeconds.toFixed(4)} } (the fixed part) and a final pass at ${(sw.bitsPerSecond / 1e9).toPrecision(3)} Gbit/s: "network": { "bandwidthBitsPerSecond": ${sw.bitsPerSecond.toPrecision(3)} } unless the link is slower`);
   }
   return 0;
+}
+
+/** One migration on the testbed (at 256 MiB/s unless told); anything but completed is an error. */
+async function migrateOnce(b: QemuBackend, memoryMiB: number, workload: Record<string, unknown>, tag: string, downtimeLimitSeconds: number, workDir: string, log: (l: string) => void, capBytesPerSecond = 268435456): Promise<RunResult> {
+  const s = validateScenario({
+    name: `testbed-${memoryMiB}-${tag}`, vm: { memoryMiB }, workload, network: { bandwidthBitsPerSecond: 1e10 },
+    migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: capBytesPerSecond, downtimeLimitSeconds }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' },
+    real: { qemu: { warmupSeconds: 2 } },
+  }, 'miglab testbed qemu', (p) => p);
+  const r = await b.replay(s, { workDir, log });
+  if (r.status !== 'completed') throw new Error(`the ${tag} ${memoryMiB} MiB guest did not migrate (${r.status}: ${r.measurement?.failureReason ?? ''})`);
+  return r;
+}
+
+/** The guest's share of memory that is not zero pages (QEMU's duplicate count). */
+function nonZeroMiB(r: RunResult): number {
+  const zero = (r.measurement?.achieved as { zeroPageFraction?: number } | undefined)?.zeroPageFraction;
+  if (typeof zero !== 'number') throw new Error(`${r.scenarioName}: QEMU reported no zero-page count`);
+  return r.scenario.vm.memoryMiB * (1 - zero);
 }
 
