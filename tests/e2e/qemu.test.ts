@@ -249,6 +249,21 @@ t('Ctrl-C during a replay stops every QEMU it started, on this machine and on ss
   await interrupt('int-remote', { source: { ssh: 'miglab-a', sshOptions: ssh, workDir: work('int-remote-src') }, destination: { ssh: 'miglab-b', sshOptions: ssh, workDir: work('int-remote-dst'), migrationAddress: '127.0.0.1', migrationPort: port } });
 });
 
+t('testbed qemu --measure-footprint and --measure-switchover print what predicting this testbed needs', () => {
+  // What a researcher runs once per guest image and host pair; outcomes, not timings.
+  const r = spawnSync(process.execPath, ['scripts/miglab.mjs', 'testbed', 'qemu', '--measure-footprint', '--measure-switchover', '--memory-mib', '256'], { encoding: 'utf8', timeout: 15 * 60_000 });
+  assert.is(r.status, 0, r.stderr.slice(-2000));
+  const fp = /"footprint": \{ "idleMiB": ([\d.]+), "reusableMiB": ([\d.]+), "topMiB": ([\d.]+) \}/.exec(r.stdout);
+  assert.ok(fp, r.stdout);
+  const [idle, reusable, top] = fp!.slice(1).map(Number);
+  assert.ok(idle > 40 && idle < 200, `idle footprint ${idle} MiB`);
+  assert.ok(reusable >= 0 && reusable <= idle && top > 0 && top <= idle, `reusable ${reusable}, top ${top} MiB`);
+  const sw = /"resumeSeconds": ([\d.]+) \}.*"bandwidthBitsPerSecond": ([\d.e+]+) \}/.exec(r.stdout);
+  assert.ok(sw, r.stdout);
+  assert.ok(Number(sw![1]) >= 0 && Number(sw![1]) < 0.05 && Number(sw![2]) > 0, `fixed ${sw![1]} s, rate ${sw![2]} bit/s`);
+  assert.is(spawnSync('bash', ['-c', `pgrep -f -- "[m]iglab-testbed-${r.pid}" | wc -l`], { encoding: 'utf8' }).stdout.trim(), '0', 'no QEMU of its own left');
+});
+
 test('background-snapshot is asked for through a checkpoint section, not as a migration capability', () => {
   const s = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.capabilities=["background-snapshot"]']).scenario;
   assert.throws(() => qemuSupports(s, 'x.json'), /x\.json: real\.qemu\.capabilities: background-snapshot is not a migration capability here; give the scenario a checkpoint section/);
