@@ -10,6 +10,7 @@ import { writeFileAtomic, toJson } from './lib/files.ts';
 import { renderSvg, svgToPng, htmlPage, type VegaLiteSpec } from './lib/plot.ts';
 import { paperCsv, paperData, SEEDS, SETUP } from './paper/data.ts';
 import { xenTestbedFig2 } from './paper/xenTestbed.ts';
+import { PREPAGING_SETUP, prepagingData } from './paper/literature.ts';
 import { lineFigure, measuredOnPredictedFigure, panelFigure } from './lib/figureStyle.ts';
 
 const OUT = resolve(process.argv[2] ?? 'results/paper');
@@ -31,6 +32,14 @@ const figures: { id: string; heading: string; text: string; spec: VegaLiteSpec }
   { id: 'dirtyrate', heading: 'Dirty rate vs data, downtime and total time (1 GiB guest)', text: 'Shape marks whether pre-copy converged (fewer than 50 dirty pages) or was cut by Xen\'s 5-round cap.',
     spec: panelFigure({ title: 'Dirty rate vs migration metrics (1 GiB guest)', seeds: SEEDS, data: dirtyrate, x: { field: 'writesPerSecond', title: 'page writes per second', log: true }, panelField: 'metric', shapeField: 'converges', shapeTitle: 'converged (fewer than 50 dirty pages)' }) },
 ];
+
+// The literature the paper cites, each with its reported figure marked.
+figRows['hines09-prepaging'] = prepagingData();
+figures.push({
+  id: 'hines09-prepaging', heading: 'Post-copy pre-paging (Hines & Gopalan, VEE 2009): faults against the working set',
+  text: `Pure post-copy of a ${PREPAGING_SETUP.memoryMiB / 1024} GiB guest on a Gigabit LAN, its workload writing ${PREPAGING_SETUP.writesPerSecond.toLocaleString('en-US')} pages/s uniformly over a working set above the first ${PREPAGING_SETUP.offsetMiB} MiB (stated assumption: the paper's tables are not reachable). Network-bound faults as a share of the working set, for the push from page 0, QEMU's push (on from each requested page) and Hines' bubbling (outward from the last fault, forward and backward). Dashed: the paper's claim, faults within 21 % of the working set for large workloads.`,
+  spec: lineFigure({ title: 'Post-copy: network-bound faults vs working set (1 GiB guest, Gigabit LAN)', seeds: PREPAGING_SETUP.seeds, data: figRows['hines09-prepaging'], x: { field: 'workingSetMiB', title: 'working set (MiB)', log: true }, yTitle: 'faults (% of the working set)', reference: { value: PREPAGING_SETUP.reportedFaultsPercentOfWorkingSet, label: 'Hines & Gopalan: within 21 % (large workloads)' } }),
+});
 
 // Fig. 2 measured on the Xen testbed (when its committed runs are present): points on the prediction.
 const xen = xenTestbedFig2();

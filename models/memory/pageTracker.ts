@@ -34,10 +34,20 @@ export class PageTracker implements DirtyTracker {
   private servingFaults = false;
   faultsServed = 0;
 
-  serveFaults(): void {
+  serveFaults(order: 'forward' | 'bubble' = 'forward'): void {
     this.servingFaults = true;
     this.faultsServed = 0;
+    this.bubble = order === 'bubble';
+    this.backWord = this.cursorWord - 1;
+    this.backNext = false;
   }
+
+  /** Bubbling (post-copy pre-paging): the scan goes out from the last fault in both directions. */
+  private bubble = false;
+  /** The next word of the downward scan (−1: below page 0, done). */
+  private backWord = -1;
+  /** Whether the next word the bubbling scan takes is the downward one. */
+  private backNext = false;
 
   /** Optional observer of every page write drawn (page, end of the interval it was drawn in). */
   onWrite: ((page: number, nowSeconds: number) => void) | null = null;
@@ -123,6 +133,8 @@ export class PageTracker implements DirtyTracker {
       this.pendingCount--;
       this.faultsServed++;
       this.cursorWord = w;
+      this.backWord = w - 1;
+      this.backNext = false;
     }
     if ((this.dirtyBits[w] & bit) === 0) {
       this.dirtyBits[w] |= bit;
@@ -205,6 +217,7 @@ export class PageTracker implements DirtyTracker {
 
   take(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void {
     out.pages = 0; out.zeroPages = 0; out.skippedPages = 0;
+    if (this.bubble && this.servingFaults) { this.takeBubbling(maxPages, out); return; }
     if (skipRedirtied) this.advance(nowSeconds);
     let budget = Math.min(Math.floor(maxPages), this.pendingCount);
     if (budget <= 0) return;
@@ -239,6 +252,40 @@ export class PageTracker implements DirtyTracker {
     this.pendingCount -= sent + skipped;
     this.pendingDirtyCount -= dirtyTaken;
     out.pages = sent; out.zeroPages = zeros; out.skippedPages = skipped;
+  }
+
+  /**
+   * Bubbling: whole 32-page words, alternately the next one up from the last fault (wrapping to the
+   * bottom past the top) and the next one down (until page 0), each word's pending pages sent.
+   * Faults are served as the guest writes (mark), so nothing is skipped here.
+   */
+  private takeBubbling(maxPages: number, out: TakeResult): void {
+    let budget = Math.min(Math.floor(maxPages), this.pendingCount);
+    const pending = this.pendingBits, dirty = this.dirtyBits, zero = this.zeroBits;
+    let sent = 0, zeros = 0, dirtyTaken = 0;
+    while (budget > 0) {
+      const down = this.backNext && this.backWord >= 0;
+      let w = down ? this.backWord : this.cursorWord;
+      let bits = pending[w];
+      let took = 0;
+      while (bits !== 0 && budget > 0) {
+        const low = bits & -bits;
+        bits ^= low;
+        took |= low;
+        budget--;
+        sent++;
+        if ((dirty[w] & low) !== 0) dirtyTaken++;
+        if ((zero[w] & low) !== 0) zeros++;
+      }
+      pending[w] &= ~took;
+      if (bits !== 0) break; // budget exhausted inside this word; it is taken up again next time
+      if (down) this.backWord--;
+      else { w++; this.cursorWord = w === this.words ? 0 : w; }
+      if (this.backWord >= 0) this.backNext = !down;
+    }
+    this.pendingCount -= sent;
+    this.pendingDirtyCount -= dirtyTaken;
+    out.pages = sent; out.zeroPages = zeros; out.skippedPages = 0;
   }
 
   rewind(): void {

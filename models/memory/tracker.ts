@@ -47,11 +47,12 @@ export interface DirtyTracker {
   /** Restarts the address-order scan at page 0 (Xen scans the whole bitmap each round). */
   rewind(): void;
   /**
-   * Page level only (post-copy as QEMU does it): from now on a write to a pending page is a fault
-   * served at once — the page leaves the pending set, is counted in `faultsServed`, and the
-   * address-order scan continues from it.
+   * Page level only (post-copy with pre-paging): from now on a write to a pending page is a fault
+   * served at once — the page leaves the pending set, is counted in `faultsServed`, and the scan
+   * continues from it: `forward` upward in address order (QEMU), `bubble` outward from it,
+   * alternately up and down (Hines & Gopalan's bubbling around the last fault).
    */
-  serveFaults?(): void;
+  serveFaults?(order?: 'forward' | 'bubble'): void;
   /** Faults served since `serveFaults` (page level). */
   readonly faultsServed?: number;
   /** Fluid only: pending pages from the scan position to the end of its memory segment. */

@@ -21,7 +21,7 @@ export interface MigrationSettings {
   maxBitsPerSecond?: number;
   postcopyAfterRounds?: number;
   postcopyAfterSeconds?: number;
-  postcopyPush?: 'address-order' | 'from-last-fault';
+  postcopyPush?: 'address-order' | 'from-last-fault' | 'bubbling';
 }
 
 /**

@@ -12,7 +12,8 @@ import { RunContext } from '../migration/context.ts';
 import { Link } from '../network/link.ts';
 import { wireFormat } from '../network/wire/registry.ts';
 import type { Scenario } from '../scenario/types.ts';
-import { withTopBoundary } from '../memory/zeroPages.ts';
+import { withTopBoundary, writtenPages } from '../memory/zeroPages.ts';
+import type { PostcopySummary } from '../migration/phases/postcopy.ts';
 import { compileWorkloadCached, type CompiledWorkload } from '../workload/build.ts';
 import type { CheckpointSummary, RunResult } from './result.ts';
 import { CowCheckpointer } from '../checkpoint/cowCheckpointer.ts';
@@ -171,10 +172,17 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     fidelity: s.fidelity,
     workloadWritesPerSecond: workload.kind === 'segments' ? workload.nominalWritesPerSecond : workload.pages.length / ((workload.offsets.length - 1) * workload.intervalSeconds),
     ...agg,
+    ...(agg.postcopy ? { postcopy: withWorkingSet(agg.postcopy, workload) } : {}),
     roundRows: first.roundRows,
     ...(outcomes.length > 1 ? { migrations: outcomes.map(({ roundRows: _r, ...rest }) => rest) } : {}),
     ...checkpointFields,
     ...(warnings.length ? { warnings } : {}),
     scenario: s,
   };
+}
+
+/** The post-copy faults against the workload's working set (the pages it ever writes), Hines & Gopalan's measure. */
+function withWorkingSet(p: PostcopySummary, workload: CompiledWorkload): PostcopySummary {
+  const workingSetPages = writtenPages(workload);
+  return { ...p, workingSetPages, faultsPerWorkingSetPage: workingSetPages > 0 ? p.faults / workingSetPages : 0 };
 }

@@ -115,7 +115,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   // Migration: which fields the algorithm and policy use, and their defaults (from the schema).
   const m = s.migration;
   const resolved = resolveMigration(m, bad);
-  if (resolved.postcopyPush === 'from-last-fault' && s.fidelity !== 'page') bad('migration.postcopyPush', `"from-last-fault" follows each fault's address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
+  if ((resolved.postcopyPush === 'from-last-fault' || resolved.postcopyPush === 'bubbling') && s.fidelity !== 'page') bad('migration.postcopyPush', `${JSON.stringify(resolved.postcopyPush)} follows each fault's address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
 
   // Workload sizes must fit in the guest.
   checkWorkload(s.workload, 'workload', s.vm.memoryMiB, bad);

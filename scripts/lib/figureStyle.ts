@@ -20,6 +20,10 @@ export const SERIES_COLORS: Record<string, string> = {
   'COW checkpointing incl. background checkpoints': '#54a24b',
   'miglab, policy xen (nominal inputs)': '#4c78a8',
   'measured: Xen 4.17 testbed': '#e45756',
+  // Post-copy push orders and the literature's algorithms.
+  'post-copy, address order': '#72b7b2',
+  'post-copy, QEMU order (from last fault)': '#b279a2',
+  'post-copy, bubbling (Hines)': '#e45756',
 };
 const SPARE = ['#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 
@@ -60,13 +64,25 @@ function layered(data: Row[], x: AxisSpec, yTitle: string, opts: { width?: numbe
   };
 }
 
-/** A figure of one metric: mean lines with their CI bands, one colour per series. */
-export function lineFigure(o: { title: string; seeds: number; data: Row[]; x: AxisSpec; yTitle: string; shapeField?: string; shapeTitle?: string }): VegaLiteSpec {
+/** A value a paper reports, drawn as a dashed grey line across the figure with its label. */
+export interface Reference { value: number; label: string }
+
+/** A figure of one metric: mean lines with their CI bands, one colour per series; optionally a paper's reported value. */
+export function lineFigure(o: { title: string; seeds: number; data: Row[]; x: AxisSpec; yTitle: string; shapeField?: string; shapeTitle?: string; reference?: Reference }): VegaLiteSpec {
+  const panel = layered(o.data, o.x, o.yTitle, { shapeField: o.shapeField, shapeTitle: o.shapeTitle });
+  const layers = panel.layer as Record<string, unknown>[];
+  if (o.reference) {
+    const ref = { data: { values: [{ y: o.reference.value, label: o.reference.label }] } };
+    layers.push(
+      { ...ref, mark: { type: 'rule', strokeDash: [6, 4], color: '#555555', strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      { ...ref, mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, dy: -3, color: '#333333', fontSize: 11 }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } } },
+    );
+  }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: { text: o.title, subtitle: ciSubtitle(o.seeds) },
     data: { values: o.data },
-    ...layered(o.data, o.x, o.yTitle, { shapeField: o.shapeField, shapeTitle: o.shapeTitle }),
+    ...panel,
   } as unknown as VegaLiteSpec;
 }
 

@@ -18,7 +18,7 @@ export function formatRunTable(r: RunResult): string {
   if (r.postcopy) {
     const p = r.postcopy;
     rows.push(['post-copy', `switch at ${p.switchSeconds.toFixed(3)} s, ${p.pages.toFixed(0)} pages missing, ${p.durationSeconds.toFixed(3)} s to send them`]);
-    rows.push(['faults', `${p.faults.toFixed(0)} network-bound page faults (${p.pushedPages.toFixed(0)} pages pushed), guest blocked ${p.blockedSeconds.toFixed(3)} s, slowdown ${(p.appSlowdownFraction * 100).toFixed(1)} % of the post-copy phase`]);
+    rows.push(['faults', `${p.faults.toFixed(0)} network-bound page faults${p.faultsPerWorkingSetPage !== undefined && p.workingSetPages ? ` (${(p.faultsPerWorkingSetPage * 100).toFixed(1)} % of the ${p.workingSetPages.toLocaleString('en-US')}-page working set)` : ''}, ${p.pushedPages.toFixed(0)} pages pushed, guest blocked ${p.blockedSeconds.toFixed(3)} s, slowdown ${(p.appSlowdownFraction * 100).toFixed(1)} % of the post-copy phase`]);
   }
   if (r.checkpoint) {
     const c = r.checkpoint;

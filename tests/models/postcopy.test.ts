@@ -4,6 +4,10 @@ import { runScenario } from '../../models/run/runScenario.ts';
 import { validateScenario } from '../../models/scenario/validate.ts';
 import { PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import { scenario, relErr } from '../helpers/scenario.ts';
+import { PageTracker } from '../../models/memory/pageTracker.ts';
+import { parseDirtyTrace } from '../../models/workload/trace.ts';
+import { newTakeResult } from '../../models/memory/tracker.ts';
+import { RandomStreams } from '../../sim/random.ts';
 
 const gigabit = { bandwidthBitsPerSecond: 1e9, latencySeconds: 1e-4 };
 const post = (fidelity: string, writesPerSecond: number, extra: Record<string, unknown> = {}) => scenario({
@@ -161,6 +165,48 @@ test('post-copy settings are checked against the algorithm', () => {
   assert.is(bad({ algorithm: 'hybrid', policy: 'qemu', postcopyAfterRounds: 3, postcopyAfterSeconds: 2 }), '');
   assert.match(bad({ algorithm: 'postcopy', postcopyPush: 'from-last-fault' }), /migration\.postcopyPush: "from-last-fault" follows each fault's address: expected fidelity "page", got string "fluid"/);
   assert.match(bad({ algorithm: 'precopy', policy: 'xen', postcopyPush: 'address-order' }), /migration\.postcopyPush: not used by precopy; expected it only with algorithm "postcopy" or "hybrid"/);
+});
+
+test('bubbling (Hines\' pre-paging): the push goes out from the last fault, a word up, a word down, hand-worked', () => {
+  // 256 pages = 8 words of 32; the guest writes page 130 (word 4) in the first 0.1 s: a fault, the pivot.
+  const trace = parseDirtyTrace('# miglab-dirty-trace v1 interval_seconds=0.1 pages=256\n130\n', 't.trace', false);
+  const streams = new RandomStreams(1);
+  const t = new PageTracker(trace, 0, streams.get('w'), streams.get('m'));
+  t.startTracking(0);
+  t.serveFaults('bubble');
+  t.advance(0.1);
+  assert.is(t.faultsServed, 1);
+  const out = newTakeResult();
+  // One page at a time: the words in the order their pages leave.
+  const order: number[] = [];
+  let left = new Set(t.pendingList());
+  while (t.pendingPages > 0) {
+    t.take(1, false, 0.1, out);
+    const now = new Set(t.pendingList());
+    const gone = [...left].filter((p) => !now.has(p));
+    assert.is(gone.length, 1);
+    const w = Math.floor(gone[0] / 32);
+    if (order[order.length - 1] !== w) order.push(w);
+    left = now;
+  }
+  assert.equal(order, [4, 3, 5, 2, 6, 1, 7, 0]);
+  assert.is(t.pendingPages, 0, 'every page once');
+});
+
+test('pre-paging against the working set: faults shrink to a fraction of it, every page still sent once', () => {
+  const run = (postcopyPush: string) => runScenario(scenario({
+    fidelity: 'page', seed: 3, vm: { memoryMiB: 1024 }, workload: { type: 'uniform', writesPerSecond: 20000, workingSetMiB: 128, offsetMiB: 256 },
+    network: gigabit, migration: { algorithm: 'postcopy', postcopyPush },
+  }));
+  const plain = run('address-order'), bubbling = run('bubbling');
+  for (const r of [plain, bubbling]) {
+    assert.is(r.postcopy!.workingSetPages, 32768);
+    assert.is(r.postcopy!.pushedPages + r.postcopy!.faults, r.postcopy!.pages, 'pushed or faulted, once');
+  }
+  // The push from page 0 reaches the working set (256-384 MiB) late; bubbling starts in it at the first fault.
+  assert.ok(plain.postcopy!.faultsPerWorkingSetPage! > 0.21, `address order: ${plain.postcopy!.faultsPerWorkingSetPage}`);
+  assert.ok(bubbling.postcopy!.faultsPerWorkingSetPage! < 0.21, `bubbling within Hines' 21 %: ${bubbling.postcopy!.faultsPerWorkingSetPage}`);
+  assert.throws(() => scenario({ fidelity: 'fluid', workload: { type: 'idle' }, migration: { algorithm: 'postcopy', postcopyPush: 'bubbling' } }), /migration\.postcopyPush: "bubbling" follows each fault's address: expected fidelity "page"/);
 });
 
 test.run();

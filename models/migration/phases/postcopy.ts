@@ -37,7 +37,14 @@ import type { FinalPhase, MigrationContext } from '../types.ts';
  *   from the requested page (get_queued_page() in migration/ram.c: "the guest is likely to want
  *   other pages near to the page it just requested"), a form of pre-paging that spares a
  *   sequential writer most faults. There a fault is served when the guest writes (at the end of
- *   the interval its write is drawn in), not found when the push passes.
+ *   the interval its write is drawn in), not found when the push passes. `bubbling` (page level)
+ *   is Hines & Gopalan's adaptive pre-paging (VEE 2009): the push goes out from the last faulting
+ *   page in both directions, alternately forward and backward (one 32-page word at a time), and
+ *   each new fault becomes the pivot; the single-pivot variant with the background push on. Faults
+ *   are served as with `from-last-fault`.
+ * The summary counts the faults against the workload's working set (the pages it ever writes):
+ * Hines & Gopalan report their pre-paging keeps network-bound faults "within 21 % of the VM's
+ * working set" for large workloads.
  */
 export interface PostcopySummary {
   /** When the guest resumed on the destination, seconds after the migration's start. */
@@ -54,6 +61,10 @@ export interface PostcopySummary {
   blockedSeconds: number;
   /** blockedSeconds / durationSeconds, at most 1. */
   appSlowdownFraction: number;
+  /** The workload's working set (pages it ever writes), filled in by the run. */
+  workingSetPages?: number;
+  /** faults / workingSetPages (Hines & Gopalan's measure). */
+  faultsPerWorkingSetPage?: number;
 }
 
 /** Pages per batch of the push at page level (a Xen PAGE_DATA batch; QEMU's chunks are of the same order). */
@@ -69,7 +80,7 @@ export const FLUID_POSTCOPY_CHUNKS = 32;
 
 export interface PostcopyOptions {
   /** Push order (see above). */
-  push: 'address-order' | 'from-last-fault';
+  push: 'address-order' | 'from-last-fault' | 'bubbling';
   /** Rate cap of the push and the faults, bytes/s (QEMU ignores max-bandwidth in post-copy: Infinity). */
   capBytesPerSecond: number;
   /** From the last byte of the bitmap to the guest running on the destination. */
@@ -115,8 +126,8 @@ function push(ctx: MigrationContext, o: PostcopyOptions, missing: number): void 
   // QEMU's push goes on from where pre-copy's scan was and jumps to each page requested (page level:
   // faults are served as the guest writes); otherwise it scans from page 0 and a page written
   // before the scan reaches it is found faulted when it does.
-  const followFaults = o.push === 'from-last-fault' && tracker.serveFaults !== undefined;
-  if (followFaults) tracker.serveFaults!();
+  const followFaults = o.push !== 'address-order' && tracker.serveFaults !== undefined;
+  if (followFaults) tracker.serveFaults!(o.push === 'bubbling' ? 'bubble' : 'forward');
   else tracker.rewind();
   const cap = o.capBytesPerSecond;
   const rate = link.soloRate(cap) / ctx.migrationsOnLink;
