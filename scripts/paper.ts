@@ -10,7 +10,7 @@ import { writeFileAtomic, toJson } from './lib/files.ts';
 import { renderSvg, svgToPng, htmlPage, type VegaLiteSpec } from './lib/plot.ts';
 import { paperCsv, paperData, SEEDS, SETUP } from './paper/data.ts';
 import { xenTestbedFig2 } from './paper/xenTestbed.ts';
-import { PREPAGING_SETUP, prepagingData } from './paper/literature.ts';
+import { PREPAGING_SETUP, prepagingData, TRACE_REPLAY_SETUP, traceReplayData } from './paper/literature.ts';
 import { lineFigure, measuredOnPredictedFigure, panelFigure } from './lib/figureStyle.ts';
 
 const OUT = resolve(process.argv[2] ?? 'results/paper');
@@ -38,7 +38,18 @@ figRows['hines09-prepaging'] = prepagingData();
 figures.push({
   id: 'hines09-prepaging', heading: 'Post-copy pre-paging (Hines & Gopalan, VEE 2009): faults against the working set',
   text: `Pure post-copy of a ${PREPAGING_SETUP.memoryMiB / 1024} GiB guest on a Gigabit LAN, its workload writing ${PREPAGING_SETUP.writesPerSecond.toLocaleString('en-US')} pages/s uniformly over a working set above the first ${PREPAGING_SETUP.offsetMiB} MiB (stated assumption: the paper's tables are not reachable). Network-bound faults as a share of the working set, for the push from page 0, QEMU's push (on from each requested page) and Hines' bubbling (outward from the last fault, forward and backward). Dashed: the paper's claim, faults within 21 % of the working set for large workloads.`,
-  spec: lineFigure({ title: 'Post-copy: network-bound faults vs working set (1 GiB guest, Gigabit LAN)', seeds: PREPAGING_SETUP.seeds, data: figRows['hines09-prepaging'], x: { field: 'workingSetMiB', title: 'working set (MiB)', log: true }, yTitle: 'faults (% of the working set)', reference: { value: PREPAGING_SETUP.reportedFaultsPercentOfWorkingSet, label: 'Hines & Gopalan: within 21 % (large workloads)' } }),
+  spec: lineFigure({ title: 'Post-copy: network-bound faults vs working set (1 GiB guest, Gigabit LAN)', seeds: PREPAGING_SETUP.seeds, data: figRows['hines09-prepaging'], x: { field: 'workingSetMiB', title: 'working set (MiB)', log: true }, yTitle: 'faults (% of the working set)', references: [{ value: PREPAGING_SETUP.reportedFaultsPercentOfWorkingSet, label: 'Hines & Gopalan: within 21 % (large workloads)' }] }),
+});
+
+figRows['liu09-crtr-motion'] = traceReplayData();
+figures.push({
+  id: 'liu09-crtr-motion', heading: 'CR/TR-Motion (Liu et al., HPDC 2009) against pre-copy',
+  text: `A checkpoint of memory, then the execution log shipped round by round and replayed at the destination (algorithm trace-replay), against Xen pre-copy: a ${TRACE_REPLAY_SETUP.memoryMiB / 1024} GiB hot/cold guest on a Gigabit LAN, the log growing at ${TRACE_REPLAY_SETUP.traceLogBytesPerSecond / 1e6} MB/s whatever the page-write rate and replayed ${TRACE_REPLAY_SETUP.replaySpeedup}× faster than recorded (stated assumptions: the paper's workloads and log rates are not reachable). Reduction of each metric's mean against pre-copy; below 0, CR/TR-Motion is worse, and below −100 % (more than twice pre-copy's: at low write rates its ≈ 11 ms pause, the last log and the replay catching up, against pre-copy's sub-millisecond final round) the line is cut at the frame. Dashed: the paper's "up to" reductions.`,
+  spec: lineFigure({
+    title: 'CR/TR-Motion vs pre-copy: reduction by page-write rate (1 GiB guest, Gigabit LAN)', seeds: TRACE_REPLAY_SETUP.seeds, data: figRows['liu09-crtr-motion'],
+    x: { field: 'writesPerSecond', title: 'page writes per second', log: true }, yTitle: 'reduction against pre-copy (%)',
+    references: Object.entries(TRACE_REPLAY_SETUP.reported).map(([series, value]) => ({ value, series, label: `paper: ${series} up to −${value} %` })), yDomain: [-100, 100],
+  }),
 });
 
 // Fig. 2 measured on the Xen testbed (when its committed runs are present): points on the prediction.

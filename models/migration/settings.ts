@@ -22,6 +22,8 @@ export interface MigrationSettings {
   postcopyAfterRounds?: number;
   postcopyAfterSeconds?: number;
   postcopyPush?: 'address-order' | 'from-last-fault' | 'bubbling';
+  traceLogBytesPerSecond?: number;
+  replaySpeedup?: number;
 }
 
 /**

@@ -239,13 +239,15 @@ function resolveMigration(m: Record<string, any>, bad: (path: string, msg: strin
       if (m[name] !== undefined) {
         const users = Object.keys(f['x-miglab-defaults']);
         const algorithms = (fields.algorithm as { enum: string[] }).enum;
-        bad(`migration.${name}`, users.every((u) => algorithms.includes(u))
+        const byAlgorithm = users.filter((u) => algorithms.includes(u)), byPolicy = users.filter((u) => !algorithms.includes(u));
+        bad(`migration.${name}`, byPolicy.length === 0
           ? `not used by ${algorithm}; expected it only with algorithm ${users.map((u) => JSON.stringify(u)).join(' or ')}, got ${describeValue(m[name])}`
-          : `not used by ${m.policy ? `policy ${m.policy}` : algorithm}; expected it only with ${users.join(', ')}, got ${describeValue(m[name])}`);
+          : `not used by ${m.policy ? `policy ${m.policy}` : algorithm}; expected it only with ${byPolicy.join(', ')}${byAlgorithm.length ? ` (or algorithm ${byAlgorithm.map((u) => JSON.stringify(u)).join(' or ')})` : ''}, got ${describeValue(m[name])}`);
       }
       continue;
     }
     if (m[name] !== undefined) out[name] = m[name];
+    else if ((f['x-miglab-required-by'] ?? []).includes(algorithm)) bad(`migration.${name}`, `expected a ${f.type === 'integer' ? 'whole number' : 'number'} for algorithm ${JSON.stringify(algorithm)}, which needs it (${(f as { description?: string }).description?.replace(/^[^:]*: /, '').replace(/ —.*$|\.$/, '') ?? ''}), got nothing`);
     else if (f['x-miglab-default-unless'] !== undefined && m[f['x-miglab-default-unless']] !== undefined) continue;
     else if (u.value === null && !admitsNull(f)) continue;
     else out[name] = u.value;

@@ -24,6 +24,10 @@ export const SERIES_COLORS: Record<string, string> = {
   'post-copy, address order': '#72b7b2',
   'post-copy, QEMU order (from last fault)': '#b279a2',
   'post-copy, bubbling (Hines)': '#e45756',
+  // Reductions against plain pre-copy, one series per metric.
+  'downtime': '#e45756',
+  'total migration time': '#4c78a8',
+  'data to synchronize': '#54a24b',
 };
 const SPARE = ['#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 
@@ -40,7 +44,8 @@ export function ciSubtitle(seeds: number): string {
 export interface AxisSpec { field: string; title: string; log?: boolean }
 
 /** One panel: the CI band (no legend) under the mean line with points (the legend's source). */
-function layered(data: Row[], x: AxisSpec, yTitle: string, opts: { width?: number; height?: number; shapeField?: string; shapeTitle?: string } = {}): Record<string, unknown> {
+function layered(data: Row[], x: AxisSpec, yTitle: string, opts: { width?: number; height?: number; shapeField?: string; shapeTitle?: string; yDomain?: [number, number] } = {}): Record<string, unknown> {
+  const yScale = opts.yDomain ? { scale: { domain: opts.yDomain, clamp: true, nice: false } } : {};
   const ticks = [...new Set(data.map((r) => r[x.field]))].sort((a, b) => Number(a) - Number(b));
   const xs = ticks.map(Number);
   const xEnc = {
@@ -53,9 +58,9 @@ function layered(data: Row[], x: AxisSpec, yTitle: string, opts: { width?: numbe
   return {
     width: opts.width ?? 520, height: opts.height ?? 300,
     layer: [
-      { mark: { type: 'area', opacity: 0.2 }, encoding: { x: xEnc, y: { field: 'ciLow', type: 'quantitative', title: yTitle }, y2: { field: 'ciHigh' }, color: { ...color, legend: null } } },
-      { mark: { type: 'line', point: { filled: true, size: 50 } }, encoding: {
-        x: xEnc, y: { field: 'mean', type: 'quantitative', title: yTitle }, color,
+      { mark: { type: 'area', opacity: 0.2, clip: true }, encoding: { x: xEnc, y: { field: 'ciLow', type: 'quantitative', title: yTitle, ...yScale }, y2: { field: 'ciHigh' }, color: { ...color, legend: null } } },
+      { mark: { type: 'line', point: { filled: true, size: 50 }, clip: true }, encoding: {
+        x: xEnc, y: { field: 'mean', type: 'quantitative', title: yTitle, ...yScale }, color,
         ...(opts.shapeField ? { shape: { field: opts.shapeField, type: 'nominal', title: opts.shapeTitle, legend: { titleLimit: 0, labelLimit: 0 } } } : {}),
       } },
     ],
@@ -64,18 +69,23 @@ function layered(data: Row[], x: AxisSpec, yTitle: string, opts: { width?: numbe
   };
 }
 
-/** A value a paper reports, drawn as a dashed grey line across the figure with its label. */
-export interface Reference { value: number; label: string }
+/**
+ * A value a paper reports, drawn as a dashed line across the figure with its label: grey, or in
+ * the colour of `series` when it belongs to one.
+ */
+export interface Reference { value: number; label: string; series?: string }
 
-/** A figure of one metric: mean lines with their CI bands, one colour per series; optionally a paper's reported value. */
-export function lineFigure(o: { title: string; seeds: number; data: Row[]; x: AxisSpec; yTitle: string; shapeField?: string; shapeTitle?: string; reference?: Reference }): VegaLiteSpec {
-  const panel = layered(o.data, o.x, o.yTitle, { shapeField: o.shapeField, shapeTitle: o.shapeTitle });
+/** A figure of one metric: mean lines with their CI bands, one colour per series; optionally the values a paper reports. */
+export function lineFigure(o: { title: string; seeds: number; data: Row[]; x: AxisSpec; yTitle: string; shapeField?: string; shapeTitle?: string; references?: Reference[]; yDomain?: [number, number] }): VegaLiteSpec {
+  const panel = layered(o.data, o.x, o.yTitle, { shapeField: o.shapeField, shapeTitle: o.shapeTitle, yDomain: o.yDomain });
   const layers = panel.layer as Record<string, unknown>[];
-  if (o.reference) {
-    const ref = { data: { values: [{ y: o.reference.value, label: o.reference.label }] } };
+  const colors = colorScale(o.data.map((r) => String(r.series)));
+  for (const r of o.references ?? []) {
+    const color = r.series !== undefined ? colors.range[colors.domain.indexOf(r.series)] ?? '#555555' : '#555555';
+    const ref = { data: { values: [{ y: r.value, label: r.label }] } };
     layers.push(
-      { ...ref, mark: { type: 'rule', strokeDash: [6, 4], color: '#555555', strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
-      { ...ref, mark: { type: 'text', align: 'left', baseline: 'bottom', dx: 4, dy: -3, color: '#333333', fontSize: 11 }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 0 }, text: { field: 'label' } } },
+      { ...ref, mark: { type: 'rule', strokeDash: [6, 4], color, strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
+      { ...ref, mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -4, dy: -3, color, fontSize: 11 }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 'width' }, text: { field: 'label' } } },
     );
   }
   return {

@@ -22,7 +22,7 @@ const sections: [string[], Record<string, true>][] = [
   [[], { name: true, description: true, seed: true, fidelity: true, concurrentMigrations: true, vm: true, workload: true, network: true, migration: true, limits: true, checkpoint: true, failure: true, real: true } satisfies Keys<Scenario>],
   [['vm'], { memoryMiB: true, zeroPageFraction: true, zeroPagePlacement: true, bytesChangedPerWrite: true, osHotPages: true, footprint: true } satisfies Keys<Scenario['vm']>],
   [['network'], { bandwidthBitsPerSecond: true, latencySeconds: true, tcpWindowBytes: true, wireFormat: true } satisfies Keys<Scenario['network']>],
-  [['migration'], { algorithm: true, policy: true, startSeconds: true, setupSeconds: true, resumeSeconds: true, downtimeLimitSeconds: true, maxBandwidthBytesPerSecond: true, maxIterations: true, dirtyThresholdPages: true, maxFactor: true, startBitsPerSecond: true, incrementBitsPerSecond: true, maxBitsPerSecond: true, postcopyAfterRounds: true, postcopyAfterSeconds: true, postcopyPush: true } satisfies Keys<ResolvedMigrationSpec>],
+  [['migration'], { algorithm: true, policy: true, startSeconds: true, setupSeconds: true, resumeSeconds: true, downtimeLimitSeconds: true, maxBandwidthBytesPerSecond: true, maxIterations: true, dirtyThresholdPages: true, maxFactor: true, startBitsPerSecond: true, incrementBitsPerSecond: true, maxBitsPerSecond: true, postcopyAfterRounds: true, postcopyAfterSeconds: true, postcopyPush: true, traceLogBytesPerSecond: true, replaySpeedup: true } satisfies Keys<ResolvedMigrationSpec>],
   [['limits'], { maxTimeSeconds: true, onTimeout: true } satisfies Keys<Scenario['limits']>],
   [['checkpoint'], { intervalSeconds: true, firstAtSeconds: true, pauseFixedSeconds: true, writeProtectSecondsPerPage: true, cowFaultSeconds: true, pageCopySeconds: true, maxBandwidthBytesPerSecond: true, onOverrun: true } satisfies Keys<CheckpointParameters>],
   [['failure'], { atSeconds: true, heartbeatIntervalSeconds: true, missedHeartbeats: true, restoreBytesPerSecond: true, resumeSeconds: true, bootSeconds: true, jobLengthSeconds: true } satisfies Keys<FailureParameters>],
@@ -60,14 +60,17 @@ test('a scenario that gives nothing gets the schema\'s defaults, for every algor
     const needsPolicy = m.policy['x-miglab-required-by'].includes(algorithm);
     for (const policy of needsPolicy ? POLICY_NAMES : [undefined]) {
       const extra = algorithm === 'cow-checkpoint' ? { checkpoint: { intervalSeconds: 10 } } : {};
-      const s = resolve({ algorithm, ...(policy ? { policy } : {}) }, extra);
+      // Fields the algorithm needs given (x-miglab-required-by): given as 2, and refused when left out.
+      const required = Object.entries<any>(m).filter(([k, f]) => k !== 'policy' && (f['x-miglab-required-by'] ?? []).includes(algorithm)).map(([k]) => k);
+      for (const k of required) assert.throws(() => resolve({ algorithm, ...(policy ? { policy } : {}), ...Object.fromEntries(required.filter((x) => x !== k).map((x) => [x, 2])) }, extra), new RegExp(`migration\\.${k}: expected a (number|whole number) for algorithm "${algorithm}", which needs it`));
+      const s = resolve({ algorithm, ...(policy ? { policy } : {}), ...Object.fromEntries(required.map((k) => [k, 2])) }, extra);
       for (const [field, f] of Object.entries<any>(m)) {
         const got = (s.migration as unknown as Record<string, unknown>)[field];
         if ('default' in f) { assert.is(got, f.default, `${algorithm}/${policy} ${field}`); checked++; continue; }
         const d = f['x-miglab-defaults'];
         if (!d) continue;
         const key = algorithm in d ? algorithm : policy !== undefined && policy in d ? policy : undefined;
-        const expected = key === undefined ? undefined : d[key] === null && !String(f.type).includes('null') ? undefined : d[key];
+        const expected = required.includes(field) ? 2 : key === undefined ? undefined : d[key] === null && !String(f.type).includes('null') ? undefined : d[key];
         assert.is(got, expected, `${algorithm}/${policy} migration.${field}`);
         checked++;
       }

@@ -18,7 +18,7 @@ const cases: [string, RegExp][] = [
   ['unknown-field.json', /unknown-field\.json: vm\.ram: unknown field; expected one of memoryMiB, zeroPageFraction, osHotPages, footprint, zeroPagePlacement, bytesChangedPerWrite/],
   ['unknown-policy.json', /unknown-policy\.json: migration\.policy: expected one of "xen", "xen-legacy", "qemu", "simgrid", "clark05", got string "vmware"/],
   ['precopy-no-policy.json', /precopy-no-policy\.json: migration\.policy: expected one of .* for precopy, got nothing/],
-  ['policy-field-mismatch.json', /policy-field-mismatch\.json: migration\.maxIterations: not used by policy qemu; expected it only with xen, xen-legacy, clark05, got number 3/],
+  ['policy-field-mismatch.json', /policy-field-mismatch\.json: migration\.maxIterations: not used by policy qemu; expected it only with xen, xen-legacy, clark05 \(or algorithm "trace-replay"\), got number 3/],
   ['unknown-workload.json', /unknown-workload\.json: workload\.type: expected one of "idle", "uniform", "hotcold", "sweep", "zipf", "phases", "trace", got string "random"/],
   ['workload-missing-rate.json', /workload-missing-rate\.json: workload\.writesPerSecond: expected a value \(required\), got nothing/],
   ['hot-fraction-range.json', /hot-fraction-range\.json: workload\.hotWriteFraction: expected a number <= 1, got number 1\.5/],

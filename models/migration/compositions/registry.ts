@@ -5,6 +5,7 @@ import { hybrid } from './hybrid.ts';
 import { postcopy } from './postcopy.ts';
 import { precopy } from './precopy.ts';
 import { stopAndCopy } from './stopAndCopy.ts';
+import { traceReplay } from './traceReplay.ts';
 
 /**
  * The migration algorithms a scenario can name, each a composition of a starting point, live
@@ -17,6 +18,7 @@ export const COMPOSITIONS = {
   'cow-checkpoint': cowCheckpoint,
   postcopy,
   hybrid,
+  'trace-replay': traceReplay,
 } satisfies Record<string, (m: MigrationSettings) => Composition>;
 
 export type AlgorithmName = keyof typeof COMPOSITIONS;
