@@ -1,5 +1,5 @@
 import { zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
-import { dirtyFractions, segmentDirtyFraction, type SegmentedWorkload } from '../workload/segments.ts';
+import { dirtyFractions, rewriteOrder, segmentDirtyFraction, type SegmentedWorkload } from '../workload/segments.ts';
 import type { DirtyTracker, TakeResult } from './tracker.ts';
 
 /**
@@ -186,6 +186,27 @@ export class FluidTracker implements DirtyTracker {
     }
     if (!(this.pendingTotal > 1e-9)) this.pendingTotal = 0;
     out.pages = sent; out.zeroPages = zero; out.skippedPages = skipped;
+  }
+
+  takeByRewriteRate(maxPages: number, ratePagesPerSecond: number, fromSeconds: number, toSeconds: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): number {
+    out.pages = 0; out.zeroPages = 0; out.skippedPages = 0;
+    const { ratePerPage, order } = rewriteOrder(this.workload, fromSeconds, toSeconds);
+    let left = maxPages, acc = 0, sent = 0, zero = 0, skipped = 0;
+    for (const s of order) {
+      if (!(left > 0) || acc >= ratePagesPerSecond) break;
+      const p = this.pending[s];
+      if (!(p > 0)) continue;
+      const byRate = ratePerPage[s] > 0 ? (ratePagesPerSecond - acc) / ratePerPage[s] : Infinity;
+      const t = Math.min(p, left, byRate);
+      const z = this.pendingZero[s] * (t / p);
+      const d = skipRedirtied ? segmentDirtyFraction(this.workload, s, this.lastSyncSeconds, nowSeconds) : 0;
+      this.pending[s] -= t; this.pendingZero[s] -= z;
+      sent += t * (1 - d); skipped += t * d; zero += z * (1 - d); left -= t; acc += t * ratePerPage[s];
+    }
+    this.pendingTotal -= sent + skipped;
+    if (!(this.pendingTotal > 1e-9)) this.pendingTotal = 0;
+    out.pages = sent; out.zeroPages = zero; out.skippedPages = skipped;
+    return acc;
   }
 
   /** Before the first bitmap read after tracking starts: pages still to send lie in address order. */

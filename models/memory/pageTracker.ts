@@ -1,6 +1,6 @@
 import { zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
 import type { RandomStream } from '../../sim/random.ts';
-import { forEachPhaseOverlap, type SegmentedWorkload } from '../workload/segments.ts';
+import { rewriteOrder, forEachPhaseOverlap, type SegmentedWorkload } from '../workload/segments.ts';
 import { forEachTraceWrite, type DirtyTrace } from '../workload/trace.ts';
 import type { DirtyTracker, TakeResult } from './tracker.ts';
 
@@ -221,37 +221,42 @@ export class PageTracker implements DirtyTracker {
     if (skipRedirtied) this.advance(nowSeconds);
     let budget = Math.min(Math.floor(maxPages), this.pendingCount);
     if (budget <= 0) return;
-    const pending = this.pendingBits, dirty = this.dirtyBits, zero = this.zeroBits;
+    const pending = this.pendingBits;
     let w = this.cursorWord;
-    let sent = 0, zeros = 0, skipped = 0, dirtyTaken = 0;
+    const c = { sent: 0, zeros: 0, skipped: 0, dirtyTaken: 0 };
     const words = this.words;
     while (budget > 0) {
-      let bits = pending[w];
-      if (bits !== 0) {
-        let took = 0;
-        while (bits !== 0 && budget > 0) {
-          const low = bits & -bits;
-          bits ^= low;
-          took |= low;
-          budget--;
-          const written = (dirty[w] & low) !== 0;
-          if (written) dirtyTaken++;
-          if (skipRedirtied && written) skipped++;
-          else {
-            sent++;
-            if ((zero[w] & low) !== 0) zeros++;
-          }
-        }
-        pending[w] &= ~took;
-        if (bits !== 0) break; // budget exhausted inside this word; resume here next time
+      if (pending[w] !== 0) {
+        budget -= this.takeWord(w, budget, skipRedirtied, c);
+        if (pending[w] !== 0) break; // budget exhausted inside this word; resume here next time
       }
       w++;
       if (w === words) w = 0;
     }
     this.cursorWord = w;
-    this.pendingCount -= sent + skipped;
-    this.pendingDirtyCount -= dirtyTaken;
-    out.pages = sent; out.zeroPages = zeros; out.skippedPages = skipped;
+    this.pendingCount -= c.sent + c.skipped;
+    this.pendingDirtyCount -= c.dirtyTaken;
+    out.pages = c.sent; out.zeroPages = c.zeros; out.skippedPages = c.skipped;
+  }
+
+  /** Takes up to `budget` pending pages of word `w`, lowest first, counting them into `c`; returns how many. */
+  private takeWord(w: number, budget: number, skipRedirtied: boolean, c: { sent: number; zeros: number; skipped: number; dirtyTaken: number }): number {
+    let bits = this.pendingBits[w], took = 0, n = 0;
+    while (bits !== 0 && n < budget) {
+      const low = bits & -bits;
+      bits ^= low;
+      took |= low;
+      n++;
+      const written = (this.dirtyBits[w] & low) !== 0;
+      if (written) c.dirtyTaken++;
+      if (skipRedirtied && written) c.skipped++;
+      else {
+        c.sent++;
+        if ((this.zeroBits[w] & low) !== 0) c.zeros++;
+      }
+    }
+    this.pendingBits[w] &= ~took;
+    return n;
   }
 
   /**
@@ -261,31 +266,58 @@ export class PageTracker implements DirtyTracker {
    */
   private takeBubbling(maxPages: number, out: TakeResult): void {
     let budget = Math.min(Math.floor(maxPages), this.pendingCount);
-    const pending = this.pendingBits, dirty = this.dirtyBits, zero = this.zeroBits;
-    let sent = 0, zeros = 0, dirtyTaken = 0;
+    const c = { sent: 0, zeros: 0, skipped: 0, dirtyTaken: 0 };
     while (budget > 0) {
       const down = this.backNext && this.backWord >= 0;
       let w = down ? this.backWord : this.cursorWord;
-      let bits = pending[w];
-      let took = 0;
-      while (bits !== 0 && budget > 0) {
-        const low = bits & -bits;
-        bits ^= low;
-        took |= low;
-        budget--;
-        sent++;
-        if ((dirty[w] & low) !== 0) dirtyTaken++;
-        if ((zero[w] & low) !== 0) zeros++;
-      }
-      pending[w] &= ~took;
-      if (bits !== 0) break; // budget exhausted inside this word; it is taken up again next time
+      budget -= this.takeWord(w, budget, false, c);
+      if (this.pendingBits[w] !== 0) break; // budget exhausted inside this word; it is taken up again next time
       if (down) this.backWord--;
       else { w++; this.cursorWord = w === this.words ? 0 : w; }
       if (this.backWord >= 0) this.backNext = !down;
     }
-    this.pendingCount -= sent;
+    this.pendingCount -= c.sent;
+    this.pendingDirtyCount -= c.dirtyTaken;
+    out.pages = c.sent; out.zeroPages = c.zeros; out.skippedPages = 0;
+  }
+
+  takeByRewriteRate(maxPages: number, ratePagesPerSecond: number, fromSeconds: number, toSeconds: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): number {
+    out.pages = 0; out.zeroPages = 0; out.skippedPages = 0;
+    const w = this.workload;
+    if (w.kind !== 'segments') throw new Error('internal: ordered propagation needs a segmented workload, not a trace');
+    if (skipRedirtied) this.advance(nowSeconds);
+    const { ratePerPage, order } = rewriteOrder(w, fromSeconds, toSeconds);
+    let left = Math.floor(maxPages), acc = 0;
+    for (const s of order) {
+      if (left <= 0 || acc >= ratePagesPerSecond) break;
+      const byRate = ratePerPage[s] > 0 ? Math.ceil((ratePagesPerSecond - acc) / ratePerPage[s]) : Infinity;
+      const first = w.segmentFirstPage[s];
+      const n = this.takeRange(first, first + w.segmentPages[s], Math.min(left, byRate), skipRedirtied, out);
+      left -= n; acc += n * ratePerPage[s];
+    }
+    return acc;
+  }
+
+  /** Takes up to `limit` pending pages of [from, to) in address order into `out` (skipping re-written ones if asked); returns how many were scanned. */
+  private takeRange(from: number, to: number, limit: number, skipRedirtied: boolean, out: TakeResult): number {
+    let scanned = 0, dirtyTaken = 0;
+    for (let p = from; p < to && scanned < limit;) {
+      const w = p >>> 5;
+      if (this.pendingBits[w] === 0 && (p & 31) === 0 && p + 32 <= to) { p += 32; continue; }
+      const bit = 1 << (p & 31);
+      if ((this.pendingBits[w] & bit) !== 0) {
+        this.pendingBits[w] &= ~bit;
+        scanned++;
+        const written = (this.dirtyBits[w] & bit) !== 0;
+        if (written) dirtyTaken++;
+        if (skipRedirtied && written) out.skippedPages++;
+        else { out.pages++; if ((this.zeroBits[w] & bit) !== 0) out.zeroPages++; }
+      }
+      p++;
+    }
+    this.pendingCount -= scanned;
     this.pendingDirtyCount -= dirtyTaken;
-    out.pages = sent; out.zeroPages = zeros; out.skippedPages = 0;
+    return scanned;
   }
 
   rewind(): void {

@@ -53,6 +53,15 @@ export interface DirtyTracker {
    * alternately up and down (Hines & Gopalan's bubbling around the last fault).
    */
   serveFaults?(order?: 'forward' | 'bubble'): void;
+  /**
+   * Microwiper's ordered propagation (segmented workloads): pending pages segment by segment, the
+   * least rewritten first — a segment's rewriting rate per page is the share of its pages written
+   * in [fromSeconds, toSeconds) per second — until `maxPages` are taken or the summed rewriting
+   * rate of the pages taken reaches `ratePagesPerSecond` (the hotter ones wait). With
+   * `skipRedirtied`, a page written again since the last read (as of `nowSeconds`) is skipped, as
+   * legacy Xen's scan does. Returns the rewriting rate of the pages scanned (sent or skipped).
+   */
+  takeByRewriteRate?(maxPages: number, ratePagesPerSecond: number, fromSeconds: number, toSeconds: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): number;
   /** Faults served since `serveFaults` (page level). */
   readonly faultsServed?: number;
   /** Fluid only: pending pages from the scan position to the end of its memory segment. */

@@ -10,7 +10,7 @@ import type { MigrationRecorder, StopReason } from './recorder.ts';
  * (phases/): stop-and-copy, or post-copy with a push order. The policy ends its rounds by calling
  * `ctx.switchover`; the composition's final phase takes it from there.
  */
-export type PolicyName = 'xen' | 'xen-legacy' | 'qemu' | 'simgrid' | 'clark05';
+export type PolicyName = 'xen' | 'xen-legacy' | 'qemu' | 'simgrid' | 'clark05' | 'microwiper';
 export type Phase = 'precopy' | 'stopCopy' | 'postcopy' | 'checkpoint';
 
 /** How a policy's hypervisor does its final copy (used by the stop-and-copy phase). */

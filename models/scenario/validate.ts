@@ -115,6 +115,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   // Migration: which fields the algorithm and policy use, and their defaults (from the schema).
   const m = s.migration;
   const resolved = resolveMigration(m, bad);
+  if (resolved.policy === 'microwiper' && (s.workload as { type: string }).type === 'trace') bad('migration.policy', `"microwiper" orders pages by the workload's rates: expected a workload other than a trace, got a trace`);
   if ((resolved.postcopyPush === 'from-last-fault' || resolved.postcopyPush === 'bubbling') && s.fidelity !== 'page') bad('migration.postcopyPush', `${JSON.stringify(resolved.postcopyPush)} follows each fault's address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
 
   // Workload sizes must fit in the guest.

@@ -213,3 +213,15 @@ export function splitSegmentAt(w: SegmentedWorkload, page: number): SegmentedWor
   });
   return { ...w, segmentFirstPage: Float64Array.from(first), segmentPages: Float64Array.from(pages), phases, sweepCovers: covers };
 }
+
+/**
+ * Per segment, its pages' rewriting rate over [t0, t1): the share of them written in the interval
+ * per second (Microwiper's stripe rate, in expectation), and the segments in ascending order of it.
+ */
+export function rewriteOrder(w: SegmentedWorkload, t0: number, t1: number): { ratePerPage: Float64Array; order: number[] } {
+  const n = w.segmentPages.length;
+  const ratePerPage = new Float64Array(n);
+  if (t1 > t0) { dirtyFractions(w, t0, t1, ratePerPage); for (let s = 0; s < n; s++) ratePerPage[s] /= t1 - t0; }
+  const order = Array.from({ length: n }, (_, s) => s).sort((a, b) => ratePerPage[a] - ratePerPage[b] || a - b);
+  return { ratePerPage, order };
+}

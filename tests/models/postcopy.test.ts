@@ -158,7 +158,7 @@ test('post-copy settings are checked against the algorithm', () => {
   const bad = (migration: Record<string, unknown>) => {
     try { validateScenario({ name: 'x', vm: { memoryMiB: 64 }, network: { bandwidthBitsPerSecond: 1e9 }, migration }, 'x.json', (p) => p); return ''; } catch (e) { return (e as Error).message; }
   };
-  assert.match(bad({ algorithm: 'hybrid' }), /x\.json: migration\.policy: expected one of "xen", "xen-legacy", "qemu", "simgrid", "clark05" for hybrid, got nothing/);
+  assert.match(bad({ algorithm: 'hybrid' }), /x\.json: migration\.policy: expected one of "xen", "xen-legacy", "qemu", "simgrid", "clark05", "microwiper" for hybrid, got nothing/);
   assert.match(bad({ algorithm: 'postcopy', policy: 'qemu' }), /migration\.policy: expected no policy for postcopy/);
   assert.match(bad({ algorithm: 'precopy', policy: 'xen', postcopyAfterRounds: 2 }), /migration\.postcopyAfterRounds: not used by precopy; expected it only with algorithm "hybrid"/);
   assert.match(bad({ algorithm: 'hybrid', policy: 'xen', postcopyAfterSeconds: 0 }), /migration\.postcopyAfterSeconds: expected a number > 0/);

@@ -3,6 +3,7 @@ import type { LivePolicy, PolicyName } from '../types.ts';
 import { qemuPolicy, QEMU_PARAMETERS } from './qemu.ts';
 import { simgridPolicy, SIMGRID_PARAMETERS } from './simgrid.ts';
 import { xenPolicy, XEN_PARAMETERS } from './xen.ts';
+import { microwiperPolicy, MICROWIPER_PARAMETERS } from './microwiper.ts';
 import { clark05Policy, CLARK05_PARAMETERS, xenLegacyPolicy, XEN_LEGACY_PARAMETERS } from './xenLegacy.ts';
 
 /**
@@ -16,6 +17,7 @@ export const POLICIES: Record<PolicyName, { parameters: readonly (keyof Migratio
   clark05: { parameters: CLARK05_PARAMETERS, create: (m) => clark05Policy(pick(m, 'policy clark05', CLARK05_PARAMETERS)) },
   qemu: { parameters: QEMU_PARAMETERS, create: (m) => qemuPolicy(pick(m, 'policy qemu', QEMU_PARAMETERS)) },
   simgrid: { parameters: SIMGRID_PARAMETERS, create: (m) => simgridPolicy(pick(m, 'policy simgrid', SIMGRID_PARAMETERS)) },
+  microwiper: { parameters: MICROWIPER_PARAMETERS, create: (m) => microwiperPolicy(pick(m, 'policy microwiper', MICROWIPER_PARAMETERS)) },
 };
 
 export const POLICY_NAMES = Object.keys(POLICIES) as PolicyName[];
