@@ -29,6 +29,29 @@ import type { DirtyTracker, TakeResult } from './tracker.ts';
  * each a little shorter than the last) shrank far too fast: QEMU, a 256 MiB guest sweeping 64 MiB
  * at 7,800 pages/s against 32 MiB/s, 56–65 passes measured, 51 at page level, 20 fluid.
  */
+/** No segment is written by a sweep alone (the common case: no per-run array). */
+const NO_SWEEP: boolean[] = [];
+const sweepOnlyBy = new WeakMap<SegmentedWorkload, boolean[]>();
+
+/** Per segment: written by a sequential sweep and by nothing else, in every phase (NO_SWEEP when none is); once per workload. */
+function sweepOnlySegments(w: SegmentedWorkload): boolean[] {
+  let known = sweepOnlyBy.get(w);
+  if (known) return known;
+  const n = w.segmentPages.length;
+  known = NO_SWEEP;
+  if (w.phases.some((ph) => ph.sweep !== null)) {
+    const only = new Array<boolean>(n).fill(false);
+    for (let s = 0; s < n; s++) {
+      let covered = false, rated = false;
+      for (let p = 0; p < w.phases.length; p++) { if (w.sweepCovers[p * n + s] === 1) covered = true; if (w.phases[p].ratePerPage[s] !== 0) rated = true; }
+      only[s] = covered && !rated;
+    }
+    if (only.some((x) => x)) known = only;
+  }
+  sweepOnlyBy.set(w, known);
+  return known;
+}
+
 export class FluidTracker implements DirtyTracker {
   readonly fidelity = 'fluid' as const;
   readonly totalPages: number;
@@ -53,9 +76,8 @@ export class FluidTracker implements DirtyTracker {
     this.pendingZero = new Array<number>(this.nSeg).fill(0);
     this.zeroContent = new Array<number>(this.nSeg).fill(0);
     this.scratch = new Array<number>(this.nSeg).fill(0);
-    this.sweepOnly = Array.from({ length: this.nSeg }, (_, seg) =>
-      workload.phases.some((_, p) => workload.sweepCovers[p * this.nSeg + seg] === 1) && workload.phases.every((ph) => ph.ratePerPage[seg] === 0));
-    this.sweepArc = new Array<boolean>(this.nSeg).fill(false);
+    this.sweepOnly = sweepOnlySegments(workload);
+    this.sweepArc = this.sweepOnly === NO_SWEEP ? NO_SWEEP : new Array<boolean>(this.nSeg).fill(false);
     const zero = zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement, topNonZeroPages);
     for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] = workload.segmentPages[s] * zero[s];
   }
@@ -78,7 +100,8 @@ export class FluidTracker implements DirtyTracker {
       this.scratchTo = NaN;
       for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] *= 1 - this.scratch[s];
     }
-    for (let s = 0; s < this.nSeg; s++) { this.pending[s] = this.workload.segmentPages[s]; this.pendingZero[s] = this.zeroContent[s]; this.sweepArc[s] = false; }
+    for (let s = 0; s < this.nSeg; s++) { this.pending[s] = this.workload.segmentPages[s]; this.pendingZero[s] = this.zeroContent[s]; }
+    if (this.sweepArc !== NO_SWEEP) this.sweepArc.fill(false);
     this.pendingTotal = this.totalPages;
     this.firstPass = true;
     this.firstPassSegment = 0;
@@ -124,8 +147,8 @@ export class FluidTracker implements DirtyTracker {
     let total = 0;
     for (let s = 0; s < this.nSeg; s++) {
       const ds = d[s];
-      const p = this.sweepArc[s] ? Math.min(pages[s], this.pending[s] + pages[s] * ds) : this.pending[s] + (pages[s] - this.pending[s]) * ds;
-      this.sweepArc[s] = this.sweepOnly[s] && ds < 1;
+      const p = this.sweepArc !== NO_SWEEP && this.sweepArc[s] ? Math.min(pages[s], this.pending[s] + pages[s] * ds) : this.pending[s] + (pages[s] - this.pending[s]) * ds;
+      if (this.sweepArc !== NO_SWEEP) this.sweepArc[s] = this.sweepOnly[s] && ds < 1;
       this.pending[s] = p;
       this.pendingZero[s] -= this.pendingZero[s] * ds;
       this.zeroContent[s] -= this.zeroContent[s] * ds;

@@ -98,25 +98,25 @@ export function withTopBoundary(w: SegmentedWorkload, topNonZeroPages: number): 
 
 export function zeroFractionsBySegment(w: SegmentedWorkload, zeroPageFraction: number, placement: ZeroPagePlacement, topNonZeroPages = 0): Float64Array {
   const nSeg = w.segmentPages.length;
-  // The top block (vm.footprint.topMiB): no zero pages there; the same number spread over the rest.
-  const topFrom = w.totalPages - Math.min(w.totalPages, Math.round(topNonZeroPages));
-  const inTop = (s: number): boolean => topNonZeroPages > 0 && w.segmentFirstPage[s] >= topFrom;
-  const restPages = topFrom;
-  const zeroPages = Math.min(zeroPageFraction * w.totalPages, restPages);
-  const out = new Float64Array(nSeg).fill(restPages > 0 ? zeroPages / restPages : 0);
-  for (let s = 0; s < nSeg; s++) if (inTop(s)) out[s] = 0;
+  // The top block (vm.footprint.topMiB) holds no zero pages; the same number lie in the rest.
+  const topFrom = w.totalPages - Math.min(w.totalPages, Math.max(0, Math.round(topNonZeroPages)));
+  const zeroPages = Math.min(zeroPageFraction * w.totalPages, topFrom);
+  const out = new Float64Array(nSeg).fill(topFrom > 0 ? zeroPages / topFrom : 0);
+  for (let s = 0; s < nSeg; s++) if (w.segmentFirstPage[s] >= topFrom) out[s] = 0;
   if (placement === 'uniform' || zeroPageFraction <= 0) return out;
   const written = new Uint8Array(nSeg);
   w.phases.forEach((phase, p) => {
     for (let s = 0; s < nSeg; s++) if (phase.ratePerPage[s] > 0 || (phase.sweep && w.sweepCovers[p * nSeg + s] === 1)) written[s] = 1;
   });
-  let unwrittenPages = 0;
-  for (let s = 0; s < nSeg; s++) if (!written[s] && !inTop(s)) unwrittenPages += w.segmentPages[s];
+  let unwrittenPages = 0, writtenPages = 0;
+  for (let s = 0; s < nSeg; s++) {
+    if (w.segmentFirstPage[s] >= topFrom) continue;
+    if (written[s]) writtenPages += w.segmentPages[s];
+    else unwrittenPages += w.segmentPages[s];
+  }
   const inUnwritten = Math.min(zeroPages, unwrittenPages);
   const fUnwritten = unwrittenPages > 0 ? inUnwritten / unwrittenPages : 0;
-  let writtenPages = 0;
-  for (let s = 0; s < nSeg; s++) if (written[s] && !inTop(s)) writtenPages += w.segmentPages[s];
   const fWritten = writtenPages > 0 ? Math.min(1, (zeroPages - inUnwritten) / writtenPages) : 0;
-  for (let s = 0; s < nSeg; s++) out[s] = inTop(s) ? 0 : written[s] ? fWritten : fUnwritten;
+  for (let s = 0; s < nSeg; s++) out[s] = w.segmentFirstPage[s] >= topFrom ? 0 : written[s] ? fWritten : fUnwritten;
   return out;
 }

@@ -182,7 +182,9 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
 }
 
 /** The post-copy faults against the workload's working set (the pages it ever writes), Hines & Gopalan's measure. */
+const workingSetBy = new WeakMap<CompiledWorkload, number>();
 function withWorkingSet(p: PostcopySummary, workload: CompiledWorkload): PostcopySummary {
-  const workingSetPages = writtenPages(workload);
+  let workingSetPages = workingSetBy.get(workload);
+  if (workingSetPages === undefined) workingSetBy.set(workload, (workingSetPages = writtenPages(workload)));
   return { ...p, workingSetPages, faultsPerWorkingSetPage: workingSetPages > 0 ? p.faults / workingSetPages : 0 };
 }
