@@ -137,3 +137,36 @@ export function measuredOnPredictedFigure(o: { title: string; subtitle: string; 
     resolve: { scale: { y: 'independent' } },
   } as unknown as VegaLiteSpec;
 }
+
+/**
+ * Grouped bars, one panel per metric (its own y title, log scale when asked): x = `groupField`
+ * (e.g. the algorithm), one bar per series side by side, the mean with its 95 % CI as an error bar.
+ */
+export function barPanelsFigure(o: { title: string; seeds: number; data: Row[]; groupField: string; groupTitle: string; groups: string[]; panelField: string; logPanels?: string[] }): VegaLiteSpec {
+  const panels = [...new Set(o.data.map((r) => String(r[o.panelField])))];
+  const order = [...new Set(o.data.map((r) => String(r.series)))]; // bars in the data's series order, as the legend
+  const color = { field: 'series', type: 'nominal', title: null, sort: order, scale: colorScale(order) };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    title: { text: o.title, subtitle: `mean of ${o.seeds} seeds, 95 % CI (error bars)` },
+    data: { values: o.data },
+    columns: 2,
+    concat: panels.map((p) => {
+      const y = { field: 'mean', type: 'quantitative', title: p, ...(o.logPanels?.includes(p) ? { scale: { type: 'log' } } : {}) };
+      const x = { field: o.groupField, type: 'nominal', title: o.groupTitle, sort: o.groups, axis: { labelAngle: -40, labelLimit: 200 } };
+      // On a log axis a bar needs a positive base and an error bar a positive end: the CI's lower
+      // end is drawn no lower than a tenth of the mean (where it reaches 0, the bar says so).
+      const log = o.logPanels?.includes(p) ?? false;
+      return {
+        width: 360, height: 200,
+        transform: [{ filter: { field: o.panelField, equal: p } }, { calculate: log ? 'max(datum.ciLow, datum.mean / 10)' : 'datum.ciLow', as: 'lo' }],
+        encoding: { x, xOffset: { field: 'series', sort: order } },
+        layer: [
+          { mark: log ? { type: 'bar' } : 'bar', encoding: { y, ...(log ? { y2: { datum: 1e-3 } } : {}), color } },
+          { mark: { type: 'rule', color: 'black' }, encoding: { y: { field: 'lo', type: 'quantitative', ...(log ? { scale: { type: 'log' } } : {}) }, y2: { field: 'ciHigh' } } },
+        ],
+      };
+    }),
+    resolve: { scale: { y: 'independent' } },
+  } as unknown as VegaLiteSpec;
+}

@@ -47,7 +47,7 @@ test('every paper figure is built by the style module (no hand-made band or lege
   const src = readFileSync('scripts/paper.ts', 'utf8');
   assert.not.match(src, /mark: \{ type: 'area'/);
   assert.not.match(src, /type: 'line'/);
-  for (const f of ['lineFigure', 'panelFigure', 'measuredOnPredictedFigure']) assert.match(src, new RegExp(`${f}\\(`));
+  for (const f of ['lineFigure', 'panelFigure', 'measuredOnPredictedFigure', 'barPanelsFigure']) assert.match(src, new RegExp(`${f}\\(`));
 });
 
 test('validate\'s table: one number format, with the unit of each metric', () => {
