@@ -28,6 +28,10 @@ export const SERIES_COLORS: Record<string, string> = {
   'downtime': '#e45756',
   'total migration time': '#4c78a8',
   'data to synchronize': '#54a24b',
+  'downtime, vs Xen ≥ 4.6': '#e45756',
+  'pages sent, vs Xen ≥ 4.6': '#4c78a8',
+  'downtime, vs legacy Xen': '#ff9da6',
+  'pages sent, vs legacy Xen': '#9ecae9',
 };
 const SPARE = ['#72b7b2', '#eeca3b', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
 
