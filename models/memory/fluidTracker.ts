@@ -104,7 +104,7 @@ export class FluidTracker implements DirtyTracker {
     if (this.sweepArc !== NO_SWEEP) this.sweepArc.fill(false);
     this.pendingTotal = this.totalPages;
     this.firstPass = true;
-    this.firstPassSegment = 0;
+    this.cursor = 0;
     this.lastSyncSeconds = nowSeconds;
   }
 
@@ -164,8 +164,7 @@ export class FluidTracker implements DirtyTracker {
     out.pages = 0; out.zeroPages = 0; out.skippedPages = 0;
     const total = this.pendingTotal;
     if (!(total > 0) || !(maxPages > 0)) return;
-    if (skipRedirtied) { this.takeInOrder(maxPages, nowSeconds, out); return; }
-    if (this.firstPass) { this.takeFirstPass(maxPages, out); return; }
+    if (skipRedirtied || this.firstPass) { this.takeInOrder(maxPages, skipRedirtied, nowSeconds, out); return; }
     const f = maxPages >= total ? 1 : maxPages / total;
     let sent = 0, zero = 0, remaining = 0;
     for (let s = 0; s < this.nSeg; s++) {
@@ -184,18 +183,19 @@ export class FluidTracker implements DirtyTracker {
 
   /**
    * A scan in address order from the cursor (legacy Xen's rounds: one scan of the whole bitmap per
-   * round, from page 0, with no bitmap read in between): segment after segment, each segment's
-   * pending pages spread evenly over it; a page already written again since the last read is
-   * skipped, with the segment's dirty probability at `nowSeconds`.
+   * round, from page 0, with no bitmap read in between; every hypervisor's first pass):
+   * segment after segment, each segment's pending pages spread evenly over it; with
+   * `skipRedirtied`, a page already written again since the last read is skipped, with the
+   * segment's dirty probability at `nowSeconds`.
    */
-  private takeInOrder(maxPages: number, nowSeconds: number, out: TakeResult): void {
+  private takeInOrder(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void {
     let left = maxPages, sent = 0, zero = 0, skipped = 0;
     while (left > 0 && this.cursor < this.nSeg) {
       const s = this.cursor;
       const p = this.pending[s];
       const t = Math.min(p, left);
       if (t > 0) {
-        const d = segmentDirtyFraction(this.workload, s, this.lastSyncSeconds, nowSeconds);
+        const d = skipRedirtied ? segmentDirtyFraction(this.workload, s, this.lastSyncSeconds, nowSeconds) : 0;
         const z = this.pendingZero[s] * (t / p);
         skipped += t * d;
         sent += t * (1 - d);
@@ -234,25 +234,6 @@ export class FluidTracker implements DirtyTracker {
 
   /** Before the first bitmap read after tracking starts: pages still to send lie in address order. */
   private firstPass = false;
-
-  /** The first pass: segment after segment from the lowest address (no page there is dirty again yet). */
-  private takeFirstPass(maxPages: number, out: TakeResult): void {
-    let left = maxPages, sent = 0, zero = 0;
-    for (let s = this.firstPassSegment; s < this.nSeg && left > 0; s++) {
-      const p = this.pending[s];
-      const t = Math.min(p, left);
-      const z = p > 0 ? this.pendingZero[s] * (t / p) : 0;
-      sent += t; zero += z; left -= t;
-      this.pending[s] -= t;
-      this.pendingZero[s] -= z;
-      if (!(this.pending[s] > 1e-9 * this.workload.segmentPages[s])) { this.pending[s] = 0; this.pendingZero[s] = 0; this.firstPassSegment = s + 1; }
-    }
-    this.pendingTotal -= sent;
-    if (!(this.pendingTotal > 1e-9)) this.pendingTotal = 0;
-    out.pages = sent; out.zeroPages = zero;
-  }
-
-  private firstPassSegment = 0;
 
   /** Pending pages from the scan position to the end of its segment (so a scan can stop at segment boundaries). */
   pendingToBoundary(): number {

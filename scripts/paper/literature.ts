@@ -54,6 +54,16 @@ export function prepagingData(): Row[] {
  * synchronize: everything after the first full copy (pre-copy: the later rounds and the final one;
  * CR/TR: the logs). Reductions are of the means over seeds.
  */
+/**
+ * The reduction (%) of `alt`'s mean against `base`'s, with a band from the per-seed reductions
+ * (the two lists paired by seed).
+ */
+function reduction(base: number[], alt: number[]): Row {
+  const paired = summarize(base.map((b, i) => (1 - alt[i] / b) * 100));
+  const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+  return { mean: (1 - mean(alt) / mean(base)) * 100, ciLow: paired.ciLow, ciHigh: paired.ciHigh, std: paired.std, n: paired.n };
+}
+
 export const TRACE_REPLAY_SETUP = {
   memoryMiB: 1024, zeroPageFraction: 0.3, network: { bandwidthBitsPerSecond: 1e9, latencySeconds: 0.0001 },
   hot: { hotSetMiB: 64, hotWriteFraction: 0.9 }, writesPerSecond: [2000, 4000, 8000, 16000, 32000, 64000],
@@ -80,10 +90,7 @@ export function traceReplayData(): Row[] {
       });
     }
     for (const [series, [pre, crtr]] of Object.entries(metrics)) {
-      // The reduction of the mean, with a band from the per-seed reductions (paired by seed).
-      const paired = summarize(pre.map((p, i) => (1 - crtr[i] / p) * 100));
-      const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
-      rows.push({ writesPerSecond, series, mean: (1 - mean(crtr) / mean(pre)) * 100, ciLow: paired.ciLow, ciHigh: paired.ciHigh, std: paired.std, n: paired.n });
+      rows.push({ writesPerSecond, series, ...reduction(pre, crtr) });
     }
   }
   return rows;
@@ -165,9 +172,7 @@ export function microwiperData(): Row[] {
     for (const [baseline, label] of [['xen', 'Xen ≥ 4.6'], ['xen-legacy', 'legacy Xen']] as const) {
       const base = by(baseline);
       for (const [metric, f] of [['downtime', (r: RunResult) => r.downtimeSeconds], ['pages sent', (r: RunResult) => r.pagesTransferred]] as const) {
-        const paired = summarize(base.map((b, i) => (1 - f(mw[i]) / f(b)) * 100));
-        const mean = (rs: RunResult[]): number => rs.reduce((a, r) => a + f(r), 0) / rs.length;
-        rows.push({ writesPerSecond, series: `${metric}, vs ${label}`, mean: (1 - mean(mw) / mean(base)) * 100, ciLow: paired.ciLow, ciHigh: paired.ciHigh, std: paired.std, n: paired.n });
+        rows.push({ writesPerSecond, series: `${metric}, vs ${label}`, ...reduction(base.map(f), mw.map(f)) });
       }
     }
   }
