@@ -280,7 +280,9 @@ class XenReplay implements ReplaySteps {
     if (/Migration successful\./.test(this.xlOutput)) {
       const there = await state(dst, this.name);
       this.destinationDomid = there?.domid ?? null;
-      this.check(this.after, 'guest runs on the destination', there !== null && /[rb]/.test(there.state), there ? `domid ${there.domid}, state ${there.state}` : 'not listed');
+      // xl list's state: r running, b blocked, and all dashes runnable but waiting for a CPU (a busy
+      // host) — all alive; p paused, s shut down, c crashed, d dying are not.
+      this.check(this.after, 'guest runs on the destination', there !== null && !/[pscd]/.test(there.state), there ? `domid ${there.domid}, state ${there.state}` : 'not listed');
       this.check(this.after, 'new domid', there !== null && (!this.sameHost || there.domid !== this.sourceDomid), there ? `${this.sourceDomid} → ${there.domid}` : '—');
       const srcLeft = (await Promise.all([this.sameHost ? null : state(src, this.name), state(src, `${this.name}--migratedaway`)])).filter((x) => x !== null);
       this.check(this.after, 'source copy gone', srcLeft.length === 0, srcLeft.length ? `still listed on ${src.where}` : 'yes');
