@@ -1,4 +1,4 @@
-import { zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
+import { segmentWritten, zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
 import { dirtyFractions, rewriteOrder, segmentDirtyFraction, type SegmentedWorkload } from '../workload/segments.ts';
 import type { DirtyTracker, TakeResult } from './tracker.ts';
 
@@ -69,7 +69,10 @@ export class FluidTracker implements DirtyTracker {
   private lastSyncSeconds = 0;
   private pendingTotal = 0;
 
-  constructor(private readonly workload: SegmentedWorkload, zeroPageFraction: number, zeroPagePlacement: ZeroPagePlacement = 'unwritten-first', topNonZeroPages = 0) {
+  /** Pages a self-ballooning guest's balloon held at the start (neither sent nor tracked); 0 without one. */
+  balloonedPages = 0;
+
+  constructor(private readonly workload: SegmentedWorkload, zeroPageFraction: number, zeroPagePlacement: ZeroPagePlacement = 'unwritten-first', topNonZeroPages = 0, private readonly selfBallooning = false) {
     this.totalPages = workload.totalPages;
     this.nSeg = workload.segmentPages.length;
     this.pending = new Array<number>(this.nSeg).fill(0);
@@ -101,8 +104,19 @@ export class FluidTracker implements DirtyTracker {
       for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] *= 1 - this.scratch[s];
     }
     for (let s = 0; s < this.nSeg; s++) { this.pending[s] = this.workload.segmentPages[s]; this.pendingZero[s] = this.zeroContent[s]; }
-    if (this.sweepArc !== NO_SWEEP) this.sweepArc.fill(false);
     this.pendingTotal = this.totalPages;
+    if (this.selfBallooning) {
+      // The balloon holds the free (zero) pages where the workload never writes: not pending, ever.
+      this.balloonedPages = 0;
+      for (let s = 0; s < this.nSeg; s++) {
+        if (segmentWritten(this.workload, s)) continue;
+        this.balloonedPages += this.zeroContent[s];
+        this.pending[s] -= this.zeroContent[s];
+        this.pendingZero[s] = 0;
+      }
+      this.pendingTotal -= this.balloonedPages;
+    }
+    if (this.sweepArc !== NO_SWEEP) this.sweepArc.fill(false);
     this.firstPass = true;
     this.cursor = 0;
     this.lastSyncSeconds = nowSeconds;

@@ -1,4 +1,4 @@
-import { zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
+import { segmentWritten, zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
 import type { RandomStream } from '../../sim/random.ts';
 import { rewriteOrder, forEachPhaseOverlap, type SegmentedWorkload } from '../workload/segments.ts';
 import { forEachTraceWrite, type DirtyTrace } from '../workload/trace.ts';
@@ -34,16 +34,19 @@ export class PageTracker implements DirtyTracker {
   private servingFaults = false;
   faultsServed = 0;
 
-  serveFaults(order: 'forward' | 'bubble' = 'forward'): void {
+  serveFaults(order: 'forward' | 'bubble' | 'backward' = 'forward'): void {
     this.servingFaults = true;
     this.faultsServed = 0;
     this.bubble = order === 'bubble';
+    this.backward = order === 'backward';
     this.backWord = this.cursorWord - 1;
     this.backNext = false;
   }
 
   /** Bubbling (post-copy pre-paging): the scan goes out from the last fault in both directions. */
   private bubble = false;
+  /** Backward pre-paging: the scan goes down from the last fault (wrapping to the top past page 0). */
+  private backward = false;
   /** The next word of the downward scan (−1: below page 0, done). */
   private backWord = -1;
   /** Whether the next word the bubbling scan takes is the downward one. */
@@ -60,6 +63,7 @@ export class PageTracker implements DirtyTracker {
     trackVersions = false,
     zeroPagePlacement: ZeroPagePlacement = 'unwritten-first',
     topNonZeroPages = 0,
+    private readonly selfBallooning = false,
   ) {
     this.totalPages = workload.totalPages;
     this.words = Math.ceil(this.totalPages / 32);
@@ -122,6 +126,26 @@ export class PageTracker implements DirtyTracker {
     this.pendingCount = this.totalPages;
     this.pendingDirtyCount = 0;
     this.cursorWord = 0;
+    if (this.selfBallooning) this.balloonFreePages();
+  }
+
+  /** Pages a self-ballooning guest's balloon held at the start (neither sent nor tracked); 0 without one. */
+  balloonedPages = 0;
+
+  /** The balloon holds the free (zero) pages where the workload never writes: they leave the pending set for good. */
+  private balloonFreePages(): void {
+    const w = this.workload;
+    if (w.kind !== 'segments') throw new Error('internal: self-ballooning needs a segmented workload, not a trace');
+    let n = 0;
+    for (let s = 0; s < w.segmentPages.length; s++) {
+      if (segmentWritten(w, s)) continue;
+      for (let p = w.segmentFirstPage[s], end = p + w.segmentPages[s]; p < end; p++) {
+        const word = p >>> 5, bit = 1 << (p & 31);
+        if ((this.zeroBits[word] & bit) !== 0) { this.pendingBits[word] &= ~bit; n++; }
+      }
+    }
+    this.pendingCount -= n;
+    this.balloonedPages = n;
   }
 
   private mark(page: number, nowSeconds: number): void {
@@ -217,7 +241,7 @@ export class PageTracker implements DirtyTracker {
 
   take(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void {
     out.pages = 0; out.zeroPages = 0; out.skippedPages = 0;
-    if (this.bubble && this.servingFaults) { this.takeBubbling(maxPages, out); return; }
+    if (this.servingFaults && (this.bubble || this.backward)) { this.takeAroundFault(maxPages, out); return; }
     if (skipRedirtied) this.advance(nowSeconds);
     let budget = Math.min(Math.floor(maxPages), this.pendingCount);
     if (budget <= 0) return;
@@ -260,14 +284,22 @@ export class PageTracker implements DirtyTracker {
   }
 
   /**
-   * Bubbling: whole 32-page words, alternately the next one up from the last fault (wrapping to the
-   * bottom past the top) and the next one down (until page 0), each word's pending pages sent.
+   * Pre-paging around the last fault, whole 32-page words, each word's pending pages sent.
+   * Bubbling: alternately the next word up from the last fault (wrapping to the bottom past the
+   * top) and the next one down (until page 0). Backward: only down, wrapping to the top past page 0.
    * Faults are served as the guest writes (mark), so nothing is skipped here.
    */
-  private takeBubbling(maxPages: number, out: TakeResult): void {
+  private takeAroundFault(maxPages: number, out: TakeResult): void {
     let budget = Math.min(Math.floor(maxPages), this.pendingCount);
     const c = { sent: 0, zeros: 0, skipped: 0, dirtyTaken: 0 };
     while (budget > 0) {
+      if (this.backward) {
+        const w = this.cursorWord;
+        budget -= this.takeWord(w, budget, false, c);
+        if (this.pendingBits[w] !== 0) break;
+        this.cursorWord = w === 0 ? this.words - 1 : w - 1;
+        continue;
+      }
       const down = this.backNext && this.backWord >= 0;
       let w = down ? this.backWord : this.cursorWord;
       budget -= this.takeWord(w, budget, false, c);

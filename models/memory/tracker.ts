@@ -24,6 +24,8 @@ export interface DirtyTracker {
   readonly totalPages: number;
   /** Pages still to send. */
   readonly pendingPages: number;
+  /** Free pages a self-ballooning guest's balloon held from the start (never pending); 0 without one. */
+  readonly balloonedPages: number;
   /**
    * Starts a migration's log-dirty mode at `nowSeconds`. Normally every page is pending (the first,
    * full round). When a checkpoint baseline exists (the destination already holds a consistent
@@ -50,9 +52,10 @@ export interface DirtyTracker {
    * Page level only (post-copy with pre-paging): from now on a write to a pending page is a fault
    * served at once — the page leaves the pending set, is counted in `faultsServed`, and the scan
    * continues from it: `forward` upward in address order (QEMU), `bubble` outward from it,
-   * alternately up and down (Hines & Gopalan's bubbling around the last fault).
+   * alternately up and down (Hines & Gopalan's bubbling around the last fault), `backward` downward
+   * from it, wrapping to the top past page 0 (their backward pre-paging).
    */
-  serveFaults?(order?: 'forward' | 'bubble'): void;
+  serveFaults?(order?: 'forward' | 'bubble' | 'backward'): void;
   /**
    * Microwiper's ordered propagation (segmented workloads): pending pages segment by segment, the
    * least rewritten first — a segment's rewriting rate per page is the share of its pages written

@@ -26,12 +26,15 @@ export function writtenPages(w: CompiledWorkload): number {
     for (let i = 0; i < w.pages.length; i++) if (!seen[w.pages[i]]) { seen[w.pages[i]] = 1; n++; }
     return n;
   }
-  const nSeg = w.segmentPages.length;
   let n = 0;
-  for (let s = 0; s < nSeg; s++) {
-    if (w.phases.some((phase, p) => phase.ratePerPage[s] > 0 || (phase.sweep !== null && w.sweepCovers[p * nSeg + s] === 1))) n += w.segmentPages[s];
-  }
+  for (let s = 0; s < w.segmentPages.length; s++) if (segmentWritten(w, s)) n += w.segmentPages[s];
   return n;
+}
+
+/** Whether the workload writes segment `s` at some time (a rate in some phase, or a sweep across it). */
+export function segmentWritten(w: SegmentedWorkload, s: number): boolean {
+  const nSeg = w.segmentPages.length;
+  return w.phases.some((phase, p) => phase.ratePerPage[s] > 0 || (phase.sweep !== null && w.sweepCovers[p * nSeg + s] === 1));
 }
 
 /**

@@ -21,7 +21,8 @@ export interface MigrationSettings {
   maxBitsPerSecond?: number;
   postcopyAfterRounds?: number;
   postcopyAfterSeconds?: number;
-  postcopyPush?: 'address-order' | 'from-last-fault' | 'bubbling';
+  postcopyPush?: 'address-order' | 'from-last-fault' | 'bubbling' | 'backward';
+  selfBallooning?: boolean;
   traceLogBytesPerSecond?: number;
   replaySpeedup?: number;
 }

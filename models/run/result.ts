@@ -46,6 +46,8 @@ export interface RunResult extends Omit<MigrationOutcome, 'roundRows'> {
   /** One row per completed checkpoint (written to checkpoints.csv, not to summary.json). */
   checkpointRows?: CheckpointRecord[];
   failover?: FailoverResult;
+  /** With migration.selfBallooning: the free pages the guest's balloon held, never sent (per guest; fluid: expected). */
+  balloonedPages?: number;
   /** What the scenario asks of a real hypervisor that the model does not simulate (absent when nothing). */
   warnings?: string[];
   /** Measured runs only: what the real system reported and achieved. */

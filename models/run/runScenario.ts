@@ -46,11 +46,12 @@ function topNonZeroPages(s: Scenario): number {
 
 export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: RandomStreams, vmIndex: number, trackVersions = false): DirtyTracker {
   const suffix = vmIndex === 0 ? '' : `/vm${vmIndex}`;
+  const balloon = s.migration.selfBallooning === true;
   if (s.fidelity === 'page') {
-    return new PageTracker(workload, s.vm.zeroPageFraction, streams.get(`workload${suffix}`), streams.get(`memory${suffix}`), trackVersions, s.vm.zeroPagePlacement, topNonZeroPages(s));
+    return new PageTracker(workload, s.vm.zeroPageFraction, streams.get(`workload${suffix}`), streams.get(`memory${suffix}`), trackVersions, s.vm.zeroPagePlacement, topNonZeroPages(s), balloon);
   }
   if (workload.kind !== 'segments') throw new Error('trace workloads need fidelity "page"');
-  return new FluidTracker(workload, s.vm.zeroPageFraction, s.vm.zeroPagePlacement, topNonZeroPages(s));
+  return new FluidTracker(workload, s.vm.zeroPageFraction, s.vm.zeroPagePlacement, topNonZeroPages(s), balloon);
 }
 
 /**
@@ -63,7 +64,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const rowBudget = { left: BOUNDS.roundsPerRun.value };
   const streams = new RandomStreams(s.seed);
   const link = new Link(sim, s.network);
-  const wire = wireFormat(s.network.wireFormat);
+  const wire = wireFormat(s.network.wireFormat, s.compression);
   const m = s.migration;
   const plan = composition(m);
   const totalPages = pagesForMiB(s.vm.memoryMiB);
@@ -81,10 +82,12 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     ? { fromSeconds: Number.isFinite(workload.cycleSeconds) ? 0 : workload.phases[workload.phases.length - 1].startSeconds, cycleSeconds: workload.cycleSeconds }
     : null;
 
+  let firstTracker: DirtyTracker | null = null;
   let checkpointer: CowCheckpointer | null = null;
   let waitSeconds = 0;
   for (let i = 0; i < s.concurrentMigrations; i++) {
     const tracker = makeTracker(s, workload, streams, i, s.checkpoint !== undefined);
+    firstTracker ??= tracker;
     const recorder = new MigrationRecorder(m.startSeconds, m.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
     recorder.rowBudget = rowBudget;
@@ -176,6 +179,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     roundRows: first.roundRows,
     ...(outcomes.length > 1 ? { migrations: outcomes.map(({ roundRows: _r, ...rest }) => rest) } : {}),
     ...checkpointFields,
+    ...(m.selfBallooning ? { balloonedPages: firstTracker!.balloonedPages } : {}),
     ...(warnings.length ? { warnings } : {}),
     scenario: s,
   };

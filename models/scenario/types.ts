@@ -2,6 +2,7 @@ import type { ZeroPagePlacement } from '../memory/zeroPages.ts';
 import type { AlgorithmName } from '../migration/compositions/registry.ts';
 import type { MigrationSettings } from '../migration/settings.ts';
 import type { WireFormatName } from '../network/wire/registry.ts';
+import type { MecomParameters } from '../network/wire/mecom.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
 import type { CheckpointParameters, FailureParameters } from '../checkpoint/parameters.ts';
 
@@ -16,6 +17,8 @@ export interface Scenario {
   vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; osHotPages: number; footprint?: { idleMiB: number; reusableMiB: number; topMiB?: number } };
   workload: WorkloadSpec;
   network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; wireFormat: WireFormatName };
+  /** With wireFormat mecom only: the pages' content classes and the compressors' speeds (defaults filled in). */
+  compression?: MecomParameters;
   migration: ResolvedMigrationSpec;
   limits: { maxTimeSeconds: number; onTimeout: 'cancel' | 'stop-and-copy' };
   checkpoint?: CheckpointParameters;

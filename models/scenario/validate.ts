@@ -8,6 +8,7 @@ import { BOUNDS, boundText } from '../bounds.ts';
 import { compileWorkloadCached } from '../workload/build.ts';
 import { writtenPages, zeroFractionFromFootprint } from '../memory/zeroPages.ts';
 import type { QemuReplaySettings, ResolvedMigrationSpec, Scenario, XenReplaySettings } from './types.ts';
+import type { MecomParameters } from '../network/wire/mecom.ts';
 
 const schemaUrl = new URL('../../scenarios/scenario.schema.json', import.meta.url);
 export const scenarioSchema = JSON.parse(readFileSync(schemaUrl, 'utf8')) as Record<string, unknown>;
@@ -116,7 +117,8 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   const m = s.migration;
   const resolved = resolveMigration(m, bad);
   if (resolved.policy === 'microwiper' && (s.workload as { type: string }).type === 'trace') bad('migration.policy', `"microwiper" orders pages by the workload's rates: expected a workload other than a trace, got a trace`);
-  if ((resolved.postcopyPush === 'from-last-fault' || resolved.postcopyPush === 'bubbling') && s.fidelity !== 'page') bad('migration.postcopyPush', `${JSON.stringify(resolved.postcopyPush)} follows each fault's address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
+  if (resolved.selfBallooning && (s.workload as { type: string }).type === 'trace') bad('migration.selfBallooning', `the balloon holds the free pages where the workload never writes: expected a workload other than a trace, got a trace`);
+  if (resolved.postcopyPush !== undefined && resolved.postcopyPush !== 'address-order' && s.fidelity !== 'page') bad('migration.postcopyPush', `${JSON.stringify(resolved.postcopyPush)} follows each fault's address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
 
   // Workload sizes must fit in the guest.
   checkWorkload(s.workload, 'workload', s.vm.memoryMiB, bad);
@@ -156,6 +158,10 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   if (fp && fp.topMiB !== undefined && fp.topMiB > fp.idleMiB) bad('vm.footprint.topMiB', `expected at most vm.footprint.idleMiB (${fp.idleMiB}): the part of the idle footprint at the top of memory, got number ${fp.topMiB}`);
   if (fp && fp.idleMiB > s.vm.memoryMiB) bad('vm.footprint.idleMiB', `expected at most vm.memoryMiB (${s.vm.memoryMiB}): the idle guest's non-zero memory, got number ${fp.idleMiB}`);
   if (s.vm.osHotPages > 0 && (s.workload as { type: string }).type === 'trace') bad('vm.osHotPages', 'expected 0 with a trace workload (the trace already holds every write the guest made, its OS\'s too), got number ' + s.vm.osHotPages);
+  const wireName = s.network.wireFormat ?? (problems.length ? undefined : defaultFor(migrationFields.wireFormatField, resolved.algorithm, resolved.policy));
+  if (wireName === 'mecom' && !(resolved.algorithm === 'stop-and-copy' || (resolved.algorithm === 'precopy' && ['xen', 'xen-legacy', 'clark05'].includes(resolved.policy ?? ''))))
+    bad('network.wireFormat', `"mecom" is modelled on Xen's stream: expected algorithm "precopy" with policy "xen", "xen-legacy" or "clark05", or algorithm "stop-and-copy"; got algorithm ${JSON.stringify(resolved.algorithm)}${resolved.policy ? ` with policy ${JSON.stringify(resolved.policy)}` : ''}`);
+  if (s.compression !== undefined && wireName !== undefined && wireName !== 'mecom') bad('compression', `used only with network.wireFormat "mecom", got wireFormat ${JSON.stringify(wireName)}`);
   if (problems.length) throw new InputError(problems.join('\n'));
   if (!zeroGiven && fp) {
     const compiled = compileWorkloadCached(workload, memoryPages, resolvePath);
@@ -177,14 +183,21 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
       bandwidthBitsPerSecond: n.bandwidthBitsPerSecond,
       latencySeconds: n.latencySeconds,
       tcpWindowBytes: n.tcpWindowBytes,
-      wireFormat: n.wireFormat ?? defaultFor(migrationFields.wireFormatField, resolved.algorithm, resolved.policy),
+      wireFormat: wireName,
     },
+    ...(wireName === 'mecom' ? { compression: compressionSection(s.compression) } : {}),
     migration: resolved,
     limits: { maxTimeSeconds: s.limits.maxTimeSeconds, onTimeout: s.limits.onTimeout },
     ...(c ? { checkpoint: { firstAtSeconds: c.firstAtSeconds, pauseFixedSeconds: c.pauseFixedSeconds, writeProtectSecondsPerPage: c.writeProtectSecondsPerPage, cowFaultSeconds: c.cowFaultSeconds, pageCopySeconds: c.pageCopySeconds, maxBandwidthBytesPerSecond: c.maxBandwidthBytesPerSecond, onOverrun: c.onOverrun, intervalSeconds: c.intervalSeconds } } : {}),
     ...(f ? { failure: { heartbeatIntervalSeconds: f.heartbeatIntervalSeconds, missedHeartbeats: f.missedHeartbeats, restoreBytesPerSecond: f.restoreBytesPerSecond, resumeSeconds: f.resumeSeconds, bootSeconds: f.bootSeconds, jobLengthSeconds: f.jobLengthSeconds, atSeconds: f.atSeconds } } : {}),
     ...(s.real ? { real: s.real } : {}),
   };
+}
+
+/** The compression section in the schema's key order, its defaults filled in where it was left out. */
+function compressionSection(given: Record<string, number> | undefined): MecomParameters {
+  const props = (scenarioSchema as any).properties.compression.properties as Record<string, { default: number }>;
+  return Object.fromEntries(Object.entries(props).map(([k, f]) => [k, given?.[k] ?? f.default])) as unknown as MecomParameters;
 }
 
 /** A field's `x-miglab-defaults`: its default for each algorithm or policy that uses it. */

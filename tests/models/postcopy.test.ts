@@ -193,12 +193,34 @@ test('bubbling (Hines\' pre-paging): the push goes out from the last fault, a wo
   assert.is(t.pendingPages, 0, 'every page once');
 });
 
+test('backward pre-paging: the push goes down from the last fault, wrapping to the top past page 0, hand-worked', () => {
+  const trace = parseDirtyTrace('# miglab-dirty-trace v1 interval_seconds=0.1 pages=256\n130\n', 't.trace', false);
+  const streams = new RandomStreams(1);
+  const t = new PageTracker(trace, 0, streams.get('w'), streams.get('m'));
+  t.startTracking(0);
+  t.serveFaults('backward');
+  t.advance(0.1);
+  assert.is(t.faultsServed, 1);
+  const out = newTakeResult();
+  const order: number[] = [];
+  while (t.pendingPages > 0) {
+    const before = new Set(t.pendingList());
+    t.take(1, false, 0.1, out);
+    const gone = [...before].filter((p) => !t.pendingList().includes(p));
+    assert.is(gone.length, 1);
+    if (order[order.length - 1] !== Math.floor(gone[0] / 32)) order.push(Math.floor(gone[0] / 32));
+  }
+  assert.equal(order, [4, 3, 2, 1, 0, 7, 6, 5]);
+});
+
 test('pre-paging against the working set: faults shrink to a fraction of it, every page still sent once', () => {
   const run = (postcopyPush: string) => runScenario(scenario({
     fidelity: 'page', seed: 3, vm: { memoryMiB: 1024 }, workload: { type: 'uniform', writesPerSecond: 20000, workingSetMiB: 128, offsetMiB: 256 },
     network: gigabit, migration: { algorithm: 'postcopy', postcopyPush },
   }));
-  const plain = run('address-order'), bubbling = run('bubbling');
+  const plain = run('address-order'), bubbling = run('bubbling'), backward = run('backward');
+  assert.is(backward.postcopy!.pushedPages + backward.postcopy!.faults, backward.postcopy!.pages);
+  assert.ok(backward.postcopy!.faultsPerWorkingSetPage! < plain.postcopy!.faultsPerWorkingSetPage!, `backward starts in the working set too: ${backward.postcopy!.faultsPerWorkingSetPage}`);
   for (const r of [plain, bubbling]) {
     assert.is(r.postcopy!.workingSetPages, 32768);
     assert.is(r.postcopy!.pushedPages + r.postcopy!.faults, r.postcopy!.pages, 'pushed or faulted, once');

@@ -8,6 +8,7 @@ import type { CheckpointParameters, FailureParameters } from '../../models/check
 import { ALGORITHM_NAMES } from '../../models/migration/compositions/registry.ts';
 import { POLICIES, POLICY_NAMES } from '../../models/migration/policies/registry.ts';
 import { WIRE_FORMATS } from '../../models/network/wire/registry.ts';
+import type { MecomParameters } from '../../models/network/wire/mecom.ts';
 
 // The schema is the one place parameters are declared (their defaults, units and help). These
 // tests fail when the TypeScript types, the registries or the resolved defaults drift from it.
@@ -19,11 +20,12 @@ const props = (path: string[]): Record<string, any> => path.reduce((node, k) => 
 // against the type, and the test below compares the keys with the schema's.
 type Keys<T> = { [K in keyof Required<T>]: true };
 const sections: [string[], Record<string, true>][] = [
-  [[], { name: true, description: true, seed: true, fidelity: true, concurrentMigrations: true, vm: true, workload: true, network: true, migration: true, limits: true, checkpoint: true, failure: true, real: true } satisfies Keys<Scenario>],
+  [[], { name: true, description: true, seed: true, fidelity: true, concurrentMigrations: true, vm: true, workload: true, network: true, compression: true, migration: true, limits: true, checkpoint: true, failure: true, real: true } satisfies Keys<Scenario>],
   [['vm'], { memoryMiB: true, zeroPageFraction: true, zeroPagePlacement: true, bytesChangedPerWrite: true, osHotPages: true, footprint: true } satisfies Keys<Scenario['vm']>],
   [['network'], { bandwidthBitsPerSecond: true, latencySeconds: true, tcpWindowBytes: true, wireFormat: true } satisfies Keys<Scenario['network']>],
-  [['migration'], { algorithm: true, policy: true, startSeconds: true, setupSeconds: true, resumeSeconds: true, downtimeLimitSeconds: true, maxBandwidthBytesPerSecond: true, maxIterations: true, dirtyThresholdPages: true, maxFactor: true, startBitsPerSecond: true, incrementBitsPerSecond: true, maxBitsPerSecond: true, postcopyAfterRounds: true, postcopyAfterSeconds: true, postcopyPush: true, traceLogBytesPerSecond: true, replaySpeedup: true } satisfies Keys<ResolvedMigrationSpec>],
+  [['migration'], { algorithm: true, policy: true, startSeconds: true, setupSeconds: true, resumeSeconds: true, downtimeLimitSeconds: true, maxBandwidthBytesPerSecond: true, maxIterations: true, dirtyThresholdPages: true, maxFactor: true, startBitsPerSecond: true, incrementBitsPerSecond: true, maxBitsPerSecond: true, postcopyAfterRounds: true, postcopyAfterSeconds: true, postcopyPush: true, selfBallooning: true, traceLogBytesPerSecond: true, replaySpeedup: true } satisfies Keys<ResolvedMigrationSpec>],
   [['limits'], { maxTimeSeconds: true, onTimeout: true } satisfies Keys<Scenario['limits']>],
+  [['compression'], { threads: true, similarPageFraction: true, similarCompressedFraction: true, otherCompressedFraction: true, wordCompressBytesPerSecond: true, wordDecompressBytesPerSecond: true, generalCompressBytesPerSecond: true, generalDecompressBytesPerSecond: true } satisfies Keys<MecomParameters>],
   [['checkpoint'], { intervalSeconds: true, firstAtSeconds: true, pauseFixedSeconds: true, writeProtectSecondsPerPage: true, cowFaultSeconds: true, pageCopySeconds: true, maxBandwidthBytesPerSecond: true, onOverrun: true } satisfies Keys<CheckpointParameters>],
   [['failure'], { atSeconds: true, heartbeatIntervalSeconds: true, missedHeartbeats: true, restoreBytesPerSecond: true, resumeSeconds: true, bootSeconds: true, jobLengthSeconds: true } satisfies Keys<FailureParameters>],
   [['real', 'qemu'], { capabilities: true, postcopyAfterSeconds: true, xbzrleCacheBytes: true, multifdChannels: true, warmupSeconds: true, bootTimeoutSeconds: true } satisfies Keys<QemuReplaySettings>],

@@ -41,7 +41,9 @@ import type { FinalPhase, MigrationContext } from '../types.ts';
  *   is Hines & Gopalan's adaptive pre-paging (VEE 2009): the push goes out from the last faulting
  *   page in both directions, alternately forward and backward (one 32-page word at a time), and
  *   each new fault becomes the pivot; the single-pivot variant with the background push on. Faults
- *   are served as with `from-last-fault`.
+ *   are served as with `from-last-fault`. `backward` (page level), the third direction Hines &
+ *   Gopalan compare: the push goes down from the last fault, wrapping to the top past page 0 (the
+ *   mirror of QEMU's forward order, for a guest that walks memory downwards).
  * The summary counts the faults against the workload's working set (the pages it ever writes):
  * Hines & Gopalan report their pre-paging keeps network-bound faults "within 21 % of the VM's
  * working set" for large workloads.
@@ -80,7 +82,7 @@ export const FLUID_POSTCOPY_CHUNKS = 32;
 
 export interface PostcopyOptions {
   /** Push order (see above). */
-  push: 'address-order' | 'from-last-fault' | 'bubbling';
+  push: 'address-order' | 'from-last-fault' | 'bubbling' | 'backward';
   /** Rate cap of the push and the faults, bytes/s (QEMU ignores max-bandwidth in post-copy: Infinity). */
   capBytesPerSecond: number;
   /** From the last byte of the bitmap to the guest running on the destination. */
@@ -127,7 +129,7 @@ function push(ctx: MigrationContext, o: PostcopyOptions, missing: number): void 
   // faults are served as the guest writes); otherwise it scans from page 0 and a page written
   // before the scan reaches it is found faulted when it does.
   const followFaults = o.push !== 'address-order' && tracker.serveFaults !== undefined;
-  if (followFaults) tracker.serveFaults!(o.push === 'bubbling' ? 'bubble' : 'forward');
+  if (followFaults) tracker.serveFaults!(o.push === 'bubbling' ? 'bubble' : o.push === 'backward' ? 'backward' : 'forward');
   else tracker.rewind();
   const cap = o.capBytesPerSecond;
   const rate = link.soloRate(cap) / ctx.migrationsOnLink;

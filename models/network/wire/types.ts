@@ -1,6 +1,7 @@
 /**
  * How pages are encoded on the wire (a plug-in orthogonal to the migration policy): the bytes a
- * batch of pages costs. One file per format in this folder, listed in registry.ts.
+ * batch of pages costs, and the CPU time its encoding takes. One file per format in this folder,
+ * listed in registry.ts.
  */
 export interface WireFormat {
   readonly name: string;
@@ -8,4 +9,20 @@ export interface WireFormat {
   bytes(pages: number, zeroPages: number): number;
   /** Bytes of one non-zero page, for converting byte budgets to page counts. */
   readonly bytesPerPage: number;
+  /**
+   * Seconds the slower end (encoding at the source, decoding at the destination, each on its
+   * cores, pipelined with the link) needs for `pages` pages of which `zeroPages` are zero pages.
+   * Absent: framing only, which costs no CPU time worth modelling next to the link.
+   */
+  cpuSeconds?(pages: number, zeroPages: number): number;
+}
+
+/**
+ * The rate cap (bytes/s) of sending `pages` pages (`zeroPages` of them zero) as one stream:
+ * `capBytesPerSecond`, lowered to the encoder's pace where the CPU, not the link, is the bottleneck.
+ */
+export function encoderCap(wire: WireFormat, pages: number, zeroPages: number, capBytesPerSecond: number): number {
+  if (!wire.cpuSeconds || pages <= 0) return capBytesPerSecond;
+  const cpu = wire.cpuSeconds(pages, zeroPages);
+  return cpu > 0 ? Math.min(capBytesPerSecond, wire.bytes(pages, zeroPages) / cpu) : capBytesPerSecond;
 }
