@@ -24,10 +24,18 @@ export const SERIES_COLORS: Record<string, string> = {
   'post-copy, address order': '#72b7b2',
   'post-copy, QEMU order (from last fault)': '#b279a2',
   'post-copy, bubbling (Hines)': '#e45756',
+  'post-copy, backward (Hines)': '#eeca3b',
+  'pre-copy (Xen)': '#4c78a8',
+  'pre-copy (Xen) + self-ballooning': '#9ecae9',
+  'post-copy': '#72b7b2',
+  'post-copy + self-ballooning': '#54a24b',
   // Reductions against plain pre-copy, one series per metric.
   'downtime': '#e45756',
   'total migration time': '#4c78a8',
   'data to synchronize': '#54a24b',
+  'data transferred': '#54a24b',
+  'total migration time, 10 Gbit/s': '#9d755d',
+  'total migration time (under the data line)': '#4c78a8',
   'downtime, vs Xen ≥ 4.6': '#e45756',
   'pages sent, vs Xen ≥ 4.6': '#4c78a8',
   'downtime, vs legacy Xen': '#ff9da6',
@@ -77,7 +85,7 @@ function layered(data: Row[], x: AxisSpec, yTitle: string, opts: { width?: numbe
  * A value a paper reports, drawn as a dashed line across the figure with its label: grey, or in
  * the colour of `series` when it belongs to one.
  */
-export interface Reference { value: number; label: string; series?: string }
+export interface Reference { value: number; label: string; series?: string; /** Where the label sits (default: right end, above the line). */ labelAt?: 'left' | 'right'; below?: boolean }
 
 /** A figure of one metric: mean lines with their CI bands, one colour per series; optionally the values a paper reports. */
 export function lineFigure(o: { title: string; seeds: number; data: Row[]; x: AxisSpec; yTitle: string; shapeField?: string; shapeTitle?: string; references?: Reference[]; yDomain?: [number, number] }): VegaLiteSpec {
@@ -89,7 +97,8 @@ export function lineFigure(o: { title: string; seeds: number; data: Row[]; x: Ax
     const ref = { data: { values: [{ y: r.value, label: r.label }] } };
     layers.push(
       { ...ref, mark: { type: 'rule', strokeDash: [6, 4], color, strokeWidth: 1.5 }, encoding: { y: { field: 'y', type: 'quantitative' } } },
-      { ...ref, mark: { type: 'text', align: 'right', baseline: 'bottom', dx: -4, dy: -3, color, fontSize: 11 }, encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: 'width' }, text: { field: 'label' } } },
+      { ...ref, mark: { type: 'text', align: r.labelAt === 'left' ? 'left' : 'right', baseline: r.below ? 'top' : 'bottom', dx: r.labelAt === 'left' ? 4 : -4, dy: r.below ? 3 : -3, color, fontSize: 11 },
+        encoding: { y: { field: 'y', type: 'quantitative' }, x: { value: r.labelAt === 'left' ? 0 : 'width' }, text: { field: 'label' } } },
     );
   }
   return {

@@ -1,6 +1,6 @@
 import type { RunResult } from '../../models/run/result.ts';
 
-import { MIB_BYTES } from '../../models/units/pageSize.ts';
+import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 const MiB = MIB_BYTES;
 
 /** A short human-readable table of one run's main metrics. */
@@ -15,6 +15,7 @@ export function formatRunTable(r: RunResult): string {
     ['transferred', `${(r.bytesTransferred / MiB).toFixed(2)} MiB (pre-copy ${(r.bytesByPhase.precopy / MiB).toFixed(2)}, ${r.bytesByPhase.postcopy > 0 || r.postcopy ? `post-copy ${(r.bytesByPhase.postcopy / MiB).toFixed(2)}` : `stop-copy ${(r.bytesByPhase.stopCopy / MiB).toFixed(2)}`})`],
     ['rounds', `${r.rounds} (including the ${r.postcopy ? 'post-copy phase' : 'stop-and-copy round'})`],
   ];
+  if (r.balloonedPages !== undefined) rows.push(['balloon', `${Math.round(r.balloonedPages).toLocaleString('en-US')} free pages (${((r.balloonedPages * PAGE_SIZE_BYTES) / MiB).toFixed(1)} MiB) held by the guest's balloon, not sent`]);
   if (r.postcopy) {
     const p = r.postcopy;
     rows.push(['post-copy', `switch at ${p.switchSeconds.toFixed(3)} s, ${p.pages.toFixed(0)} pages missing, ${p.durationSeconds.toFixed(3)} s to send them`]);

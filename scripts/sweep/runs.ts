@@ -14,6 +14,7 @@ export const METRIC_COLUMNS = [
   'status', 'converged', 'stopReason', 'totalTimeSeconds', 'downtimeSeconds', 'setupTimeSeconds', 'bytesTransferred',
   'precopyBytes', 'stopCopyBytes', 'postcopyBytes', 'checkpointBytes', 'totalBytesIncludingCheckpoints', 'pagesTransferred', 'rounds',
   'checkpointCount', 'appSlowdownFraction', 'cowFaults', 'rpoSeconds', 'rtoSeconds', 'postcopyFaults', 'postcopyBlockedSeconds',
+  'balloonedPages',
 ] as const;
 
 function cell(v: unknown): string {
@@ -31,6 +32,7 @@ export function metricCells(r: RunResult): string[] {
     checkpointBytes: r.bytesByPhase.checkpoint, totalBytesIncludingCheckpoints: r.totalBytesIncludingCheckpoints, pagesTransferred: r.pagesTransferred,
     rounds: r.rounds, checkpointCount: r.checkpoint?.count, appSlowdownFraction: r.checkpoint?.appSlowdownFraction ?? r.postcopy?.appSlowdownFraction, cowFaults: r.checkpoint?.cowFaults,
     rpoSeconds: r.failover?.rpoSeconds, rtoSeconds: r.failover?.rtoSeconds, postcopyFaults: r.postcopy?.faults, postcopyBlockedSeconds: r.postcopy?.blockedSeconds,
+    balloonedPages: r.balloonedPages,
   };
   return METRIC_COLUMNS.map((c) => cell(values[c]));
 }
