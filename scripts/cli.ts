@@ -8,6 +8,7 @@ type Command = { summary: string; load: () => Promise<Loaded> };
 
 const commands: Record<string, Command> = {
   run: { summary: 'simulate one scenario (results/<name>/summary.json, rounds.csv)', load: () => import('./commands/run.ts').then((m) => ({ run: m.runCommand, help: m.runHelp })) },
+  fleet: { summary: 'run a fleet\'s migration plan on a topology (results/<name>/fleet.json, migrations.csv)', load: () => import('./commands/fleet.ts').then((m) => ({ run: m.fleetCommand, help: m.fleetHelp })) },
   sweep: { summary: 'run a parameter sweep on all cores, resumable; --shard i/N or --slurm for clusters', load: () => import('./commands/sweep.ts').then((m) => ({ run: m.sweepCommand, help: m.sweepHelp })) },
   merge: { summary: 'combine sweep shards into the CSV a local run gives', load: () => import('./commands/merge.ts').then((m) => ({ run: m.mergeCommand, help: m.mergeHelp })) },
   summarize: { summary: 'mean, std, 95 % CI, min, max of a sweep CSV per group', load: () => import('./commands/summarize.ts').then((m) => ({ run: m.summarizeCommand, help: m.summarizeHelp })) },

@@ -2,7 +2,7 @@ import type { Simulator } from '../../sim/simulator.ts';
 import { PAGE_SIZE_BYTES } from '../units/pageSize.ts';
 import { PageTracker } from '../memory/pageTracker.ts';
 import { newTakeResult, type DirtyTracker } from '../memory/tracker.ts';
-import type { Link, Transfer } from '../network/link.ts';
+import type { Channel, TransferHandle } from '../network/channel.ts';
 import type { WireFormat } from '../network/wire/types.ts';
 import { dirtyFractions, type SegmentedWorkload } from '../workload/segments.ts';
 import type { CheckpointParameters } from './parameters.ts';
@@ -47,7 +47,7 @@ export class CowCheckpointer {
   /** Bytes of checkpoints that were aborted (the first, full one, when a migration pre-empts it). */
   abortedBytes = 0;
   private stopped = false;
-  private streaming: { transfer: Transfer | null; instant: number; full: boolean } | null = null;
+  private streaming: { transfer: TransferHandle | null; instant: number; full: boolean } | null = null;
   private onStopped: ((lastInstant: number | null) => void) | null = null;
   private prevInstant = 0;
   private nextEvent: ReturnType<Simulator['schedule']> | null = null;
@@ -60,7 +60,7 @@ export class CowCheckpointer {
 
   constructor(
     private readonly sim: Simulator,
-    private readonly link: Link,
+    private readonly link: Channel,
     private readonly tracker: DirtyTracker,
     private readonly wire: WireFormat,
     private readonly workload: SegmentedWorkload | null,

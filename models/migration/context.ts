@@ -1,7 +1,7 @@
 import type { ScheduledEvent } from '../../sim/eventQueue.ts';
 import type { Simulator } from '../../sim/simulator.ts';
 import type { DirtyTracker } from '../memory/tracker.ts';
-import type { Link, Transfer } from '../network/link.ts';
+import type { Channel, TransferHandle } from '../network/channel.ts';
 import type { WireFormat } from '../network/wire/types.ts';
 import type { MigrationOutcome, MigrationRecorder, StopReason } from './recorder.ts';
 import type { Composition, MigrationContext, SwitchoverHints } from './types.ts';
@@ -17,13 +17,13 @@ export class RunContext implements MigrationContext {
   private forcedStopAtSeconds = Infinity;
   /** When the composition's cutoff is due by the clock (else Infinity). */
   private cutoffAtSeconds = Infinity;
-  private current: Transfer | null = null;
+  private current: TransferHandle | null = null;
   private finished = false;
   private timer: ScheduledEvent | null = null;
 
   constructor(
     readonly sim: Simulator,
-    readonly link: Link,
+    readonly link: Channel,
     readonly tracker: DirtyTracker,
     readonly wire: WireFormat,
     readonly recorder: MigrationRecorder,

@@ -1,6 +1,6 @@
 import type { Simulator } from '../../sim/simulator.ts';
 import type { DirtyTracker } from '../memory/tracker.ts';
-import type { Link } from '../network/link.ts';
+import type { Channel } from '../network/channel.ts';
 import type { WireFormat } from '../network/wire/types.ts';
 import type { MigrationRecorder, StopReason } from './recorder.ts';
 
@@ -28,7 +28,7 @@ export interface SwitchoverHints {
 /** Everything a policy and a final phase need to run one migration. */
 export interface MigrationContext {
   readonly sim: Simulator;
-  readonly link: Link;
+  readonly link: Channel;
   readonly tracker: DirtyTracker;
   readonly wire: WireFormat;
   readonly recorder: MigrationRecorder;

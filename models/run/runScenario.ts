@@ -10,6 +10,8 @@ import { MigrationRecorder, type MigrationOutcome } from '../migration/recorder.
 import { composition } from '../migration/compositions/registry.ts';
 import { RunContext } from '../migration/context.ts';
 import { Link } from '../network/link.ts';
+import { Fabric } from '../network/fabric.ts';
+import type { Channel } from '../network/channel.ts';
 import { wireFormat } from '../network/wire/registry.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { withTopBoundary, writtenPages } from '../memory/zeroPages.ts';
@@ -54,6 +56,22 @@ export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: Ra
   return new FluidTracker(workload, s.vm.zeroPageFraction, s.vm.zeroPagePlacement, topNonZeroPages(s), balloon);
 }
 
+const withTop = (w: CompiledWorkload, s: Scenario): CompiledWorkload => (w.kind === 'segments' ? withTopBoundary(w, topNonZeroPages(s)) : w);
+
+/** A scenario's workload compiled for its guest (cached across guests with the same workload). */
+export function guestWorkload(s: Scenario, resolvePath?: (p: string) => string): CompiledWorkload {
+  try {
+    return withTop(compileWorkloadCached(s.workload, pagesForMiB(s.vm.memoryMiB), resolvePath, s.vm.osHotPages), s);
+  } catch (e) {
+    throw e instanceof InputError ? new InputError(`${s.name}: ${e.message}`) : e;
+  }
+}
+
+/** A compiled workload's nominal page writes per second (a trace: its writes over its length). */
+export function nominalWritesPerSecond(workload: CompiledWorkload): number {
+  return workload.kind === 'segments' ? workload.nominalWritesPerSecond : workload.pages.length / ((workload.offsets.length - 1) * workload.intervalSeconds);
+}
+
 /**
  * Runs one migration scenario to completion on a fresh simulator and returns its result.
  * Deterministic: the same scenario (with its seed) gives the same result, byte for byte.
@@ -63,18 +81,19 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   sim.maxEvents = options.maxEvents ?? BOUNDS.eventsPerRun.value;
   const rowBudget = { left: BOUNDS.roundsPerRun.value };
   const streams = new RandomStreams(s.seed);
-  const link = new Link(sim, s.network);
+  // One guest: the link itself. Several (identical guests sharing it): one link of a fabric, whose
+  // rates are recomputed once per instant (models/network/fabric.ts) — guests in step cost one
+  // recomputation, not one per transfer.
+  let link: Channel;
+  if (s.concurrentMigrations === 1) link = new Link(sim, s.network);
+  else {
+    const fabric = new Fabric(sim);
+    link = fabric.path([fabric.addLink({ name: 'link', ...s.network })]);
+  }
   const wire = wireFormat(s.network.wireFormat, s.compression);
   const m = s.migration;
   const plan = composition(m);
-  const totalPages = pagesForMiB(s.vm.memoryMiB);
-  let workload: CompiledWorkload;
-  try {
-    workload = options.workload ?? compileWorkloadCached(s.workload, totalPages, options.resolvePath, s.vm.osHotPages);
-    if (workload.kind === 'segments') workload = withTopBoundary(workload, topNonZeroPages(s));
-  } catch (e) {
-    throw e instanceof InputError ? new InputError(`${s.name}: ${e.message}`) : e;
-  }
+  const workload = options.workload ? withTop(options.workload, s) : guestWorkload(s, options.resolvePath);
   const outcomes: MigrationOutcome[] = [];
   // Time-invariant from the last phase's start (non-repeating) or always (cyclic): see steadyState.ts.
   // Not with a cutoff (hybrid's switch to post-copy), which a skipped span could jump over.
@@ -173,7 +192,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     algorithm: m.algorithm,
     policy: m.policy ?? null,
     fidelity: s.fidelity,
-    workloadWritesPerSecond: workload.kind === 'segments' ? workload.nominalWritesPerSecond : workload.pages.length / ((workload.offsets.length - 1) * workload.intervalSeconds),
+    workloadWritesPerSecond: nominalWritesPerSecond(workload),
     ...agg,
     ...(agg.postcopy ? { postcopy: withWorkingSet(agg.postcopy, workload) } : {}),
     roundRows: first.roundRows,

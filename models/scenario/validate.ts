@@ -81,6 +81,11 @@ function formatAjvError(e: ErrorObject): string | null {
   }
 }
 
+/** One line per schema error (`path: expected …, got …`), duplicates and covered ones left out; for other schemas' validators too. */
+export function schemaErrorLines(errors: ErrorObject[]): string[] {
+  return [...new Set(errors.map(formatAjvError).filter((x): x is string => x !== null))];
+}
+
 function refConst(ref: string): string | undefined {
   const parts = ref.replace(/^#\//, '').split('/');
   let node: unknown = scenarioSchema;
@@ -103,7 +108,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   const zeroGiven = (data as { vm?: { zeroPageFraction?: unknown } } | null)?.vm?.zeroPageFraction !== undefined;
   const validate = validator();
   if (!validate(data)) {
-    const lines = [...new Set((validate.errors ?? []).map(formatAjvError).filter((x): x is string => x !== null))];
+    const lines = schemaErrorLines(validate.errors ?? []);
     throw new InputError(lines.map((l) => `${file}: ${l}`).join('\n'));
   }
   const s = data as Record<string, any>;
