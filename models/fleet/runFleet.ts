@@ -152,7 +152,7 @@ export function runFleet(f: LoadedFleet, options: { resolvePath?: (p: string) =>
     energy?.step(g.host, -1, now); energy?.step(m.to, -1, now);
     const s = g.scenario;
     rows[k] = {
-      guest: g.name, group: g.group, from: hosts[g.host], to: hosts[m.to], algorithm: s.migration.algorithm, policy: s.migration.policy ?? null,
+      guest: g.name, group: g.group, from: hosts[g.host], to: hosts[m.to], algorithm: s.migration.algorithm, policy: s.migration.policy === undefined ? null : s.migration.policy, // none (stop-and-copy, post-copy): null in the row
       memoryMiB: s.vm.memoryMiB, writesPerSecond: nominalWritesPerSecond(workloads[m.guest]), startSeconds: now - o.totalTimeSeconds, endSeconds: now,
       totalTimeSeconds: o.totalTimeSeconds, downtimeSeconds: o.downtimeSeconds, bytesTransferred: o.bytesTransferred, rounds: o.rounds,
       status: o.status, stopReason: o.stopReason, converged: o.converged, postcopyBlockedSeconds: o.postcopy?.blockedSeconds ?? null,
