@@ -158,25 +158,41 @@ export function runFleet(f: LoadedFleet, options: { resolvePath?: (p: string) =>
       status: o.status, stopReason: o.stopReason, converged: o.converged, postcopyBlockedSeconds: o.postcopy?.blockedSeconds ?? null,
       energyJoules: energy ? energy.cpuJoules(o.totalTimeSeconds) + energy.transferJoules(o.bytesTransferred, topo.switches(g.host, m.to)) : null,
     };
-    schedule();
+    schedule(g.host, m.to);
   };
-  /** Starts what can start now; the rest wait for the next end or planned start. */
-  const schedule = (): void => {
+  // Waiting migrations by source and by target host, in priority order: with only a per-host limit,
+  // an end frees a place at its two hosts, so only the migrations from or to them can start.
+  const started = new Uint8Array(planned.length);
+  const bySrc = new Map<number, number[]>(), byDst = new Map<number, number[]>();
+  const byHost = (map: Map<number, number[]>, h: number): number[] => { let a = map.get(h); if (!a) map.set(h, (a = [])); return a; };
+  planned.forEach((m, k) => { byHost(bySrc, guests[m.guest].host).push(k); byHost(byDst, m.to).push(k); });
+  const hostLocal = !Number.isFinite(G) && !Number.isFinite(L) && planned.every((m) => m.after.length === 0);
+  let waitingCount = planned.length;
+  const tryStart = (k: number): void => { if (!started[k] && canStart(k)) { started[k] = 1; waitingCount--; start(k); } };
+  /** Starts what can start now (after an end at hosts a and b, or at a planned start); the rest wait. */
+  const schedule = (a = -1, b = -1): void => {
+    if (hostLocal && a >= 0) {
+      const lists = [bySrc.get(a), byDst.get(a), bySrc.get(b), byDst.get(b)].filter((x): x is number[] => x !== undefined);
+      const ks = [...new Set(lists.flat())].sort((x, y) => x - y);
+      for (const k of ks) tryStart(k);
+      for (const list of lists) { let w = 0; for (const k of list) if (!started[k]) list[w++] = k; list.length = w; }
+      return;
+    }
     const still: number[] = [];
     for (const k of waiting) {
-      if (running < G && canStart(k)) start(k);
-      else still.push(k);
+      if (running < G) tryStart(k);
+      if (!started[k]) still.push(k);
     }
     waiting = still;
   };
-  for (const t of new Set(planned.map((m) => m.startSeconds))) sim.at(t, schedule);
+  for (const t of new Set(planned.map((m) => m.startSeconds))) sim.at(t, () => schedule());
   try {
     sim.run();
   } catch (e) {
     if (!(e instanceof EventLimitError)) throw e;
     throw new InputError(`${spec.name}: the fleet fired more than ${e.events.toLocaleString('en-US')} events by simulated t = ${e.atSeconds.toPrecision(6)} s; ${boundText('eventsPerRun')}`);
   }
-  if (waiting.length) throw new Error(`internal: ${waiting.length} planned migrations never started`);
+  if (waitingCount) throw new Error(`internal: ${waitingCount} planned migrations never started`);
 
   const makespan = rows.reduce((a, r) => Math.max(a, r.endSeconds), 0);
   const links = fabric.linkStats();
