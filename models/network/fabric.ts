@@ -75,8 +75,8 @@ export class FabricTransfer implements TransferHandle {
   active = true;
   /** Its index in the fabric's active list (−1: not there). */
   activeSlot = -1;
-  /** Its index in each route link's `flows`, by route position. */
-  readonly slots: Int32Array;
+  /** Its index in each route link's `flows`, by route position (a plain array: typed arrays cost far more to allocate). */
+  readonly slots: number[];
   /** Scratch for a recomputation. */
   inComp = false;
   frozen = false;
@@ -90,7 +90,7 @@ export class FabricTransfer implements TransferHandle {
     readonly onDone: () => void,
   ) {
     this.remainingBytes = Math.max(0, bytes);
-    this.slots = new Int32Array(path.route.length);
+    this.slots = new Array<number>(path.route.length).fill(0);
   }
 }
 
@@ -168,7 +168,8 @@ export class Fabric {
   send(path: FabricPath, bytes: number, capBytesPerSecond: number, onDone: () => void): FabricTransfer {
     const t = new FabricTransfer(this.nextId++, bytes, Math.min(capBytesPerSecond, path.windowBoundBytesPerSecond), path, onDone);
     if (t.remainingBytes === 0) {
-      t.arriving = this.sim.schedule(path.latencySeconds, () => { t.active = false; onDone(); });
+      const ev = this.sim.schedule(path.latencySeconds, () => { if (t.arriving === ev) arrived(t); });
+      t.arriving = ev;
       return t;
     }
     this.settle();
@@ -180,7 +181,7 @@ export class Fabric {
   abort(t: FabricTransfer): number {
     if (!t.active) return t.bytes - t.remainingBytes;
     t.active = false;
-    if (t.arriving) { this.sim.cancel(t.arriving); return t.bytes; }
+    if (t.arriving) { t.arriving = null; return t.bytes; } // its arrival event (shared with others) now skips it
     this.settle();
     this.detach(t);
     this.changed();
@@ -349,12 +350,27 @@ export class Fabric {
     const done = this.active.filter((t) => t.rateBytesPerSecond > 0 && t.remainingBytes <= t.rateBytesPerSecond * SAME_INSTANT * Math.max(1, now));
     for (const t of done) { t.remainingBytes = 0; this.detach(t); }
     this.changed();
-    for (const t of done) {
-      const arrive = (): void => { t.arriving = null; t.active = false; t.onDone(); };
-      if (t.path.latencySeconds > 0) t.arriving = this.sim.schedule(t.path.latencySeconds, arrive);
-      else arrive();
+    // Their last bytes arrive one route latency later: one event for all that share a latency (in
+    // the order they were found, as separate events at the same time would fire).
+    let i = 0;
+    while (i < done.length) {
+      const latency = done[i].path.latencySeconds;
+      let j = i + 1;
+      while (j < done.length && done[j].path.latencySeconds === latency) j++;
+      const group = done.slice(i, j);
+      if (latency > 0) {
+        const ev = this.sim.schedule(latency, () => { for (const t of group) if (t.arriving === ev) arrived(t); });
+        for (const t of group) t.arriving = ev;
+      } else for (const t of group) arrived(t);
+      i = j;
     }
   }
+}
+
+function arrived(t: FabricTransfer): void {
+  t.arriving = null;
+  t.active = false;
+  t.onDone();
 }
 
 /** A route across a fabric's links, as a channel (see Channel). */
