@@ -8,6 +8,9 @@ import type { Scenario } from '../../models/scenario/types.ts';
 import { formatNumber } from '../lib/results.ts';
 import { expandDesign, runSeed, type Design } from './design.ts';
 import type { LoadedSweep } from './spec.ts';
+import { validateFleet, type LoadedFleet } from '../../models/fleet/load.ts';
+import { runFleet, type FleetResult } from '../../models/fleet/runFleet.ts';
+import { resolvePlan } from '../../models/fleet/plan.ts';
 
 /** Metric columns of a sweep row (empty when not applicable to the run). */
 export const METRIC_COLUMNS = [
@@ -37,6 +40,22 @@ export function metricCells(r: RunResult): string[] {
   return METRIC_COLUMNS.map((c) => cell(values[c]));
 }
 
+/** Metric columns of a sweep whose base is a fleet (models/fleet/): its summary, and the plan's energy (empty without an energy section). */
+export const FLEET_METRIC_COLUMNS = [
+  'migrations', 'completed', 'cancelled', 'converged', 'makespanSeconds', 'sumDowntimeSeconds', 'maxDowntimeSeconds', 'meanMigrationSeconds',
+  'bytesTransferred', 'degradedByPostcopy', 'peakConcurrentMigrations', 'peakLinkUtilisation', 'energyJoules',
+] as const;
+
+/** A base with a topology, guests and a plan is a fleet (scenarios/fleet.schema.json), not one guest's scenario. */
+export function isFleetBase(raw: Record<string, unknown>): boolean {
+  return 'topology' in raw && 'guests' in raw && 'plan' in raw;
+}
+
+function fleetCells(r: FleetResult): string[] {
+  const s = r.summary as unknown as Record<string, unknown>;
+  return FLEET_METRIC_COLUMNS.map((c) => cell(c === 'energyJoules' ? r.energy?.totalJoules : s[c]));
+}
+
 /** Turns run indices into scenarios and rows. Pure: the same sweep and index give the same row. */
 export class SweepRunner {
   readonly design: Design;
@@ -46,7 +65,24 @@ export class SweepRunner {
   constructor(readonly sweep: LoadedSweep) {
     this.design = expandDesign(sweep.spec);
     this.fieldPaths = this.design.fields.map((f) => f.split('.'));
-    this.header = ['run', 'point', 'replicate', 'seed', ...this.design.fields, ...METRIC_COLUMNS];
+    this.fleet = isFleetBase(sweep.baseRaw);
+    this.header = ['run', 'point', 'replicate', 'seed', ...this.design.fields, ...(this.fleet ? FLEET_METRIC_COLUMNS : METRIC_COLUMNS)];
+  }
+
+  /** Whether the base is a fleet: each run is then a fleet's plan (runFleet), its row the fleet's summary. */
+  readonly fleet: boolean;
+
+  /** Run `run`'s fleet (a fleet base only): the axis values set, its own seed (which also draws its guests). */
+  fleetFor(run: number): LoadedFleet {
+    const { design, sweep } = this;
+    const point = Math.floor(run / design.replicates);
+    const raw = structuredClone(sweep.baseRaw);
+    for (let k = 0; k < this.fieldPaths.length; k++) {
+      const v = design.points[point][k];
+      applyOverride(raw, this.fieldPaths[k], typeof v === 'object' && v !== null ? structuredClone(v) : v);
+    }
+    raw.seed = runSeed(sweep.spec.seed, run);
+    return validateFleet(raw, sweep.baseFile, this.resolvePath);
   }
 
   /** The last design point validated, kept for its other replicates (which differ only in the seed). */
@@ -54,6 +90,7 @@ export class SweepRunner {
 
   scenarioFor(run: number): Scenario {
     const { design, sweep } = this;
+    if (this.fleet) throw new InputError(`${sweep.file}: base: a fleet, where one guest's scenario was expected`);
     const point = Math.floor(run / design.replicates);
     const seed = runSeed(sweep.spec.seed, run);
     // Replicates of one point share everything but the seed, so the point is validated once: a
@@ -78,11 +115,11 @@ export class SweepRunner {
     const { design } = this;
     for (let p = from; p < to; p++) {
       try {
-        this.scenarioFor(p * design.replicates);
+        if (this.fleet) { const f = this.fleetFor(p * design.replicates); resolvePlan(f, () => 0); } else this.scenarioFor(p * design.replicates);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         const values = design.fields.map((f, k) => `${f}=${JSON.stringify(design.points[p][k])}`).join(', ');
-        throw new InputError(`${this.sweep.file}: design point ${p} (${values}) is not a valid scenario:\n${e.message}`);
+        throw new InputError(`${this.sweep.file}: design point ${p} (${values}) is not a valid ${this.fleet ? 'fleet' : 'scenario'}:\n${e.message}`);
       }
     }
   }
@@ -90,6 +127,10 @@ export class SweepRunner {
   row(run: number): string[] {
     const { design } = this;
     const point = Math.floor(run / design.replicates);
+    if (this.fleet) {
+      const f = this.fleetFor(run);
+      return [String(run), String(point), String(run % design.replicates), String(f.spec.seed), ...design.points[point].map(cell), ...fleetCells(runFleet(f, { resolvePath: this.resolvePath }))];
+    }
     const s = this.scenarioFor(run);
     const r = runScenario(s, { keepRounds: false, resolvePath: (p) => resolve(this.sweep.baseDir, p) });
     return [String(run), String(point), String(run % design.replicates), String(s.seed), ...design.points[point].map(cell), ...metricCells(r)];
