@@ -16,7 +16,7 @@ import { TESTBED_GUEST_INITRD, TESTBED_GUEST_KERNEL, xenSupports, xlConfig } fro
 import type { SyncCheck, XenMeasurement } from './measurement.ts';
 import { parsePvLog, parseTapLog, passesOf, type StreamPass } from './stream.ts';
 import { runRemus, type RemusOutcome } from './remus.ts';
-import { killReceiverCommand, transportScript } from './transport.ts';
+import { killReceiverCommand, RECEIVER_KILLED, transportScript } from './transport.ts';
 
 /**
  * Replays a scenario on two Xen hosts (dom0s reached with the system's ssh; the testbed's is one
@@ -239,16 +239,20 @@ class XenReplay implements ReplaySteps {
     const cutTransport = (): Promise<unknown> => src.host.run(`${pid} && pkill -KILL -P "$p"`, 30);
     // The receiver only: xl migrate-receive and its children (libxl-save-helper reads the stream
     // itself, so killing xl alone leaves it receiving); on another host, the ssh that carries it.
-    const killReceiver = (): Promise<unknown> => src.host.run(this.sameHost
-      ? killReceiverCommand(`${dir}/rune.pid`)
-      : `${pid} && pkill -KILL -x ssh -P "$p"`, 30);
+    // Whether it found the receiver and killed it: on a loaded machine the transport may not have
+    // started yet when the fault is due, and the kill is then tried again at the next tick.
+    const killReceiver = async (): Promise<boolean> => {
+      const r = await src.host.run(this.sameHost
+        ? killReceiverCommand(`${dir}/rune.pid`)
+        : `${pid} && pkill -KILL -x ssh -P "$p" && echo ${RECEIVER_KILLED}; true`, 30);
+      return r.stdout.includes(RECEIVER_KILLED);
+    };
     const maxT = s.limits.maxTimeSeconds, guard = maxT + 300;
     while (!done) {
       const t = (Date.now() - this.start) / 1000;
       if (this.o.killDestinationAfterSeconds !== undefined && !this.destinationKilled && t >= this.o.killDestinationAfterSeconds) {
-        this.destinationKilled = true;
-        this.log('fault injection: killing the receiver mid-stream');
-        await killReceiver();
+        this.destinationKilled = await killReceiver();
+        if (this.destinationKilled) this.log(`fault injection: killed the receiver mid-stream at ${t.toFixed(1)} s`);
       }
       if (t >= maxT && !this.cancelled) {
         this.cancelled = true;

@@ -15,7 +15,10 @@ export function transportScript(dir: string, name: 'rune' | 'remus', rateBytesPe
 /**
  * Shell text that kills the transport's receiver on the same host: `xl migrate-receive` and its
  * children (libxl-save-helper reads the stream itself, so killing xl alone leaves it receiving).
+ * Prints `killed` when it found the receiver and killed it (nothing when the transport has not
+ * started yet, or is gone); exits 0 either way.
  */
+export const RECEIVER_KILLED = 'killed';
 export function killReceiverCommand(pidFile: string): string {
-  return `p=$(cat ${shQuote(pidFile)} 2>/dev/null) && [ -n "$p" ] && r=$(pgrep -x xl -P "$p") && [ -n "$r" ] && { pkill -KILL -P "$r"; kill -KILL $r; }; true`;
+  return `p=$(cat ${shQuote(pidFile)} 2>/dev/null) && [ -n "$p" ] && r=$(pgrep -x xl -P "$p") && [ -n "$r" ] && { pkill -KILL -P "$r"; kill -KILL $r && echo ${RECEIVER_KILLED}; }; true`;
 }
