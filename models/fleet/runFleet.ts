@@ -171,6 +171,7 @@ export function runFleet(f: LoadedFleet, options: { resolvePath?: (p: string) =>
   const tryStart = (k: number): void => { if (!started[k] && canStart(k)) { started[k] = 1; waitingCount--; start(k); } };
   /** Starts what can start now (after an end at hosts a and b, or at a planned start); the rest wait. */
   const schedule = (a = -1, b = -1): void => {
+    if (waitingCount === 0) return;
     if (hostLocal && a >= 0) {
       const lists = [bySrc.get(a), byDst.get(a), bySrc.get(b), byDst.get(b)].filter((x): x is number[] => x !== undefined);
       const ks = [...new Set(lists.flat())].sort((x, y) => x - y);

@@ -172,7 +172,7 @@ export class Fabric {
       t.arriving = ev;
       return t;
     }
-    this.settle();
+    // No settling needed: the new transfer's rate is 0 and no other rate changes before the recomputation.
     this.attach(t);
     this.changed();
     return t;

@@ -82,6 +82,18 @@ test('the plan: limits per host and in all, orders, explicit starts and dependen
   assert.is(explicit.migrations.length, 2);
 });
 
+test('a migration that cannot converge follows its own onTimeout rule and frees its place for the rest', () => {
+  const ok = { vm: { memoryMiB: 256 }, workload: { type: 'idle' }, migration: { algorithm: 'precopy', policy: 'xen' } };
+  const stuck = { vm: { memoryMiB: 1024 }, workload: { type: 'uniform', writesPerSecond: 200000, workingSetMiB: 1024 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: null }, limits: { maxTimeSeconds: 5, onTimeout: 'cancel' } };
+  const r = runFleet(fleet({ topology: { type: 'star', hosts: 2, nicBitsPerSecond: 1e9 }, guests: [{ name: 'stuck', count: 1, template: stuck }, { name: 'ok', count: 3, template: ok }], plan: { evacuate: ['h0'], maxConcurrent: { global: 1 } } }));
+  const [s0, ...rest] = r.migrations;
+  assert.is(s0.guest, 'stuck-0');
+  assert.is(s0.status, 'cancelled');
+  assert.ok(rel(s0.endSeconds, 5) < 1e-9, `cancelled at its 5 s limit: ${s0.endSeconds}`);
+  for (const m of rest) { assert.is(m.status, 'completed'); assert.ok(m.startSeconds >= s0.endSeconds - 1e-9); }
+  assert.equal([r.summary.cancelled, r.summary.completed], [1, 3]);
+});
+
 test('energy, hand-worked for one migration; refusals name the field', () => {
   const energy = { hostIdleWatts: 100, hostPeakWatts: 300, cpuSharePerMigration: 0.1, nicJoulesPerByte: 1e-8, switchJoulesPerByte: 2e-8 };
   const r = runFleet(fleet({ topology: { type: 'star', hosts: 2, nicBitsPerSecond: 1e9, nicLatencySeconds: 0 }, guests: [{ count: 1, template: { vm: { memoryMiB: 256 }, workload: { type: 'idle' }, migration: { algorithm: 'stop-and-copy' } } }], plan: { evacuate: ['h0'] }, energy }));
