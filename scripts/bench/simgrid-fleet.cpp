@@ -5,13 +5,16 @@
 // plugin (src/plugins/vm/VmLiveMigration.cpp). Prints one JSON line: the engine's wall time around
 // Engine::run() (process start-up and platform building excluded), the simulated makespan and the
 // mean migration time.
-//   simgrid-fleet N ramMiB migSpeedMiBps intensityPercent linkBps latencySeconds
+//   simgrid-fleet N ramMiB migSpeedMiBps intensityPercent linkBps latencySeconds [vms.txt]
+// With vms.txt (one line per VM: "ramMiB intensity", intensity a fraction of the migration speed),
+// the VMs differ: each its own RAM and dirty intensity (sg_vm_set_dirty_page_intensity).
 #include <simgrid/s4u.hpp>
 #include <simgrid/plugins/live_migration.h>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
+#include <fstream>
 
 namespace sg4 = simgrid::s4u;
 
@@ -32,12 +35,20 @@ int main(int argc, char** argv)
   auto* zone = sg4::create_full_zone("world");
   auto* src = zone->create_host("src", "1Gf")->set_core_count(n)->seal();
   auto* dst = zone->create_host("dst", "1Gf")->set_core_count(n)->seal();
-  auto* link = zone->create_split_duplex_link("shared", linkBps)->set_latency(latency)->seal();
+  // SimGrid's numeric bandwidths are bytes per second; the argument is bits per second.
+  auto* link = zone->create_split_duplex_link("shared", linkBps / 8)->set_latency(latency)->seal();
   zone->add_route(src->get_netpoint(), dst->get_netpoint(), nullptr, nullptr, {{link, sg4::LinkInRoute::Direction::UP}}, true);
   zone->seal();
+  std::vector<int> rams(n, ram);
+  std::vector<double> intensities(n, intensity / 100.0);
+  if (argc > 7) {
+    std::ifstream in(argv[7]);
+    for (int i = 0; i < n && (in >> rams[i] >> intensities[i]); i++) {}
+  }
   std::vector<double> times(n, 0);
   for (int i = 0; i < n; i++) {
-    auto* vm = sg_vm_create_migratable(src, ("vm" + std::to_string(i)).c_str(), 1, ram, speed, intensity);
+    auto* vm = sg_vm_create_migratable(src, ("vm" + std::to_string(i)).c_str(), 1, rams[i], speed, intensity);
+    sg_vm_set_dirty_page_intensity(vm, intensities[i]);
     vm->start();
     sg4::Actor::create("work" + std::to_string(i), vm, [] { for (;;) sg4::this_actor::execute(1e9); })->daemonize();
     sg4::Actor::create("mig" + std::to_string(i), src, [vm, dst, &times, i] {
