@@ -37,7 +37,7 @@ export function loadFleet(file: string, overrides: string[] = []): LoadedFleet {
 /** The hosts a topology has, by name. */
 export function topologyHosts(t: TopologySpec): string[] {
   if (t.type === 'explicit') return t.hosts;
-  const n = t.type === 'fat-tree' ? (t.hosts ?? (t.k * t.k * t.k) / 4) : t.hosts;
+  const n = t.type === 'fat-tree' ? (t.hosts ?? (t.k * t.k * t.k) / 4) : t.type === 'racks' ? t.racks * t.hostsPerRack : t.hosts;
   return Array.from({ length: n }, (_, i) => `h${i}`);
 }
 

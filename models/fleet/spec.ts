@@ -4,6 +4,7 @@ import type { Scenario } from '../scenario/types.ts';
 export type TopologySpec =
   | { type: 'shared-link'; hosts: number; bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null }
   | { type: 'star'; hosts: number; nicBitsPerSecond: number; nicLatencySeconds: number }
+  | { type: 'racks'; racks: number; hostsPerRack: number; nicBitsPerSecond: number; uplinkBitsPerSecond: number; nicLatencySeconds: number; uplinkLatencySeconds: number }
   | { type: 'fat-tree'; k: number; hosts?: number; linkBitsPerSecond: number; linkLatencySeconds: number }
   | { type: 'explicit'; hosts: string[]; links: { name: string; bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null }[]; routes: { from: string; to: string; links: string[] }[] };
 

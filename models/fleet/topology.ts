@@ -7,6 +7,9 @@ import type { BackgroundSpec, TopologySpec } from './spec.ts';
  * to any other. Links are one-directional; a host's NIC is an up and a down link.
  *  - shared-link: every route is the one link (SimGrid's and concurrentMigrations' setting);
  *  - star: source up, target down, through one non-blocking switch;
+ *  - racks: hosts under top-of-rack switches whose uplinks (possibly oversubscribed) meet in a
+ *    non-blocking core: within a rack NIC up, NIC down; across racks NIC up, rack uplink up, the
+ *    other rack's uplink down, NIC down;
  *  - fat-tree (Al-Fares et al., SIGCOMM 2008): k pods of k/2 edge and k/2 aggregation switches,
  *    (k/2)² core switches; host → edge → (aggregation → (core → aggregation) →) edge → host, one of
  *    the equal-cost paths chosen by hashing the host pair (a deterministic ECMP);
@@ -39,6 +42,17 @@ export function buildTopology(fabric: Fabric, t: TopologySpec, background: Backg
       const up: number[] = [], down: number[] = [];
       for (let h = 0; h < t.hosts; h++) { up.push(add(`h${h}-up`, t.nicBitsPerSecond, t.nicLatencySeconds)); down.push(add(`h${h}-down`, t.nicBitsPerSecond, t.nicLatencySeconds)); }
       built = { hosts: names(t.hosts), route: (a, b) => [up[a], down[b]], switches: () => 1 };
+      break;
+    }
+    case 'racks': {
+      // Hosts under top-of-rack switches; racks joined by their uplinks through a non-blocking core.
+      const up: number[] = [], down: number[] = [], rackUp: number[] = [], rackDown: number[] = [];
+      for (let r = 0; r < t.racks; r++) { rackUp.push(add(`rack${r}-up`, t.uplinkBitsPerSecond, t.uplinkLatencySeconds)); rackDown.push(add(`rack${r}-down`, t.uplinkBitsPerSecond, t.uplinkLatencySeconds)); }
+      const n = t.racks * t.hostsPerRack;
+      for (let h = 0; h < n; h++) { up.push(add(`h${h}-up`, t.nicBitsPerSecond, t.nicLatencySeconds)); down.push(add(`h${h}-down`, t.nicBitsPerSecond, t.nicLatencySeconds)); }
+      const rack = (h: number): number => Math.floor(h / t.hostsPerRack);
+      const route = (a: number, b: number): number[] => (rack(a) === rack(b) ? [up[a], down[b]] : [up[a], rackUp[rack(a)], rackDown[rack(b)], down[b]]);
+      built = { hosts: names(n), route, switches: (a, b) => (rack(a) === rack(b) ? 1 : 3) };
       break;
     }
     case 'fat-tree':

@@ -120,4 +120,17 @@ test('fat-tree routes: 2 links under one edge switch, 4 within a pod, 6 across p
   for (let a = 0; a < 16; a++) for (let b = 0; b < 16; b++) if (a !== b) assert.ok(t.route(a, b).every((l) => l >= 0 && l < t.fabric.linkCount));
 });
 
+test('racks: an oversubscribed uplink is what limits moving a rack away, not the NICs', () => {
+  const guests = [{ count: 4, hosts: ['h0', 'h1', 'h2', 'h3'], template: { vm: { memoryMiB: 256 }, workload: { type: 'idle' }, migration: { algorithm: 'stop-and-copy' } } }];
+  // Rack 0 (h0-h3) to rack 1 (h4-h7): four 1 Gbit/s NICs behind a 2 Gbit/s uplink; each guest 256 MiB.
+  const r = runFleet(fleet({ topology: { type: 'racks', racks: 2, hostsPerRack: 4, nicBitsPerSecond: 1e9, uplinkBitsPerSecond: 2e9, nicLatencySeconds: 0, uplinkLatencySeconds: 0 }, guests, plan: { evacuate: ['h0', 'h1', 'h2', 'h3'] } }));
+  const bytes = r.migrations[0].bytesTransferred;
+  for (const m of r.migrations) assert.ok(rel(m.totalTimeSeconds, bytes / (2e9 / 8 / 4)) < 1e-9, `${m.guest}: ${m.totalTimeSeconds}`); // a quarter of the uplink each
+  const link = Object.fromEntries(r.links.map((l) => [l.name, l]));
+  assert.ok(rel(link['rack0-up'].bytes, 4 * bytes) < 1e-9 && link['rack0-up'].peakUtilisation === 1);
+  assert.ok(link['h0-up'].peakUtilisation < 0.51, 'the NICs were half used');
+  const t = buildTopology(new Fabric(new Simulator()), { type: 'racks', racks: 2, hostsPerRack: 4, nicBitsPerSecond: 1e9, uplinkBitsPerSecond: 2e9, nicLatencySeconds: 0, uplinkLatencySeconds: 0 }, [], 'f.json');
+  assert.equal([t.route(0, 1).length, t.route(0, 4).length, t.switches(0, 1), t.switches(0, 4)], [2, 4, 1, 3]);
+});
+
 test.run();
