@@ -62,6 +62,9 @@ function parseXlInfo(text: string): XlInfo | null {
 }
 
 /** One replay on Xen, step by step (real/steps.ts). */
+/** How long xl may take to tear down a migration's leftover domain before the check fails. */
+const VANISH_SECONDS = 30;
+
 class XenReplay implements ReplaySteps {
   readonly backend = 'xen';
   private readonly log: (line: string) => void;
@@ -281,15 +284,26 @@ class XenReplay implements ReplaySteps {
       return id ? { domid: Number(id), state: st ?? '' } : null;
     };
     const sleepLines = async (c: GuestConsole, seconds: number) => { const n = dirtierLinesIn(c.text).length; await sleep(seconds); return dirtierLinesIn(c.text).slice(n); };
+    // xl list's state: r running, b blocked, and all dashes runnable but waiting for a CPU (a busy
+    // host) — all alive; p paused, s shut down, c crashed, d dying are not.
+    const alive = (st: { state: string } | null): boolean => st !== null && !/[pscd]/.test(st.state);
+    // xl tears a migration's leftover copy down after it has reported (--migratedaway on success,
+    // --incoming when the stream was cut): on a busy host that takes seconds, so wait for it.
+    const stillListed = async (side: Side, domain: string): Promise<boolean> => {
+      const deadline = Date.now() + VANISH_SECONDS * 1000;
+      while ((await state(side, domain)) !== null) {
+        if (Date.now() > deadline) return true;
+        await sleep(0.5);
+      }
+      return false;
+    };
     if (/Migration successful\./.test(this.xlOutput)) {
       const there = await state(dst, this.name);
       this.destinationDomid = there?.domid ?? null;
-      // xl list's state: r running, b blocked, and all dashes runnable but waiting for a CPU (a busy
-      // host) — all alive; p paused, s shut down, c crashed, d dying are not.
-      this.check(this.after, 'guest runs on the destination', there !== null && !/[pscd]/.test(there.state), there ? `domid ${there.domid}, state ${there.state}` : 'not listed');
+      this.check(this.after, 'guest runs on the destination', alive(there), there ? `domid ${there.domid}, state ${there.state}` : 'not listed');
       this.check(this.after, 'new domid', there !== null && (!this.sameHost || there.domid !== this.sourceDomid), there ? `${this.sourceDomid} → ${there.domid}` : '—');
-      const srcLeft = (await Promise.all([this.sameHost ? null : state(src, this.name), state(src, `${this.name}--migratedaway`)])).filter((x) => x !== null);
-      this.check(this.after, 'source copy gone', srcLeft.length === 0, srcLeft.length ? `still listed on ${src.where}` : 'yes');
+      const srcLeft = (await Promise.all([this.sameHost ? false : stillListed(src, this.name), stillListed(src, `${this.name}--migratedaway`)])).filter((x) => x);
+      this.check(this.after, 'source copy gone', srcLeft.length === 0, srcLeft.length ? `still listed on ${src.where} after ${VANISH_SECONDS} s` : 'yes');
       const lines = await sleepLines(this.dstConsole!, 3);
       const bad = lines.reduce((a, l) => Math.max(a, l.bad), 0);
       this.check(this.after, 'heartbeat continues on the destination', lines.length >= 2, `${lines.length} dirtier report(s) in 3 s`);
@@ -299,12 +313,12 @@ class XenReplay implements ReplaySteps {
       // "Migration failed, resuming at sender": the source must run, intact.
       const here = await state(src, this.name);
       const lines = await sleepLines(this.srcConsole!, 3);
-      this.sourceRunning = here !== null && /[rb]/.test(here.state) && lines.length >= 1;
+      this.sourceRunning = alive(here) && lines.length >= 1;
       this.check(this.after, 'source running after the failure', this.sourceRunning, here ? `domid ${here.domid}, state ${here.state}, ${lines.length} dirtier report(s) in 3 s` : 'not listed');
       const bad = lines.reduce((a, l) => Math.max(a, l.bad), 0);
       this.check(this.after, 'dirtier integrity (no lost write)', bad === 0, `bad=${bad}`);
-      const leftover = await state(dst, `${this.name}--incoming`);
-      this.check(this.after, 'no half-received copy on the destination', leftover === null, leftover ? `${this.name}--incoming is listed (it is destroyed at clean-up)` : 'none');
+      const leftover = await stillListed(dst, `${this.name}--incoming`);
+      this.check(this.after, 'no half-received copy on the destination', !leftover, leftover ? `${this.name}--incoming still listed after ${VANISH_SECONDS} s (it is destroyed at clean-up)` : 'none');
       this.integrity = { checked: true, sourceStatus: here?.state ?? 'absent', sourceLines: lines.length, maxBad: bad, ok: this.sourceRunning && bad === 0 };
     }
   }
