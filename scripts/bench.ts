@@ -263,8 +263,9 @@ async function benchFleet(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'miglab-bench-fleet-'));
   try {
     const helper = new URL('./bench-fleet.js', import.meta.url).pathname;
+    let files = 0;
     const runFleetProcess = (spec: object, reps: number): { loadMs: number; firstMs: number; bestMs: number; rssMiB: number; wallMs: number; summary: Record<string, number> } => {
-      const file = join(dir, `fleet-${Math.random().toString(36).slice(2)}.json`);
+      const file = join(dir, `fleet-${files++}.json`);
       writeFileSync(file, JSON.stringify(spec));
       const t0 = performance.now();
       const out = execFileSync(process.execPath, [helper, file, String(reps)], { encoding: 'utf8', maxBuffer: 1 << 24 });

@@ -8,7 +8,8 @@ import { jsonDepth, readJsonInput } from '../input/readFile.ts';
 import { applyOverride, parseOverride, RESERVED_KEYS } from '../scenario/load.ts';
 import { schemaErrorLines, validateScenario } from '../scenario/validate.ts';
 import { pagesForMiB } from '../units/pageSize.ts';
-import type { Draw, FleetGuest, FleetSpec, TopologySpec } from './spec.ts';
+import type { Draw, FleetGuest, FleetSpec } from './spec.ts';
+import { topologyHosts } from './topology.ts';
 
 /**
  * Reads a fleet file (scenarios/fleet.schema.json): checks it, fills its defaults, and builds every
@@ -32,13 +33,6 @@ export function loadFleet(file: string, overrides: string[] = []): LoadedFleet {
   if (jsonDepth(raw) > BOUNDS.jsonDepth.value) throw new InputError(`${file}: nested more than ${BOUNDS.jsonDepth.value} levels deep; ${boundText('jsonDepth')}`);
   const baseDir = dirname(resolve(file));
   return validateFleet(raw, file, (p) => resolve(baseDir, p));
-}
-
-/** The hosts a topology has, by name. */
-export function topologyHosts(t: TopologySpec): string[] {
-  if (t.type === 'explicit') return t.hosts;
-  const n = t.type === 'fat-tree' ? (t.hosts ?? (t.k * t.k * t.k) / 4) : t.type === 'racks' ? t.racks * t.hostsPerRack : t.hosts;
-  return Array.from({ length: n }, (_, i) => `h${i}`);
 }
 
 export function validateFleet(raw: unknown, file: string, resolvePath: (p: string) => string): LoadedFleet {
@@ -79,11 +73,7 @@ export function validateFleet(raw: unknown, file: string, resolvePath: (p: strin
       if (!scenario) {
         const s: Record<string, unknown> = { ...structuredClone(g.template), name, seed: spec.seed, fidelity: spec.fidelity, network: { bandwidthBitsPerSecond: 1e9 } };
         for (const v of draws) applyOverride(s, v.path, draw(v.d, v.rng));
-        try {
-          scenario = validateScenario(s, `${file}: ${at} (guest ${name})`, resolvePath, true);
-        } catch (e) {
-          throw e instanceof InputError ? new InputError(e.message.replaceAll(`${file}: ${at} (guest ${name}): `, `${file}: ${at}.template (guest ${name}): `)) : e;
-        }
+        scenario = validateScenario(s, `${file}: ${at}.template (guest ${name})`, resolvePath, true);
         if (scenario.migration.startSeconds !== 0) throw new InputError(`${file}: ${at}.template.migration.startSeconds: expected none in a fleet (the plan decides when each migration starts: plan.migrations[].startSeconds), got number ${scenario.migration.startSeconds}`);
         if (scenario.checkpoint) throw new InputError(`${file}: ${at}.template.checkpoint: expected no checkpoint section in a fleet (COW checkpointing of fleets is not modelled), got one`);
         if (draws.length === 0) shared = scenario;

@@ -25,38 +25,44 @@ export interface BuiltTopology {
   switches(from: number, to: number): number;
 }
 
+/** The hosts a topology has, by name: h0, h1, … (explicit: its own names). */
+export function topologyHosts(t: TopologySpec): string[] {
+  if (t.type === 'explicit') return t.hosts;
+  const n = t.type === 'fat-tree' ? (t.hosts ?? (t.k * t.k * t.k) / 4) : t.type === 'racks' ? t.racks * t.hostsPerRack : t.hosts;
+  return Array.from({ length: n }, (_, i) => `h${i}`);
+}
+
 export function buildTopology(fabric: Fabric, t: TopologySpec, background: BackgroundSpec[], file: string): BuiltTopology {
   const bg = new Map<string, number>();
   for (const b of background) bg.set(b.link, (bg.get(b.link) ?? 0) + b.bitsPerSecond);
   const add = (name: string, bandwidthBitsPerSecond: number, latencySeconds: number, tcpWindowBytes: number | null = null): number =>
     fabric.addLink({ name, bandwidthBitsPerSecond, latencySeconds, tcpWindowBytes, backgroundBitsPerSecond: bg.get(name) ?? 0 });
-  const names = (n: number): string[] => Array.from({ length: n }, (_, i) => `h${i}`);
-  let built: Omit<BuiltTopology, 'fabric' | 'hostIndex'>;
+  const hosts = topologyHosts(t);
+  let built: Omit<BuiltTopology, 'fabric' | 'hostIndex' | 'hosts'>;
   switch (t.type) {
     case 'shared-link': {
       const link = add('link', t.bandwidthBitsPerSecond, t.latencySeconds, t.tcpWindowBytes);
-      built = { hosts: names(t.hosts), route: () => [link], switches: () => 0 };
+      built = { route: () => [link], switches: () => 0 };
       break;
     }
     case 'star': {
       const up: number[] = [], down: number[] = [];
       for (let h = 0; h < t.hosts; h++) { up.push(add(`h${h}-up`, t.nicBitsPerSecond, t.nicLatencySeconds)); down.push(add(`h${h}-down`, t.nicBitsPerSecond, t.nicLatencySeconds)); }
-      built = { hosts: names(t.hosts), route: (a, b) => [up[a], down[b]], switches: () => 1 };
+      built = { route: (a, b) => [up[a], down[b]], switches: () => 1 };
       break;
     }
     case 'racks': {
       // Hosts under top-of-rack switches; racks joined by their uplinks through a non-blocking core.
       const up: number[] = [], down: number[] = [], rackUp: number[] = [], rackDown: number[] = [];
       for (let r = 0; r < t.racks; r++) { rackUp.push(add(`rack${r}-up`, t.uplinkBitsPerSecond, t.uplinkLatencySeconds)); rackDown.push(add(`rack${r}-down`, t.uplinkBitsPerSecond, t.uplinkLatencySeconds)); }
-      const n = t.racks * t.hostsPerRack;
-      for (let h = 0; h < n; h++) { up.push(add(`h${h}-up`, t.nicBitsPerSecond, t.nicLatencySeconds)); down.push(add(`h${h}-down`, t.nicBitsPerSecond, t.nicLatencySeconds)); }
+      for (let h = 0; h < hosts.length; h++) { up.push(add(`h${h}-up`, t.nicBitsPerSecond, t.nicLatencySeconds)); down.push(add(`h${h}-down`, t.nicBitsPerSecond, t.nicLatencySeconds)); }
       const rack = (h: number): number => Math.floor(h / t.hostsPerRack);
       const route = (a: number, b: number): number[] => (rack(a) === rack(b) ? [up[a], down[b]] : [up[a], rackUp[rack(a)], rackDown[rack(b)], down[b]]);
-      built = { hosts: names(n), route, switches: (a, b) => (rack(a) === rack(b) ? 1 : 3) };
+      built = { route, switches: (a, b) => (rack(a) === rack(b) ? 1 : 3) };
       break;
     }
     case 'fat-tree':
-      built = fatTree(t.k, t.hosts, t.linkBitsPerSecond, t.linkLatencySeconds, add, file);
+      built = fatTree(t.k, hosts.length, t.linkBitsPerSecond, t.linkLatencySeconds, add, file);
       break;
     case 'explicit': {
       const linkByName = new Map<string, number>();
@@ -75,9 +81,7 @@ export function buildTopology(fabric: Fabric, t: TopologySpec, background: Backg
         });
         routes.set(`${r.from}\u0000${r.to}`, ids);
       });
-      const hosts = t.hosts;
       built = {
-        hosts,
         route: (a, b) => {
           const r = routes.get(`${hosts[a]}\u0000${hosts[b]}`);
           if (!r) throw new InputError(`${file}: topology.routes: expected a route from ${hosts[a]} to ${hosts[b]} (the plan moves a guest along it), got none`);
@@ -89,12 +93,11 @@ export function buildTopology(fabric: Fabric, t: TopologySpec, background: Backg
     }
   }
   for (const name of bg.keys()) if (fabric.linkIndex(name) === undefined) throw new InputError(`${file}: background: expected the name of one of the topology's links (e.g. ${fabric.linkName(0)}), got ${JSON.stringify(name)}`);
-  return { ...built, fabric, hostIndex: new Map(built.hosts.map((h, i) => [h, i])) };
+  return { ...built, hosts, fabric, hostIndex: new Map(hosts.map((h, i) => [h, i])) };
 }
 
-function fatTree(k: number, hostCount: number | undefined, bps: number, latency: number, add: (name: string, bps: number, latency: number) => number, file: string): Omit<BuiltTopology, 'fabric' | 'hostIndex'> {
+function fatTree(k: number, n: number, bps: number, latency: number, add: (name: string, bps: number, latency: number) => number, file: string): Omit<BuiltTopology, 'fabric' | 'hostIndex' | 'hosts'> {
   const half = k / 2, maxHosts = (k * k * k) / 4;
-  const n = hostCount ?? maxHosts;
   if (n > maxHosts) throw new InputError(`${file}: topology.hosts: expected at most k³/4 = ${maxHosts} hosts for k = ${k}, got number ${n}`);
   // Host h: pod p = h / (k²/4), edge e = (h / half) % half within the pod.
   const podOf = (h: number): number => Math.floor(h / (half * half));
@@ -123,5 +126,5 @@ function fatTree(k: number, hostCount: number | undefined, bps: number, latency:
     const j = Math.floor(x / half) % half;
     return [hostUp[s], ea.get(`${ps} ${es} ${a} up`)!, ac.get(`${ps} ${a} ${j} up`)!, ac.get(`${pd} ${a} ${j} down`)!, ea.get(`${pd} ${ed} ${a} down`)!, hostDown[d]];
   };
-  return { hosts: Array.from({ length: n }, (_, i) => `h${i}`), route, switches: (s, d) => route(s, d).length - 1 };
+  return { route, switches: (s, d) => route(s, d).length - 1 };
 }
