@@ -36,6 +36,7 @@ export const BOUNDS = {
   checkpointsPerRun: { value: 100_000, unit: 'checkpoints', what: 'checkpoints taken before the migration or failure', remedy: 'a longer checkpoint.intervalSeconds or an earlier migration.startSeconds' },
   checkpointPageScans: { value: 10_000_000_000, unit: 'page scans', what: 'work of page-level checkpoints (checkpoints × guest pages, ≈ 4 ns each: ≈ 40 s)', remedy: 'fidelity "fluid", or fewer checkpoints' },
   pageLevelPages: { value: 2 ** 27, unit: 'pages', what: 'guest pages simulated page by page, all migrations together (512 GiB; ≈ 12 bytes per page)', remedy: 'use fidelity "fluid" for larger guests or fleets' },
+  fleetHosts: { value: 100_000, unit: 'hosts', what: 'hosts of one fleet topology (each with its links in memory)', remedy: 'model fewer hosts (racks × hostsPerRack, a smaller k)' },
   fleetGuests: { value: 1_000_000, unit: 'guests', what: 'guests of one fleet (each a resolved scenario in memory, ≈ 2 KB)', remedy: 'split the fleet into several runs' },
 } as const satisfies Record<string, Bound>;
 

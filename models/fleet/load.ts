@@ -9,7 +9,7 @@ import { applyOverride, parseOverride, RESERVED_KEYS } from '../scenario/load.ts
 import { schemaErrorLines, validateScenario } from '../scenario/validate.ts';
 import { pagesForMiB } from '../units/pageSize.ts';
 import type { Draw, FleetGuest, FleetSpec } from './spec.ts';
-import { topologyHosts } from './topology.ts';
+import { topologyHostCount, topologyHosts } from './topology.ts';
 
 /**
  * Reads a fleet file (scenarios/fleet.schema.json): checks it, fills its defaults, and builds every
@@ -40,6 +40,8 @@ export function validateFleet(raw: unknown, file: string, resolvePath: (p: strin
   compiled ??= new Ajv({ allErrors: true, verbose: true, discriminator: true, strict: false, useDefaults: true }).compile(schema);
   if (!compiled(data)) throw new InputError(schemaErrorLines(compiled.errors ?? []).map((l) => `${file}: ${l}`).join('\n'));
   const spec = data as FleetSpec;
+  const hostCount = topologyHostCount(spec.topology);
+  if (hostCount > BOUNDS.fleetHosts.value) throw new InputError(`${file}: topology: ${hostCount.toLocaleString('en-US')} hosts; ${boundText('fleetHosts')}`);
   const hosts = topologyHosts(spec.topology);
   const hostIndex = new Map(hosts.map((h, i) => [h, i]));
   const total = spec.guests.reduce((a, g) => a + g.count, 0);

@@ -25,11 +25,15 @@ export interface BuiltTopology {
   switches(from: number, to: number): number;
 }
 
+/** How many hosts a topology has. */
+export function topologyHostCount(t: TopologySpec): number {
+  if (t.type === 'explicit') return t.hosts.length;
+  return t.type === 'fat-tree' ? (t.hosts ?? (t.k * t.k * t.k) / 4) : t.type === 'racks' ? t.racks * t.hostsPerRack : t.hosts;
+}
+
 /** The hosts a topology has, by name: h0, h1, … (explicit: its own names). */
 export function topologyHosts(t: TopologySpec): string[] {
-  if (t.type === 'explicit') return t.hosts;
-  const n = t.type === 'fat-tree' ? (t.hosts ?? (t.k * t.k * t.k) / 4) : t.type === 'racks' ? t.racks * t.hostsPerRack : t.hosts;
-  return Array.from({ length: n }, (_, i) => `h${i}`);
+  return t.type === 'explicit' ? t.hosts : Array.from({ length: topologyHostCount(t) }, (_, i) => `h${i}`);
 }
 
 export function buildTopology(fabric: Fabric, t: TopologySpec, background: BackgroundSpec[], file: string): BuiltTopology {

@@ -108,6 +108,7 @@ test('energy, hand-worked for one migration; refusals name the field', () => {
   bad({ plan: { migrations: [{ guest: 'g1-0', to: 'h1', after: ['g1-0'] }] } }, /plan\.migrations: the after lists form a cycle/);
   bad({ background: [{ link: 'nope', bitsPerSecond: 1 }] }, /background: expected the name of one of the topology's links \(e\.g\. h0-up\), got "nope"/);
   bad({ topology: { type: 'fat-tree', k: 4, hosts: 17, linkBitsPerSecond: 1e9 } }, /topology\.hosts: expected at most k³\/4 = 16 hosts for k = 4/);
+  bad({ topology: { type: 'racks', racks: 10000, hostsPerRack: 1000, nicBitsPerSecond: 1e9, uplinkBitsPerSecond: 1e10 } }, /f\.json: topology: 10,000,000 hosts; miglab's bound .*fleetHosts/);
 });
 
 test('fat-tree routes: 2 links under one edge switch, 4 within a pod, 6 across pods; every host pair routed', () => {
