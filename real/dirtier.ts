@@ -11,24 +11,41 @@ export const GUEST_RESERVED_MIB = 96;
 /** An idle guest's dirtier still runs (its heartbeat times the pause) over a buffer this small. */
 export const IDLE_DIRTIER_MIB = 1;
 
-export interface DirtierParams { mb: number; rate: number; mode: 'seq' | 'rand'; hotmb: number; hotpct: number; fill: number }
+/** The dirtier changes at most this many bytes of a page per write: the rest of its 8-byte stamp (the page number) stays. */
+export const DIRTIER_MAX_DELTA_BYTES = 4089;
+/** …and writes at most this many random bytes per page (its stamp takes 8). */
+export const DIRTIER_MAX_ENTROPY_BYTES = 4088;
 
-export function dirtierFor(s: Scenario, file: string): DirtierParams {
+/**
+ * The dirtier's parameters (real/guest/dirtier.c): buffer, rate, pattern, bytes changed per write
+ * (`delta`), the share of its vCPU it spends at its nominal rate (`cpu`, %), random bytes per page
+ * (`entropy`).
+ */
+export interface DirtierParams { mb: number; rate: number; mode: 'seq' | 'rand'; hotmb: number; hotpct: number; delta: number; cpu: number; entropy: number }
+
+/**
+ * `cpuPercent`: the share of its vCPU the dirtier spends at its nominal rate (with auto-converge:
+ * vm.workloadCpuFraction; else 0). `entropyBytes`: random bytes per page of its buffer (with
+ * multifd compression: the compressed page size the scenario states; else 0).
+ */
+export function dirtierFor(s: Scenario, file: string, cpuPercent = 0, entropyBytes = 0): DirtierParams {
   const w = s.workload;
   const room = Math.floor(s.vm.memoryMiB - GUEST_RESERVED_MIB);
-  const fill = Math.max(8, Math.min(4096, s.vm.bytesChangedPerWrite));
+  const delta = Math.max(1, Math.min(DIRTIER_MAX_DELTA_BYTES, s.vm.bytesChangedPerWrite));
+  const cpu = Math.max(0, Math.min(100, Math.round(cpuPercent)));
+  const entropy = Math.max(0, Math.min(DIRTIER_MAX_ENTROPY_BYTES, Math.round(entropyBytes)));
   const size = (mib: number | undefined, field: string): number => {
     const mb = Math.floor(mib ?? room);
     if (mb < 1 || mb > room) throw new InputError(`${file}: workload.${field}: the guest dirtier needs 1..${room} MiB (vm.memoryMiB − ${GUEST_RESERVED_MIB} MiB for the guest kernel), got ${mib ?? `all of memory (${s.vm.memoryMiB} MiB)`}`);
     return mb;
   };
   switch (w.type) {
-    case 'idle': return { mb: IDLE_DIRTIER_MIB, rate: 0, mode: 'seq', hotmb: 0, hotpct: 0, fill };
-    case 'sweep': return { mb: size(w.bufferMiB, 'bufferMiB'), rate: Math.round(w.writesPerSecond), mode: 'seq', hotmb: 0, hotpct: 0, fill };
-    case 'uniform': return { mb: size(w.workingSetMiB, 'workingSetMiB'), rate: Math.round(w.writesPerSecond), mode: 'rand', hotmb: 0, hotpct: 0, fill };
+    case 'idle': return { mb: IDLE_DIRTIER_MIB, rate: 0, mode: 'seq', hotmb: 0, hotpct: 0, delta, cpu, entropy };
+    case 'sweep': return { mb: size(w.bufferMiB, 'bufferMiB'), rate: Math.round(w.writesPerSecond), mode: 'seq', hotmb: 0, hotpct: 0, delta, cpu, entropy };
+    case 'uniform': return { mb: size(w.workingSetMiB, 'workingSetMiB'), rate: Math.round(w.writesPerSecond), mode: 'rand', hotmb: 0, hotpct: 0, delta, cpu, entropy };
     case 'hotcold': {
       const mb = size(w.workingSetMiB, 'workingSetMiB');
-      return { mb, rate: Math.round(w.writesPerSecond), mode: 'rand', hotmb: Math.max(1, Math.round(w.hotSetMiB)), hotpct: Math.round(w.hotWriteFraction * 100), fill };
+      return { mb, rate: Math.round(w.writesPerSecond), mode: 'rand', hotmb: Math.max(1, Math.round(w.hotSetMiB)), hotpct: Math.round(w.hotWriteFraction * 100), delta, cpu, entropy };
     }
     default:
       throw new InputError(`${file}: workload.type: the QEMU guest dirtier can replay idle, uniform, sweep and hotcold workloads, got ${JSON.stringify(w.type)}`);
@@ -37,7 +54,7 @@ export function dirtierFor(s: Scenario, file: string): DirtierParams {
 
 /** The dirtier's kernel command-line parameters (real/guest/dirtier.c reads dirtier.KEY=VALUE). */
 export function dirtierKernelArgs(d: DirtierParams): string {
-  return `dirtier.mb=${d.mb} dirtier.rate=${d.rate} dirtier.mode=${d.mode} dirtier.hotmb=${d.hotmb} dirtier.hotpct=${d.hotpct} dirtier.fill=${d.fill}`;
+  return `dirtier.mb=${d.mb} dirtier.rate=${d.rate} dirtier.mode=${d.mode} dirtier.hotmb=${d.hotmb} dirtier.hotpct=${d.hotpct} dirtier.delta=${d.delta} dirtier.cpu=${d.cpu} dirtier.entropy=${d.entropy}`;
 }
 
 export interface DirtierLine { writes: number; bad: number; t: number }

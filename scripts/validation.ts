@@ -16,6 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { runScenario } from '../models/run/runScenario.ts';
+import { composition } from '../models/migration/compositions/registry.ts';
 import type { RunResult } from '../models/run/result.ts';
 import { loadSweep } from './sweep/spec.ts';
 import { SweepRunner } from './sweep/runs.ts';
@@ -23,6 +24,9 @@ import { formatNumber } from './lib/results.ts';
 import { writeFileAtomic } from './lib/files.ts';
 import { renderSvg, svgToPng, type VegaLiteSpec } from './lib/plot.ts';
 import { PLOTTED_METRICS, formatMetric, predictedVsMeasuredSpec } from './lib/validationPlot.ts';
+import { featuresFigureSpec, type FeatureBar } from './lib/featuresFigure.ts';
+import { summarize } from './lib/stats.ts';
+import { MIB_BYTES } from '../models/units/pageSize.ts';
 
 const ROOT = 'results/validation';
 /** Where the table and plots go (default: beside the runs); the runs are always read from ROOT. */
@@ -33,14 +37,29 @@ const fidelityFlag = process.argv.indexOf('--fidelity');
 const FIDELITY = fidelityFlag > 0 ? (process.argv[fidelityFlag + 1] as 'page' | 'fluid') : null;
 if (FIDELITY !== null && FIDELITY !== 'page' && FIDELITY !== 'fluid') { console.error(`--fidelity: expected page or fluid, got ${JSON.stringify(FIDELITY)}`); process.exit(2); }
 /** Each set of real runs and the backend that measured it. */
-const SET_BACKENDS: Record<string, 'qemu' | 'xen'> = { 'qemu-validation-set': 'qemu', 'qemu-validation-repeats': 'qemu', 'xen-validation-set': 'xen', 'xen-fig2': 'xen' };
+const SET_BACKENDS: Record<string, 'qemu' | 'xen'> = { 'qemu-validation-set': 'qemu', 'qemu-validation-repeats': 'qemu', 'xen-validation-set': 'xen', 'xen-fig2': 'xen', 'qemu-features': 'qemu', 'qemu-multifd': 'qemu', 'qemu-nonconverging': 'qemu' };
 const SETS = Object.keys(SET_BACKENDS);
+/** The sets of QEMU's convergence features (issue 14): tabled per feature, apart from plain pre-copy's. */
+const FEATURE_SETS = new Set(['qemu-features', 'qemu-multifd', 'qemu-nonconverging']);
 const BACKEND_TITLES = { qemu: 'QEMU 10 (policy qemu)', xen: 'Xen 4.17 (policy xen, `xl migrate`)' } as const;
 /** Targets of issue 12: time and bytes median 3 % / max 8 %; downtime within max(2 ms, 15 %). */
 const METRICS = ['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds', 'rounds', 'converged'] as const;
-type Metric = (typeof METRICS)[number];
+/** What the features report, compared where a run has them: the throttle reached, XBZRLE's cache hits. */
+const FEATURE_METRICS = { throttleMaxPercent: (r: RunResult) => r.autoConverge?.throttleMaxPercent, xbzrlePages: (r: RunResult) => r.xbzrle?.pages } as const;
+type Metric = (typeof METRICS)[number] | keyof typeof FEATURE_METRICS;
 
-interface Row { backend: 'qemu' | 'xen'; set: string; scenario: string; point: string; metric: Metric; measured: number; predicted: number; errorPercent: number | null }
+interface Row { backend: 'qemu' | 'xen'; set: string; feature: string; scenario: string; point: string; metric: Metric; measured: number; predicted: number; errorPercent: number | null }
+
+/** A feature run's feature, as its migration section declares it. */
+function featureOf(set: string, s: RunResult['scenario']): string {
+  if (!FEATURE_SETS.has(set)) return '';
+  const m = s.migration;
+  if (m.autoConverge) return 'auto-converge';
+  if (m.xbzrle) return 'XBZRLE';
+  if (m.multifd) return `multifd, ${m.multifd.compression === 'none' ? 'uncompressed' : m.multifd.compression}`;
+  if (composition(m).cutoff !== null) return 'post-copy (after pre-copy)';
+  return 'plain pre-copy (control)';
+}
 
 const remeasure = process.argv.indexOf('--remeasure');
 if (remeasure > 0) {
@@ -75,10 +94,16 @@ for (const set of SETS) {
     const predicted = runScenario(s, { keepRounds: false });
     runs++;
     const point = describe(measured);
+    const feature = featureOf(set, written);
+    const add = (metric: Metric, m: number, p: number): void => { rows.push({ backend: SET_BACKENDS[set], set, feature, scenario: name, point, metric, measured: m, predicted: p, errorPercent: m === 0 ? (p === 0 ? 0 : null) : ((p - m) / m) * 100 }); };
     for (const metric of METRICS) {
       const m = metric === 'converged' ? (measured.converged ? 1 : 0) : measured[metric];
       const p = metric === 'converged' ? (predicted.converged ? 1 : 0) : predicted[metric];
-      rows.push({ backend: SET_BACKENDS[set], set, scenario: name, point, metric, measured: m, predicted: p, errorPercent: m === 0 ? (p === 0 ? 0 : null) : ((p - m) / m) * 100 });
+      add(metric, m, p);
+    }
+    for (const [metric, get] of Object.entries(FEATURE_METRICS)) {
+      const m = get(measured), p = get(predicted);
+      if (m !== undefined && p !== undefined) add(metric as Metric, m, p);
     }
   }
 }
@@ -90,7 +115,15 @@ function describe(r: RunResult): string {
   const kind = w.type === 'sweep' ? 'seq' : w.type === 'uniform' ? 'rand' : w.type === 'hotcold' ? `hot${w.hotSetMiB}/${Math.round(Number(w.hotWriteFraction) * 100)}%` : String(w.type);
   const what = `${s.vm.memoryMiB} MiB, ${kind}${size !== undefined ? ` ${size} MiB` : ''}${w.writesPerSecond !== undefined ? ` @${w.writesPerSecond}/s` : ''}`;
   if (r.source === 'xen') return `${what}, meter ${s.network.bandwidthBitsPerSecond / 1e6} Mbit/s`;
-  return `${what}, cap ${Number(s.migration.maxBandwidthBytesPerSecond) / 1048576} MiB/s, limit ${Number(s.migration.downtimeLimitSeconds) * 1000} ms`;
+  const m = s.migration;
+  const cap = m.maxBandwidthBytesPerSecond === null ? 'uncapped' : `cap ${Number(m.maxBandwidthBytesPerSecond) / 1048576} MiB/s`;
+  const features = [
+    m.autoConverge ? `auto-converge${m.autoConverge.tailslow ? ' tailslow' : ''}${m.autoConverge.initialPercent !== 20 || m.autoConverge.incrementPercent !== 10 ? ` ${m.autoConverge.initialPercent}+${m.autoConverge.incrementPercent}` : ''}, vCPU share ${s.vm.workloadCpuFraction}` : '',
+    m.xbzrle ? `XBZRLE ${m.xbzrle.cacheBytes / 1048576} MiB cache, ${s.vm.bytesChangedPerWrite} B/write` : '',
+    composition(m).cutoff !== null ? `post-copy at ${m.postcopyAfterSeconds} s` : '',
+    m.multifd ? `multifd ×${m.multifd.channels}${m.multifd.compression === 'none' ? '' : ` ${m.multifd.compression} → ${m.multifd.compressedPageBytes} B/page`}` : '',
+  ].filter(Boolean);
+  return `${what}, ${cap}, limit ${Number(m.downtimeLimitSeconds) * 1000} ms${features.length ? `, ${features.join(', ')}` : ''}`;
 }
 
 const abs = (xs: number[]): number[] => xs.map(Math.abs).sort((a, b) => a - b);
@@ -106,8 +139,8 @@ function spread(metric: Metric): string {
 }
 
 function section(backend: 'qemu' | 'xen'): string {
-  const mine = rows.filter((r) => r.backend === backend);
-  const sets = SETS.filter((x) => SET_BACKENDS[x] === backend);
+  const mine = rows.filter((r) => r.backend === backend && !FEATURE_SETS.has(r.set));
+  const sets = SETS.filter((x) => SET_BACKENDS[x] === backend && !FEATURE_SETS.has(x));
   const runsHere = new Set(mine.map((r) => `${r.set}/${r.scenario}`)).size;
   const hasRepeats = backend === 'qemu';
   const lines = [`| metric | runs | median \\|error\\| | max \\|error\\| | target |${hasRepeats ? ' testbed spread (8 points × 3 runs: max/min − 1, median / max) |' : ''}`, `|---|---|---|---|---|${hasRepeats ? '---|' : ''}`];
@@ -139,6 +172,39 @@ Largest errors:
 ${worst.map((r) => `| ${r.set}/${r.scenario} | ${r.point} | ${r.metric} | ${formatMetric(r.metric, r.measured)} | ${formatMetric(r.metric, r.predicted)} | ${r.errorPercent! >= 0 ? '+' : ''}${r.errorPercent!.toFixed(1)} % |`).join('\n')}
 `;
 }
+/** QEMU's convergence features: one table row per feature and metric, then every run. */
+function featureSection(): string {
+  const mine = rows.filter((r) => FEATURE_SETS.has(r.set));
+  if (mine.length === 0) return '';
+  const features = [...new Set(mine.map((r) => r.feature))];
+  const runsOf = (f: string): number => new Set(mine.filter((r) => r.feature === f).map((r) => r.scenario)).size;
+  const stat = (f: string, metric: Metric): string => {
+    const errs = abs(mine.filter((r) => r.feature === f && r.metric === metric).map((r) => r.errorPercent ?? NaN).filter(Number.isFinite));
+    return errs.length ? `${f1(median(errs))} % / ${f1(errs[errs.length - 1])} %` : '—';
+  };
+  const downtime = (f: string): string => {
+    const rs = mine.filter((r) => r.feature === f && r.metric === 'downtimeSeconds' && r.measured > 0);
+    return rs.length ? `${rs.filter((r) => Math.abs(r.predicted - r.measured) <= Math.max(0.002, 0.15 * r.measured)).length} of ${rs.length}` : '—';
+  };
+  const wrong = (f: string): number => mine.filter((r) => r.feature === f && r.metric === 'converged' && r.measured !== r.predicted).length;
+  const lines = ['| feature | runs | total time: median / max \\|error\\| | bytes: median / max | downtime within max(2 ms, 15 %) | converge/cancel calls wrong | throttle reached: median / max | XBZRLE hits: median / max |', '|---|---|---|---|---|---|---|---|'];
+  for (const f of features) lines.push(`| ${f} | ${runsOf(f)} | ${stat(f, 'totalTimeSeconds')} | ${stat(f, 'bytesTransferred')} | ${downtime(f)} | ${wrong(f)} | ${stat(f, 'throttleMaxPercent')} | ${stat(f, 'xbzrlePages')} |`);
+  const perRun = mine.filter((r) => r.metric === 'totalTimeSeconds').map((t) => {
+    const get = (metric: Metric) => mine.find((r) => r.scenario === t.scenario && r.metric === metric);
+    const b = get('bytesTransferred')!, c = get('converged')!, th = get('throttleMaxPercent'), xh = get('xbzrlePages');
+    const pct = (r: Row | undefined): string => (r && r.errorPercent !== null ? `${r.errorPercent >= 0 ? '+' : ''}${r.errorPercent.toFixed(1)} %` : '—');
+    const call = (v: number): string => (v ? 'converged' : 'cancelled');
+    return `| ${t.set}/${t.scenario} | ${t.point} | ${call(c.measured)}${c.measured === c.predicted ? '' : ` (predicted ${call(c.predicted)})`} | ${formatMetric('totalTimeSeconds', t.measured)} (${pct(t)}) | ${formatMetric('bytesTransferred', b.measured)} (${pct(b)}) | ${th ? `${th.measured} % (predicted ${th.predicted} %)` : '—'} | ${xh ? `${xh.measured} (${pct(xh)})` : '—'} |`;
+  });
+  return `## QEMU 10 convergence features (issue 14): ${new Set(mine.map((r) => r.scenario)).size} runs (${[...FEATURE_SETS].join(', ')})
+
+${lines.join('\n')}
+
+| run | point | measured | total time (error) | bytes (error) | throttle reached | XBZRLE hits (error) |
+|---|---|---|---|---|---|---|
+${perRun.join('\n')}
+`;
+}
 const backendsPresent = (['qemu', 'xen'] as const).filter((b) => rows.some((r) => r.backend === b));
 const table = `# Validation: miglab against real hypervisors, from nominal inputs
 
@@ -148,9 +214,10 @@ caps and limits, and what a researcher measures once per guest image or host pai
 image's footprint, \`miglab testbed qemu --measure-footprint\`; Xen: the idle guest's switchover,
 \`miglab testbed xen --measure-switchover\`) — at ${FIDELITY ?? 'the fidelity each scenario states'}.
 
-${backendsPresent.map(section).join('\n')}`;
+${backendsPresent.map(section).join('\n')}
+${featureSection()}`;
 writeFileAtomic(join(OUT, 'README.md'), table);
-const cols = ['set', 'scenario', 'point', 'metric', 'measured', 'predicted', 'errorPercent'] as const;
+const cols = ['set', 'scenario', 'point', 'feature', 'metric', 'measured', 'predicted', 'errorPercent'] as const;
 writeFileAtomic(join(OUT, 'errors.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: [...cols] }));
 
 const scatter = predictedVsMeasuredSpec(
@@ -170,7 +237,37 @@ const cdf = {
     color: { field: 'metric', type: 'nominal', title: 'metric' },
   },
 } as unknown as VegaLiteSpec;
-for (const [name, spec] of [['predicted-vs-measured', scatter], ['error-cdf', cdf]] as const) {
+/**
+ * Issue 14's figure (qemu-nonconverging): one guest plain pre-copy cannot migrate, under each of
+ * QEMU's remedies; simulated over FIGURE_SEEDS seeds (mean and 95 % CI), the testbed's run on top.
+ */
+const FIGURE_SET = 'qemu-nonconverging';
+const FIGURE_SEEDS = 8;
+function featuresFigure(): VegaLiteSpec | null {
+  const dir = join(ROOT, FIGURE_SET, 'runs');
+  if (!existsSync(dir)) return null;
+  const runner = runners.get(FIGURE_SET)!;
+  const bars: FeatureBar[] = [];
+  const order: string[] = [];
+  for (let i = 0; i < runner.design.totalRuns; i++) {
+    const s = runner.scenarioFor(i);
+    const strategy = featureOf(FIGURE_SET, s).replace('plain pre-copy (control)', 'plain pre-copy').replace(' (after pre-copy)', '');
+    order.push(strategy);
+    const sims = Array.from({ length: FIGURE_SEEDS }, (_, k) => runScenario({ ...s, seed: k + 1 }, { keepRounds: false }));
+    const file = join(dir, `${FIGURE_SET}-${i}`, 'summary.json');
+    const measured = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResult) : undefined;
+    const cancelled = sims.some((r) => r.status !== 'completed');
+    const metrics: [string, (r: RunResult) => number][] = [['total time', (r) => r.totalTimeSeconds], ['downtime', (r) => r.downtimeSeconds * 1000], ['bytes', (r) => r.bytesTransferred / MIB_BYTES]];
+    for (const [metric, get] of metrics) {
+      const sum = summarize(sims.map(get));
+      const note = cancelled ? (metric === 'downtime' ? 'no switchover' : `cancelled at ${s.limits.maxTimeSeconds} s`) : '';
+      bars.push({ strategy, metric, mean: sum.mean, ciLow: sum.ciLow, ciHigh: sum.ciHigh, note, ...(measured && !(metric === 'downtime' && measured.status !== 'completed') ? { measured: get(measured) } : {}) });
+    }
+  }
+  return featuresFigureSpec(bars, order, 'A guest plain pre-copy cannot migrate, and QEMU\'s remedies', `256 MiB guest sweeping 64 MiB at 10,000 pages/s, 32 MiB/s cap (QEMU 10, TCG). Bars: miglab, mean of ${FIGURE_SEEDS} seeds, whisker 95 % CI; ◆ measured`);
+}
+const figure = featuresFigure();
+for (const [name, spec] of [['predicted-vs-measured', scatter], ['error-cdf', cdf], ...(figure ? [['qemu-features', figure]] : [])] as [string, VegaLiteSpec][]) {
   const svg = await renderSvg(spec);
   writeFileAtomic(join(OUT, `${name}.svg`), svg);
   writeFileAtomic(join(OUT, `${name}.png`), svgToPng(svg));

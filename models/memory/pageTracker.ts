@@ -52,6 +52,8 @@ export class PageTracker implements DirtyTracker {
   /** Whether the next word the bubbling scan takes is the downward one. */
   private backNext = false;
 
+  onTaken: ((page: number, zero: boolean) => void) | null = null;
+
   /** Optional observer of every page write drawn (page, end of the interval it was drawn in). */
   onWrite: ((page: number, nowSeconds: number) => void) | null = null;
 
@@ -276,7 +278,9 @@ export class PageTracker implements DirtyTracker {
       if (skipRedirtied && written) c.skipped++;
       else {
         c.sent++;
-        if ((this.zeroBits[w] & low) !== 0) c.zeros++;
+        const zero = (this.zeroBits[w] & low) !== 0;
+        if (zero) c.zeros++;
+        if (this.onTaken) this.onTaken((w << 5) + (31 - Math.clz32(low)), zero);
       }
     }
     this.pendingBits[w] &= ~took;
@@ -343,7 +347,12 @@ export class PageTracker implements DirtyTracker {
         const written = (this.dirtyBits[w] & bit) !== 0;
         if (written) dirtyTaken++;
         if (skipRedirtied && written) out.skippedPages++;
-        else { out.pages++; if ((this.zeroBits[w] & bit) !== 0) out.zeroPages++; }
+        else {
+          out.pages++;
+          const zero = (this.zeroBits[w] & bit) !== 0;
+          if (zero) out.zeroPages++;
+          if (this.onTaken) this.onTaken(p, zero);
+        }
       }
       p++;
     }

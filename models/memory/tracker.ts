@@ -75,6 +75,12 @@ export interface DirtyTracker {
    * workloads only; the page-level tracker draws real writes and cannot skip.
    */
   skipPeriods(periodSeconds: number, count: number): void;
+  /**
+   * Page level only: called with each page `take` hands out (sent, not skipped), in the order
+   * taken, and whether it is a zero page — for wire formats whose bytes depend on the page
+   * (XBZRLE's cache). Null: nobody listens.
+   */
+  onTaken?: ((page: number, zero: boolean) => void) | null;
 }
 
 export const newTakeResult = (): TakeResult => ({ pages: 0, zeroPages: 0, skippedPages: 0 });

@@ -1,3 +1,5 @@
+import type { AutoConvergeSummary } from './policies/qemuAutoConverge.ts';
+import type { XbzrleStream, XbzrleSummary } from '../network/wire/xbzrle.ts';
 import { BOUNDS, boundText } from '../bounds.ts';
 import { InputError } from '../input/errors.ts';
 import type { Phase } from './types.ts';
@@ -50,6 +52,10 @@ export interface MigrationOutcome {
   roundRows: RoundRow[];
   /** Post-copy and hybrid migrations that switched: the post-copy phase. */
   postcopy?: PostcopySummary;
+  /** QEMU with auto-converge: what the throttle did. */
+  autoConverge?: AutoConvergeSummary;
+  /** QEMU with XBZRLE: what its cache did (like query-migrate's xbzrle-cache). */
+  xbzrle?: XbzrleSummary;
 }
 
 /** Collects what happens during one migration and turns it into the result fields. */
@@ -66,6 +72,10 @@ export class MigrationRecorder {
   keepRows = true;
   /** Set by the post-copy phase when it ends. */
   postcopy: PostcopySummary | null = null;
+  /** Set by the QEMU policy at switchover when auto-converge is on. */
+  autoConverge: AutoConvergeSummary | null = null;
+  /** The XBZRLE stream of this migration, read when it ends (the stop-and-copy is its last stage). */
+  xbzrle: XbzrleStream | null = null;
 
   /**
    * Rows this run may still keep, shared by all its migrations (models/bounds.ts roundsPerRun);
@@ -139,6 +149,8 @@ export class MigrationRecorder {
       rounds: this.roundCount,
       roundRows: this.rows,
       ...(this.postcopy ? { postcopy: this.postcopy } : {}),
+      ...(this.autoConverge ? { autoConverge: this.autoConverge } : {}),
+      ...(this.xbzrle ? { xbzrle: this.xbzrle.summary() } : {}),
     };
   }
 }

@@ -1,3 +1,6 @@
+import type { MultifdParameters } from '../network/wire/multifd.ts';
+import type { AutoConvergeParameters } from './policies/qemuAutoConverge.ts';
+import type { XbzrleParameters } from '../network/wire/xbzrle.ts';
 import type { PolicyName } from './types.ts';
 
 /**
@@ -13,6 +16,9 @@ export interface MigrationSettings {
   policy?: PolicyName;
   downtimeLimitSeconds?: number;
   maxBandwidthBytesPerSecond?: number | null;
+  autoConverge?: AutoConvergeParameters;
+  xbzrle?: XbzrleParameters;
+  multifd?: MultifdParameters;
   maxIterations?: number;
   dirtyThresholdPages?: number;
   maxFactor?: number;

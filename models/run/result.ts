@@ -3,6 +3,7 @@ import type { Scenario } from '../scenario/types.ts';
 import type { FailoverResult } from '../checkpoint/failover.ts';
 import type { CheckpointRecord } from '../checkpoint/cowCheckpointer.ts';
 import type { Measurement } from './measurement.ts';
+import type { MultifdSummary } from '../network/wire/multifd.ts';
 
 /** Background COW checkpointing before the migration (cow-checkpoint scenarios). */
 export interface CheckpointSummary {
@@ -48,6 +49,8 @@ export interface RunResult extends Omit<MigrationOutcome, 'roundRows'> {
   failover?: FailoverResult;
   /** With migration.selfBallooning: the free pages the guest's balloon held, never sent (per guest; fluid: expected). */
   balloonedPages?: number;
+  /** QEMU with multifd: what its channels carried. */
+  multifd?: MultifdSummary;
   /** What the scenario asks of a real hypervisor that the model does not simulate (absent when nothing). */
   warnings?: string[];
   /** Measured runs only: what the real system reported and achieved. */

@@ -22,6 +22,10 @@ import { CowCheckpointer } from '../checkpoint/cowCheckpointer.ts';
 import { analyseFailover } from '../checkpoint/failover.ts';
 import { MIB_BYTES } from '../units/pageSize.ts';
 import { unmodelledWarnings } from './unmodelled.ts';
+import { ThrottledTracker } from '../memory/throttledTracker.ts';
+import { XbzrleStream } from '../network/wire/xbzrle.ts';
+import { multifdSummary, multifdWire } from '../network/wire/multifd.ts';
+import type { WireFormat } from '../network/wire/types.ts';
 
 export interface RunOptions {
   /** Resolves trace file paths (relative to the scenario file). */
@@ -49,11 +53,28 @@ function topNonZeroPages(s: Scenario): number {
 export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: RandomStreams, vmIndex: number, trackVersions = false): DirtyTracker {
   const suffix = vmIndex === 0 ? '' : `/vm${vmIndex}`;
   const balloon = s.migration.selfBallooning === true;
+  let tracker: DirtyTracker;
   if (s.fidelity === 'page') {
-    return new PageTracker(workload, s.vm.zeroPageFraction, streams.get(`workload${suffix}`), streams.get(`memory${suffix}`), trackVersions, s.vm.zeroPagePlacement, topNonZeroPages(s), balloon);
+    tracker = new PageTracker(workload, s.vm.zeroPageFraction, streams.get(`workload${suffix}`), streams.get(`memory${suffix}`), trackVersions, s.vm.zeroPagePlacement, topNonZeroPages(s), balloon);
+  } else {
+    if (workload.kind !== 'segments') throw new Error('trace workloads need fidelity "page"');
+    tracker = new FluidTracker(workload, s.vm.zeroPageFraction, s.vm.zeroPagePlacement, topNonZeroPages(s), balloon);
   }
-  if (workload.kind !== 'segments') throw new Error('trace workloads need fidelity "page"');
-  return new FluidTracker(workload, s.vm.zeroPageFraction, s.vm.zeroPagePlacement, topNonZeroPages(s), balloon);
+  // A guest QEMU may throttle (auto-converge): its workload runs on its own, slowed clock.
+  return s.migration.autoConverge ? new ThrottledTracker(tracker, s.vm.workloadCpuFraction) : tracker;
+}
+
+/**
+ * The wire of one migration: the scenario's format; QEMU's multifd packets; or QEMU's stream with
+ * XBZRLE's cache (one per migration, fed by its tracker).
+ */
+function migrationWire(s: Scenario, base: WireFormat, tracker: DirtyTracker, recorder: MigrationRecorder): WireFormat {
+  if (s.migration.multifd) return multifdWire(s.migration.multifd);
+  if (!s.migration.xbzrle) return base;
+  const stream = new XbzrleStream(s.migration.xbzrle, s.vm.bytesChangedPerWrite);
+  tracker.onTaken = stream.onPage;
+  recorder.xbzrle = stream;
+  return stream;
 }
 
 const withTop = (w: CompiledWorkload, s: Scenario): CompiledWorkload => (w.kind === 'segments' ? withTopBoundary(w, topNonZeroPages(s)) : w);
@@ -97,7 +118,8 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   const outcomes: MigrationOutcome[] = [];
   // Time-invariant from the last phase's start (non-repeating) or always (cyclic): see steadyState.ts.
   // Not with a cutoff (hybrid's switch to post-copy), which a skipped span could jump over.
-  const timeInvariance = (options.skipSteadyState ?? true) && s.fidelity === 'fluid' && s.concurrentMigrations === 1 && workload.kind === 'segments' && plan.cutoff === null
+  // Not with a throttle either, which changes the guest's pace from one pass to the next.
+  const timeInvariance = (options.skipSteadyState ?? true) && s.fidelity === 'fluid' && s.concurrentMigrations === 1 && workload.kind === 'segments' && plan.cutoff === null && !m.autoConverge
     ? { fromSeconds: Number.isFinite(workload.cycleSeconds) ? 0 : workload.phases[workload.phases.length - 1].startSeconds, cycleSeconds: workload.cycleSeconds }
     : null;
 
@@ -110,7 +132,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     const recorder = new MigrationRecorder(m.startSeconds, m.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
     recorder.rowBudget = rowBudget;
-    const ctx = new RunContext(sim, link, tracker, wire, recorder, plan, m.setupSeconds, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
+    const ctx = new RunContext(sim, link, tracker, migrationWire(s, wire, tracker, recorder), recorder, plan, m.setupSeconds, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
     const begin = (): void => ctx.begin(s.limits.maxTimeSeconds, s.limits.onTimeout);
     if (s.checkpoint && i === 0) {
       const cp = new CowCheckpointer(sim, link, tracker, wire, workload.kind === 'segments' ? workload : null, s.checkpoint);
@@ -199,6 +221,7 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     ...(outcomes.length > 1 ? { migrations: outcomes.map(({ roundRows: _r, ...rest }) => rest) } : {}),
     ...checkpointFields,
     ...(m.selfBallooning ? { balloonedPages: firstTracker!.balloonedPages } : {}),
+    ...(m.multifd ? { multifd: multifdSummary(m.multifd, agg.bytesTransferred / outcomes.length) } : {}),
     ...(warnings.length ? { warnings } : {}),
     scenario: s,
   };

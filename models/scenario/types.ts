@@ -14,7 +14,7 @@ export interface Scenario {
   fidelity: 'fluid' | 'page';
   concurrentMigrations: number;
   /** zeroPageFraction: given, or derived from the footprint (echoed when given), else 0. */
-  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; osHotPages: number; footprint?: { idleMiB: number; reusableMiB: number; topMiB?: number } };
+  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; osHotPages: number; workloadCpuFraction: number; footprint?: { idleMiB: number; reusableMiB: number; topMiB?: number } };
   workload: WorkloadSpec;
   network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; wireFormat: WireFormatName };
   /** With wireFormat mecom only: the pages' content classes and the compressors' speeds (defaults filled in). */
@@ -35,8 +35,6 @@ export interface XenReplaySettings {
 export interface QemuReplaySettings {
   capabilities?: ('postcopy-ram' | 'xbzrle' | 'multifd' | 'auto-converge' | 'background-snapshot')[];
   postcopyAfterSeconds?: number;
-  xbzrleCacheBytes?: number;
-  multifdChannels?: number;
   warmupSeconds?: number;
   bootTimeoutSeconds?: number;
 }

@@ -123,6 +123,17 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   const resolved = resolveMigration(m, bad);
   if (resolved.policy === 'microwiper' && (s.workload as { type: string }).type === 'trace') bad('migration.policy', `"microwiper" orders pages by the workload's rates: expected a workload other than a trace, got a trace`);
   if (resolved.selfBallooning && (s.workload as { type: string }).type === 'trace') bad('migration.selfBallooning', `the balloon holds the free pages where the workload never writes: expected a workload other than a trace, got a trace`);
+  if (resolved.xbzrle && s.fidelity !== 'page') bad('migration.xbzrle', `QEMU's XBZRLE cache is keyed by page address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
+  if (resolved.xbzrle && resolved.algorithm !== 'precopy') bad('migration.xbzrle', `modelled for pre-copy only (QEMU sends post-copy and checkpoint pages without it): expected algorithm "precopy", got ${describeValue(resolved.algorithm)}`);
+  const mf = resolved.multifd;
+  if (mf && mf.compression !== 'none' && mf.compressedPageBytes === undefined) bad('migration.multifd.compressedPageBytes', `expected the bytes a non-zero page of this guest compresses to with ${mf.compression} (its data decides; measure it once), got nothing`);
+  if (mf && mf.compression === 'none' && mf.compressedPageBytes !== undefined) bad('migration.multifd.compressedPageBytes', `used only with compression "zlib" or "zstd", got compression "none"`);
+  if (mf && resolved.xbzrle) bad('migration.multifd', 'QEMU refuses multifd together with xbzrle: expected one of them, got both');
+  if (mf && resolved.algorithm !== 'precopy') bad('migration.multifd', `modelled for pre-copy only: expected algorithm "precopy", got ${describeValue(resolved.algorithm)}`);
+  for (const c of (s.real?.qemu?.capabilities ?? []) as string[]) {
+    const field = c === 'auto-converge' ? 'autoConverge' : c === 'xbzrle' ? 'xbzrle' : c === 'multifd' ? 'multifd' : null;
+    if (field) bad('real.qemu.capabilities', `"${c}" is declared as migration.${field} (its parameters there, read by the simulator and the replay alike): expected it out of real.qemu.capabilities, got it listed`);
+  }
   if (resolved.postcopyPush !== undefined && resolved.postcopyPush !== 'address-order' && s.fidelity !== 'page') bad('migration.postcopyPush', `${JSON.stringify(resolved.postcopyPush)} follows each fault's address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
 
   // Workload sizes must fit in the guest.
@@ -182,7 +193,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     seed: s.seed,
     fidelity: s.fidelity,
     concurrentMigrations: s.concurrentMigrations,
-    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, osHotPages: v.osHotPages, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB, ...(v.footprint.topMiB !== undefined ? { topMiB: v.footprint.topMiB } : {}) } } : {}) },
+    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, osHotPages: v.osHotPages, workloadCpuFraction: v.workloadCpuFraction, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB, ...(v.footprint.topMiB !== undefined ? { topMiB: v.footprint.topMiB } : {}) } } : {}) },
     workload,
     network: {
       bandwidthBitsPerSecond: n.bandwidthBitsPerSecond,
@@ -295,8 +306,16 @@ export interface QemuReplaySettingsResolved {
   capabilities: NonNullable<QemuReplaySettings['capabilities']>;
   /** When to issue migrate-start-postcopy: the migration's own switch time (hybrid), else real.qemu's; undefined: never. */
   postcopyAfterSeconds: number | undefined;
+  /** xbzrle-cache-size (with migration.xbzrle). */
   xbzrleCacheBytes: number | undefined;
-  multifdChannels: number | undefined;
+  /** multifd's parameters (with migration.multifd). */
+  multifd: NonNullable<Scenario['migration']['multifd']> | undefined;
+  /** auto-converge's parameters (with migration.autoConverge). */
+  autoConverge: NonNullable<Scenario['migration']['autoConverge']> | undefined;
+  /** The dirtier's vCPU share, % (vm.workloadCpuFraction with auto-converge, else 0: writes cost only themselves). */
+  dirtierCpuPercent: number;
+  /** Random bytes per page of the dirtier's buffer (migration.multifd.compressedPageBytes with compression, else 0). */
+  dirtierEntropyBytes: number;
   warmupSeconds: number;
   bootTimeoutSeconds: number;
 }
@@ -311,11 +330,15 @@ export function qemuReplaySettings(s: Scenario): QemuReplaySettingsResolved {
   }
   const q = structuredClone(s.real?.qemu ?? {}) as Record<string, any>;
   if (!qemuSection(q)) throw new Error(`internal: a resolved scenario's real.qemu section does not validate`);
+  const m = s.migration;
   return {
-    capabilities: q.capabilities,
+    capabilities: [...q.capabilities, ...(m.autoConverge ? ['auto-converge' as const] : []), ...(m.xbzrle ? ['xbzrle' as const] : []), ...(m.multifd ? ['multifd' as const] : [])],
     postcopyAfterSeconds: s.migration.postcopyAfterSeconds !== undefined ? s.migration.postcopyAfterSeconds : q.postcopyAfterSeconds,
-    xbzrleCacheBytes: q.xbzrleCacheBytes,
-    multifdChannels: q.multifdChannels,
+    xbzrleCacheBytes: m.xbzrle?.cacheBytes,
+    autoConverge: m.autoConverge,
+    multifd: m.multifd,
+    dirtierCpuPercent: m.autoConverge ? Math.round(100 * s.vm.workloadCpuFraction) : 0,
+    dirtierEntropyBytes: m.multifd?.compressedPageBytes ?? 0,
     warmupSeconds: q.warmupSeconds,
     bootTimeoutSeconds: q.bootTimeoutSeconds,
   };

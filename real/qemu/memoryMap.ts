@@ -13,7 +13,7 @@ export async function idleGuestMemoryMap(paths: QemuPaths, memoryMiB: number, wo
   const m = machineFor('source', { workDir }, `memmap-${process.pid}-${Date.now().toString(36)}`);
   try {
     log(`booting the idle ${memoryMiB} MiB guest to map its memory…`);
-    await m.start(paths.qemu, guestCommandLine(paths, memoryMiB, { mb: IDLE_DIRTIER_MIB, rate: 0, mode: 'seq', hotmb: 0, hotpct: 0, fill: 8 }, false));
+    await m.start(paths.qemu, guestCommandLine(paths, memoryMiB, { mb: IDLE_DIRTIER_MIB, rate: 0, mode: 'seq', hotmb: 0, hotpct: 0, delta: 1, cpu: 0, entropy: 0 }, false));
     const deadline = Date.now() + 120_000;
     while (dirtierLinesIn(m.console.text).length < 2) {
       if (Date.now() > deadline) throw new Error(`the ${memoryMiB} MiB guest did not report within 120 s`);

@@ -8,6 +8,7 @@ import { composition } from '../../models/migration/compositions/registry.ts';
 import { QEMU_PARAMETERS } from '../../models/migration/policies/qemu.ts';
 import { pick } from '../../models/migration/settings.ts';
 import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
+import { xbzrleEncodingRate } from '../../models/network/wire/xbzrle.ts';
 import type { IntegrityCheck, MeasuredCheckpoint } from '../../models/run/measurement.ts';
 import { qemuReplaySettings, type QemuReplaySettingsResolved } from '../../models/scenario/validate.ts';
 import { runReplay, type ReplaySteps } from '../steps.ts';
@@ -119,7 +120,7 @@ class QemuReplay implements ReplaySteps {
     this.log = o.log ?? (() => {});
     this.settings = qemuReplaySettings(s);
     ({ capabilities: this.caps, postcopyAfterSeconds: this.postcopyAfterSeconds } = qemuCapabilities(s));
-    this.d = dirtierFor(s, s.name);
+    this.d = dirtierFor(s, s.name, this.settings.dirtierCpuPercent, this.settings.dirtierEntropyBytes);
     rmSync(o.workDir, { recursive: true, force: true });
     mkdirSync(o.workDir, { recursive: true });
     this.forgetWorkDir = onAbnormalExit(() => rmSync(o.workDir, { recursive: true, force: true }));
@@ -177,9 +178,13 @@ class QemuReplay implements ReplaySteps {
     this.downtimeLimitMs = Math.round(downtimeLimitSeconds * 1000);
     const params: Record<string, unknown> = { 'max-bandwidth': this.maxBandwidth, 'downtime-limit': this.downtimeLimitMs };
     if (this.settings.xbzrleCacheBytes) params['xbzrle-cache-size'] = this.settings.xbzrleCacheBytes;
-    if (this.settings.multifdChannels) params['multifd-channels'] = this.settings.multifdChannels;
+    const ac = this.settings.autoConverge;
+    if (ac) Object.assign(params, { 'cpu-throttle-initial': ac.initialPercent, 'cpu-throttle-increment': ac.incrementPercent, 'max-cpu-throttle': ac.maxPercent, 'throttle-trigger-threshold': ac.triggerThresholdPercent, 'cpu-throttle-tailslow': ac.tailslow });
+    const mf = this.settings.multifd;
+    if (mf) Object.assign(params, { 'multifd-channels': mf.channels, 'multifd-compression': mf.compression });
     await qs.execute('migrate-set-parameters', params);
-    if (params['multifd-channels']) await qd.execute('migrate-set-parameters', { 'multifd-channels': params['multifd-channels'] });
+    // The destination needs the same channels and compression to accept the streams.
+    if (mf) await qd.execute('migrate-set-parameters', { 'multifd-channels': mf.channels, 'multifd-compression': mf.compression });
     const remoteDst = this.hosts.destination.ssh !== undefined;
     const port = this.hosts.destination.migrationPort ?? (remoteDst ? 4444 : await freePort());
     const address = this.hosts.destination.migrationAddress ?? (remoteDst ? this.hosts.destination.ssh!.replace(/^.*@/, '') : '127.0.0.1');
@@ -290,6 +295,7 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
   const firstSync = m.samples.find((x) => x.dirtySync >= 2);
   const bulkRate = firstSync && firstSync.t > 0 ? firstSync.transferred / firstSync.t : null;
   const stopBytes = ram['downtime-bytes'] ?? 0;
+  const features = measuredFeatures(s, m.samples, m.srcLines, m.dirtier, ram, lastRam);
   return {
     tool: 'miglab', source: 'qemu', scenarioName: s.name, seed: s.seed, algorithm: m.postcopyStarted ? (composition(s.migration).final.name === 'stop-and-copy' ? 'postcopy' : s.migration.algorithm) : 'precopy', policy: 'qemu', fidelity: s.fidelity,
     workloadWritesPerSecond: achievedWrites,
@@ -309,6 +315,7 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
     // count as miglab's rounds: live passes + the stop-and-copy), plus the post-copy phase, which
     // the sync at its start begins and no sync ends.
     rounds: Math.max(0, (ram['dirty-sync-count'] ?? lastRam['dirty-sync-count'] ?? 0) - 1) + (m.postcopyStarted ? 1 : 0),
+    ...features,
     roundRows: rows,
     scenario: s,
     measurement: <QemuMeasurement>{
@@ -338,3 +345,34 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
     },
   };
 }
+
+/**
+ * What QEMU's convergence features did, in the simulator's shapes: auto-converge from the
+ * throttle query-migrate reported at each poll (cpu-throttle-percentage, every 100 ms: the CPU
+ * lost is ∫ p dt over the polls) and the dirtier's once-a-second write counts (the workload's lost
+ * seconds: Σ (1 − writes / nominal rate) over the seconds of the migration); XBZRLE from
+ * query-migrate's xbzrle-cache; multifd from its multifd-bytes.
+ */
+function measuredFeatures(s: Scenario, samples: Sample[], lines: DirtierLine[], d: DirtierParams, ram: Record<string, number>, lastRam: Record<string, number>): Pick<RunResult, 'autoConverge' | 'xbzrle' | 'multifd'> {
+  const out: Pick<RunResult, 'autoConverge' | 'xbzrle' | 'multifd'> = {};
+  const mf = s.migration.multifd;
+  if (mf) out.multifd = { channels: mf.channels, compression: mf.compression, bytesPerChannel: (ram['multifd-bytes'] ?? lastRam['multifd-bytes'] ?? 0) / mf.channels };
+  if (s.migration.autoConverge) {
+    let max = 0, steps = 0, lost = 0, prev = 0;
+    for (let i = 0; i < samples.length; i++) {
+      const pct = Number(samples[i].raw['cpu-throttle-percentage'] ?? 0);
+      if (pct > prev) steps++;
+      if (pct > 0) prev = pct;
+      max = Math.max(max, pct);
+      if (i > 0) lost += (Number(samples[i - 1].raw['cpu-throttle-percentage'] ?? 0) / 100) * (samples[i].t - samples[i - 1].t);
+    }
+    const workloadLost = d.rate > 0 ? lines.reduce((a, l) => a + Math.max(0, 1 - l.writes / d.rate), 0) : 0;
+    out.autoConverge = { throttleMaxPercent: max, throttleSteps: steps, guestCpuSecondsLost: lost, workloadSecondsLost: workloadLost };
+  }
+  if (s.migration.xbzrle) {
+    const x = (ram['xbzrle-cache'] ?? lastRam['xbzrle-cache'] ?? [...samples].reverse().map((v) => (v.raw.ram as Record<string, unknown> | undefined)?.['xbzrle-cache']).find((v) => v !== undefined) ?? {}) as unknown as Record<string, number>;
+    out.xbzrle = { cacheBytes: x['cache-size'] ?? s.migration.xbzrle.cacheBytes, pages: x.pages ?? 0, bytes: x.bytes ?? 0, cacheMisses: x['cache-miss'] ?? 0, overflows: x.overflow ?? 0, encodingRate: xbzrleEncodingRate(x.pages ?? 0, x.bytes ?? 0) };
+  }
+  return out;
+}
+

@@ -153,14 +153,16 @@ t('faults: destination killed mid-migration → failed with a reason, source sti
   assert.is(ourQemus(), 0);
 });
 
-t('capabilities: xbzrle with auto-converge, and multifd over two channels, each completes intact with QEMU accounting for them', async () => {
-  const x = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.capabilities=["xbzrle","auto-converge"]', 'real.qemu.xbzrleCacheBytes=33554432']).scenario;
+t('capabilities: xbzrle with auto-converge, and multifd over two channels, each completes intact with QEMU accounting for them as the model does', async () => {
+  const x = loadScenario('scenarios/qemu-replay-converging.json', ['fidelity="page"', 'migration.xbzrle={"cacheBytes":33554432}', 'migration.autoConverge={"initialPercent":30}']).scenario;
   const rx = await backend.replay(x, { workDir: work('xbzrle') });
   assert.is(rx.status, 'completed', String((rx.measurement as QemuMeasurement).failureReason));
   assert.ok(((rx.measurement as QemuMeasurement).integrity as any).ok, JSON.stringify((rx.measurement as QemuMeasurement).integrity));
   const qx = (rx.measurement as QemuMeasurement).finalQueryMigrate as Record<string, any>;
   assert.is(qx['xbzrle-cache']['cache-size'], 33554432, 'xbzrle was on with the scenario\'s cache size');
-  const mf = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.capabilities=["multifd"]', 'real.qemu.multifdChannels=2']).scenario;
+  assert.is(rx.xbzrle!.cacheBytes, 33554432);
+  assert.ok(rx.autoConverge !== undefined && rx.autoConverge.throttleMaxPercent >= 0, 'the throttle was measured');
+  const mf = loadScenario('scenarios/qemu-replay-converging.json', ['migration.multifd={"channels":2}']).scenario;
   const rm = await backend.replay(mf, { workDir: work('multifd') });
   assert.is(rm.status, 'completed', String((rm.measurement as QemuMeasurement).failureReason));
   assert.ok(((rm.measurement as QemuMeasurement).integrity as any).ok, JSON.stringify((rm.measurement as QemuMeasurement).integrity));

@@ -1,3 +1,6 @@
+import type { AutoConvergeParameters } from '../../models/migration/policies/qemuAutoConverge.ts';
+import type { MultifdParameters } from '../../models/network/wire/multifd.ts';
+import type { XbzrleParameters } from '../../models/network/wire/xbzrle.ts';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -21,14 +24,17 @@ const props = (path: string[]): Record<string, any> => path.reduce((node, k) => 
 type Keys<T> = { [K in keyof Required<T>]: true };
 const sections: [string[], Record<string, true>][] = [
   [[], { name: true, description: true, seed: true, fidelity: true, concurrentMigrations: true, vm: true, workload: true, network: true, compression: true, migration: true, limits: true, checkpoint: true, failure: true, real: true } satisfies Keys<Scenario>],
-  [['vm'], { memoryMiB: true, zeroPageFraction: true, zeroPagePlacement: true, bytesChangedPerWrite: true, osHotPages: true, footprint: true } satisfies Keys<Scenario['vm']>],
+  [['vm'], { memoryMiB: true, zeroPageFraction: true, zeroPagePlacement: true, bytesChangedPerWrite: true, osHotPages: true, workloadCpuFraction: true, footprint: true } satisfies Keys<Scenario['vm']>],
   [['network'], { bandwidthBitsPerSecond: true, latencySeconds: true, tcpWindowBytes: true, wireFormat: true } satisfies Keys<Scenario['network']>],
-  [['migration'], { algorithm: true, policy: true, startSeconds: true, setupSeconds: true, resumeSeconds: true, downtimeLimitSeconds: true, maxBandwidthBytesPerSecond: true, maxIterations: true, dirtyThresholdPages: true, maxFactor: true, startBitsPerSecond: true, incrementBitsPerSecond: true, maxBitsPerSecond: true, postcopyAfterRounds: true, postcopyAfterSeconds: true, postcopyPush: true, selfBallooning: true, traceLogBytesPerSecond: true, replaySpeedup: true } satisfies Keys<ResolvedMigrationSpec>],
+  [['migration'], { algorithm: true, policy: true, startSeconds: true, setupSeconds: true, resumeSeconds: true, downtimeLimitSeconds: true, maxBandwidthBytesPerSecond: true, autoConverge: true, xbzrle: true, multifd: true, maxIterations: true, dirtyThresholdPages: true, maxFactor: true, startBitsPerSecond: true, incrementBitsPerSecond: true, maxBitsPerSecond: true, postcopyAfterRounds: true, postcopyAfterSeconds: true, postcopyPush: true, selfBallooning: true, traceLogBytesPerSecond: true, replaySpeedup: true } satisfies Keys<ResolvedMigrationSpec>],
   [['limits'], { maxTimeSeconds: true, onTimeout: true } satisfies Keys<Scenario['limits']>],
   [['compression'], { threads: true, similarPageFraction: true, similarCompressedFraction: true, otherCompressedFraction: true, wordCompressBytesPerSecond: true, wordDecompressBytesPerSecond: true, generalCompressBytesPerSecond: true, generalDecompressBytesPerSecond: true } satisfies Keys<MecomParameters>],
   [['checkpoint'], { intervalSeconds: true, firstAtSeconds: true, pauseFixedSeconds: true, writeProtectSecondsPerPage: true, cowFaultSeconds: true, pageCopySeconds: true, maxBandwidthBytesPerSecond: true, onOverrun: true } satisfies Keys<CheckpointParameters>],
+  [['migration', 'autoConverge'], { initialPercent: true, incrementPercent: true, maxPercent: true, triggerThresholdPercent: true, tailslow: true, dirtySyncTimerSeconds: true } satisfies Keys<AutoConvergeParameters>],
+  [['migration', 'xbzrle'], { cacheBytes: true, encodeBytesPerSecond: true } satisfies Keys<XbzrleParameters>],
+  [['migration', 'multifd'], { channels: true, compression: true, compressedPageBytes: true, compressBytesPerSecond: true, decompressBytesPerSecond: true } satisfies Keys<MultifdParameters>],
   [['failure'], { atSeconds: true, heartbeatIntervalSeconds: true, missedHeartbeats: true, restoreBytesPerSecond: true, resumeSeconds: true, bootSeconds: true, jobLengthSeconds: true } satisfies Keys<FailureParameters>],
-  [['real', 'qemu'], { capabilities: true, postcopyAfterSeconds: true, xbzrleCacheBytes: true, multifdChannels: true, warmupSeconds: true, bootTimeoutSeconds: true } satisfies Keys<QemuReplaySettings>],
+  [['real', 'qemu'], { capabilities: true, postcopyAfterSeconds: true, warmupSeconds: true, bootTimeoutSeconds: true } satisfies Keys<QemuReplaySettings>],
 ];
 
 test('the TypeScript types have exactly the schema\'s fields, section by section', () => {

@@ -1,6 +1,6 @@
 import { pick, type MigrationSettings } from '../settings.ts';
 import type { LivePolicy, PolicyName } from '../types.ts';
-import { qemuPolicy, QEMU_PARAMETERS } from './qemu.ts';
+import { qemuPolicy, QEMU_FEATURES, QEMU_PARAMETERS } from './qemu.ts';
 import { simgridPolicy, SIMGRID_PARAMETERS } from './simgrid.ts';
 import { xenPolicy, XEN_PARAMETERS } from './xen.ts';
 import { microwiperPolicy, MICROWIPER_PARAMETERS } from './microwiper.ts';
@@ -15,7 +15,8 @@ export const POLICIES: Record<PolicyName, { parameters: readonly (keyof Migratio
   xen: { parameters: XEN_PARAMETERS, create: (m) => xenPolicy(pick(m, 'policy xen', XEN_PARAMETERS)) },
   'xen-legacy': { parameters: XEN_LEGACY_PARAMETERS, create: (m) => xenLegacyPolicy(pick(m, 'policy xen-legacy', XEN_LEGACY_PARAMETERS)) },
   clark05: { parameters: CLARK05_PARAMETERS, create: (m) => clark05Policy(pick(m, 'policy clark05', CLARK05_PARAMETERS)) },
-  qemu: { parameters: QEMU_PARAMETERS, create: (m) => qemuPolicy(pick(m, 'policy qemu', QEMU_PARAMETERS)) },
+  // The features are optional (absent: off).
+  qemu: { parameters: [...QEMU_PARAMETERS, ...QEMU_FEATURES], create: (m) => qemuPolicy({ ...pick(m, 'policy qemu', QEMU_PARAMETERS), autoConverge: m.autoConverge ?? null }) },
   simgrid: { parameters: SIMGRID_PARAMETERS, create: (m) => simgridPolicy(pick(m, 'policy simgrid', SIMGRID_PARAMETERS)) },
   microwiper: { parameters: MICROWIPER_PARAMETERS, create: (m) => microwiperPolicy(pick(m, 'policy microwiper', MICROWIPER_PARAMETERS)) },
 };
