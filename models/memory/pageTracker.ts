@@ -244,7 +244,7 @@ export class PageTracker implements DirtyTracker {
   take(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void {
     out.pages = 0; out.zeroPages = 0; out.skippedPages = 0;
     if (this.servingFaults && (this.bubble || this.backward)) { this.takeAroundFault(maxPages, out); return; }
-    if (skipRedirtied) this.advance(nowSeconds);
+    if (skipRedirtied || this.onTaken) this.advance(nowSeconds);
     let budget = Math.min(Math.floor(maxPages), this.pendingCount);
     if (budget <= 0) return;
     const pending = this.pendingBits;

@@ -80,6 +80,7 @@ export class ThrottledTracker implements DirtyTracker {
   }
   pendingToBoundary(): number { return this.inner.pendingToBoundary ? this.inner.pendingToBoundary() : Infinity; }
   get onTaken(): DirtyTracker['onTaken'] { return this.inner.onTaken; }
+  get versions(): Uint32Array | null | undefined { return this.inner.versions; }
   set onTaken(f: DirtyTracker['onTaken']) { this.inner.onTaken = f; }
   skipPeriods(): void {
     throw new Error('internal: a throttled guest has no steady state to skip (the runner does not ask for one)');

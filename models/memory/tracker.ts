@@ -81,6 +81,12 @@ export interface DirtyTracker {
    * (XBZRLE's cache). Null: nobody listens.
    */
   onTaken?: ((page: number, zero: boolean) => void) | null;
+  /**
+   * Page level, when asked for: each page's write count (one per write interval that touched it),
+   * so a sender can tell whether a page changed since it last sent it. With `onTaken` set, `take`
+   * first brings the writes up to its time: pages are read when sent.
+   */
+  readonly versions?: Uint32Array | null;
 }
 
 export const newTakeResult = (): TakeResult => ({ pages: 0, zeroPages: 0, skippedPages: 0 });

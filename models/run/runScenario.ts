@@ -24,7 +24,7 @@ import { MIB_BYTES } from '../units/pageSize.ts';
 import { unmodelledWarnings } from './unmodelled.ts';
 import { ThrottledTracker } from '../memory/throttledTracker.ts';
 import { XbzrleStream } from '../network/wire/xbzrle.ts';
-import { multifdSummary, multifdWire } from '../network/wire/multifd.ts';
+import { firstPassPageBytes, multifdSummary, multifdWire } from '../network/wire/multifd.ts';
 import type { WireFormat } from '../network/wire/types.ts';
 
 export interface RunOptions {
@@ -68,10 +68,12 @@ export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: Ra
  * The wire of one migration: the scenario's format; QEMU's multifd packets; or QEMU's stream with
  * XBZRLE's cache (one per migration, fed by its tracker).
  */
-function migrationWire(s: Scenario, base: WireFormat, tracker: DirtyTracker, recorder: MigrationRecorder): WireFormat {
-  if (s.migration.multifd) return multifdWire(s.migration.multifd);
+function migrationWire(s: Scenario, workload: CompiledWorkload, base: WireFormat, tracker: DirtyTracker, recorder: MigrationRecorder): WireFormat {
+  const mf = s.migration.multifd;
+  if (mf) return multifdWire(mf, firstPassPageBytes(mf, tracker.totalPages * (1 - s.vm.zeroPageFraction), writtenPages(workload)));
   if (!s.migration.xbzrle) return base;
-  const stream = new XbzrleStream(s.migration.xbzrle, s.vm.bytesChangedPerWrite);
+  if (!tracker.versions) throw new Error('internal: XBZRLE needs the page tracker\'s versions (makeTracker with trackVersions)');
+  const stream = new XbzrleStream(s.migration.xbzrle, s.vm.bytesChangedPerWrite, tracker.versions);
   tracker.onTaken = stream.onPage;
   recorder.xbzrle = stream;
   return stream;
@@ -127,12 +129,12 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
   let checkpointer: CowCheckpointer | null = null;
   let waitSeconds = 0;
   for (let i = 0; i < s.concurrentMigrations; i++) {
-    const tracker = makeTracker(s, workload, streams, i, s.checkpoint !== undefined);
+    const tracker = makeTracker(s, workload, streams, i, s.checkpoint !== undefined || m.xbzrle !== undefined);
     firstTracker ??= tracker;
     const recorder = new MigrationRecorder(m.startSeconds, m.setupSeconds);
     recorder.keepRows = options.keepRounds ?? true;
     recorder.rowBudget = rowBudget;
-    const ctx = new RunContext(sim, link, tracker, migrationWire(s, wire, tracker, recorder), recorder, plan, m.setupSeconds, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
+    const ctx = new RunContext(sim, link, tracker, migrationWire(s, workload, wire, tracker, recorder), recorder, plan, m.setupSeconds, timeInvariance, (o) => { outcomes[i] = o; }, s.concurrentMigrations);
     const begin = (): void => ctx.begin(s.limits.maxTimeSeconds, s.limits.onTimeout);
     if (s.checkpoint && i === 0) {
       const cp = new CowCheckpointer(sim, link, tracker, wire, workload.kind === 'segments' ? workload : null, s.checkpoint);

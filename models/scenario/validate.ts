@@ -128,6 +128,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   const mf = resolved.multifd;
   if (mf && mf.compression !== 'none' && mf.compressedPageBytes === undefined) bad('migration.multifd.compressedPageBytes', `expected the bytes a non-zero page of this guest compresses to with ${mf.compression} (its data decides; measure it once), got nothing`);
   if (mf && mf.compression === 'none' && mf.compressedPageBytes !== undefined) bad('migration.multifd.compressedPageBytes', `used only with compression "zlib" or "zstd", got compression "none"`);
+  if (mf && mf.compression === 'none' && mf.footprintCompressedPageBytes !== undefined) bad('migration.multifd.footprintCompressedPageBytes', `used only with compression "zlib" or "zstd", got compression "none"`);
   if (mf && resolved.xbzrle) bad('migration.multifd', 'QEMU refuses multifd together with xbzrle: expected one of them, got both');
   if (mf && resolved.algorithm !== 'precopy') bad('migration.multifd', `modelled for pre-copy only: expected algorithm "precopy", got ${describeValue(resolved.algorithm)}`);
   for (const c of (s.real?.qemu?.capabilities ?? []) as string[]) {

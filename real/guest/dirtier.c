@@ -13,8 +13,10 @@
  *   cpu      percent of a vCPU the dirtier uses at its nominal rate (0..100, default 0 = writes cost
  *            only themselves): each write also does a fixed amount of work, calibrated at start,
  *            so a throttled vCPU (QEMU's auto-converge) slows the writes once it gets less than this
- *   entropy  bytes of random data per page of the buffer, written once at start (0..4088, default
- *            0): the rest of the page is a constant, so a compressor shrinks a page to about this
+ *   entropy  bytes of random data per page of the buffer (0..4088, default 0): the 8 + entropy bytes
+ *            after the stamp's start take fresh random values at every write (instead of the delta
+ *            pattern), the rest of the page is a constant, so a compressor shrinks a page to about
+ *            this however often it was written
  *   tick     heartbeat period in ms: one '~' on the console each period (default 20; 0 = none)
  *
  * Every page of the buffer is written once first (so none is a zero page). Each write stores
@@ -81,13 +83,21 @@ static double now(void) {
 /* The stamp, big-endian: the version's low byte is the page's byte 7, next to the delta bytes. */
 static inline uint64_t be64(uint64_t x) { return __builtin_bswap64(x); }
 
-/* One page write: the stamp and delta - 1 bytes after it. Byte i after the stamp takes v * (2i + 1):
-   it differs from any earlier version's unless the versions differ by a multiple of 256. */
+static uint64_t xorshift(void);
+
+/* One page write: the stamp, then either fresh random bytes over the entropy region, or delta - 1
+   bytes of a pattern: byte i after the stamp takes v * (2i + 1), which differs from any earlier
+   version's unless the versions differ by a multiple of 256. */
 static void write_page(uint8_t *buf, uint32_t *expect, size_t p) {
   uint32_t v = ++expect[p];
   uint64_t stamp = be64(((uint64_t)p << 32) | v);
   memcpy(buf + p * PAGE, &stamp, 8);
-  for (long i = 0; i < opt_delta - 1; i++) buf[p * PAGE + 8 + i] = (uint8_t)(v * (2 * i + 1));
+  if (opt_entropy > 0) {
+    for (long i = 0; i < opt_entropy; i += 8) {
+      uint64_t r = xorshift();
+      memcpy(buf + p * PAGE + 8 + i, &r, (size_t)(opt_entropy - i < 8 ? opt_entropy - i : 8));
+    }
+  } else for (long i = 0; i < opt_delta - 1; i++) buf[p * PAGE + 8 + i] = (uint8_t)(v * (2 * i + 1));
 }
 
 /* Work units per write (cpu option) and the spin that does them. */
@@ -95,7 +105,7 @@ static volatile uint64_t spin_sink;
 static void spin(uint64_t units) { for (uint64_t i = 0; i < units; i++) spin_sink += i; }
 
 static uint64_t rng_state = 88172645463325252ull;
-static inline uint64_t xorshift(void) {
+static uint64_t xorshift(void) {
   rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
   return rng_state;
 }
@@ -122,8 +132,7 @@ int main(int argc, char **argv) {
     uint64_t stamp = be64(((uint64_t)p << 32) | 1);
     memcpy(buf + p * PAGE, &stamp, 8);
     memset(buf + p * PAGE + 8, 0x5a, PAGE - 8);
-    /* Random bytes at the page's end (where writes never reach unless delta is near a page). */
-    for (long k = 0; k < opt_entropy; k++) buf[p * PAGE + PAGE - 1 - k] = (uint8_t)(xorshift() >> 24);
+    for (long k = 0; k < opt_entropy; k++) buf[p * PAGE + 8 + k] = (uint8_t)(xorshift() >> 24);
   }
   /* Calibrate the work per write so that the dirtier, writes included, needs cpu % of its vCPU at
      its nominal rate: spin units per second of this vCPU (0.3 s), the time of a write itself (0.2 s

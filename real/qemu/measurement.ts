@@ -9,6 +9,10 @@ export interface QemuMeasurement extends Measurement {
   /** MIGRATION, MIGRATION_PASS, STOP and RESUME events, seconds after the migrate command. */
   events: { event: string; data: Record<string, unknown> | null; atSeconds: number }[];
   dirtier: DirtierParams;
+  /** The dirtier's page writes in each second of the migration (its once-a-second report). */
+  dirtierWritesPerSecond: number[];
+  /** With auto-converge: [seconds after the migrate command, cpu-throttle-percentage] at each change. */
+  throttleTimeline?: [number, number][];
   /** QEMU's last query-migrate answer, as it was. */
   finalQueryMigrate: Record<string, unknown>;
 }

@@ -341,6 +341,8 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
         guestTotalPages: totalPages,
       },
       dirtier: m.dirtier,
+      dirtierWritesPerSecond: m.srcLines.map((l) => l.writes),
+      ...(s.migration.autoConverge ? { throttleTimeline: throttleTimeline(m.samples) } : {}),
       finalQueryMigrate: q,
     },
   };
@@ -370,9 +372,19 @@ function measuredFeatures(s: Scenario, samples: Sample[], lines: DirtierLine[], 
     out.autoConverge = { throttleMaxPercent: max, throttleSteps: steps, guestCpuSecondsLost: lost, workloadSecondsLost: workloadLost };
   }
   if (s.migration.xbzrle) {
-    const x = (ram['xbzrle-cache'] ?? lastRam['xbzrle-cache'] ?? [...samples].reverse().map((v) => (v.raw.ram as Record<string, unknown> | undefined)?.['xbzrle-cache']).find((v) => v !== undefined) ?? {}) as unknown as Record<string, number>;
+    // query-migrate's xbzrle-cache sits beside ram, not in it: the final answer's, else the last poll that had one.
+    const x = ([...samples].reverse().map((v) => v.raw['xbzrle-cache']).find((v) => v !== undefined) ?? {}) as Record<string, number>;
     out.xbzrle = { cacheBytes: x['cache-size'] ?? s.migration.xbzrle.cacheBytes, pages: x.pages ?? 0, bytes: x.bytes ?? 0, cacheMisses: x['cache-miss'] ?? 0, overflows: x.overflow ?? 0, encodingRate: xbzrleEncodingRate(x.pages ?? 0, x.bytes ?? 0) };
   }
   return out;
 }
 
+/** The throttle's changes over the migration, from the polls (rounded to the 100 ms poll). */
+function throttleTimeline(samples: Sample[]): [number, number][] {
+  const out: [number, number][] = [];
+  for (const x of samples) {
+    const pct = Number(x.raw['cpu-throttle-percentage'] ?? 0);
+    if (out.length === 0 ? pct > 0 : out[out.length - 1][1] !== pct) out.push([Math.round(x.t * 10) / 10, pct]);
+  }
+  return out;
+}

@@ -20,7 +20,7 @@ export interface FeatureBar {
  * whisker), the testbed's measurement as a black diamond on top, and a note where the migration
  * was cancelled.
  */
-export function featuresFigureSpec(bars: FeatureBar[], order: string[], title: string, subtitle: string): VegaLiteSpec {
+export function featuresFigureSpec(bars: FeatureBar[], order: string[], title: string, subtitle: string[]): VegaLiteSpec {
   const panel = (metric: string, unit: string) => ({
     title: `${metric} (${unit})`,
     width: 230, height: 240,
@@ -30,7 +30,7 @@ export function featuresFigureSpec(bars: FeatureBar[], order: string[], title: s
       { mark: { type: 'bar', color: '#9ecae1' }, encoding: { y: { field: 'mean', type: 'quantitative', title: `${metric} (${unit})` } } },
       { mark: { type: 'rule', color: '#08519c', strokeWidth: 2 }, encoding: { y: { field: 'ciLow', type: 'quantitative' }, y2: { field: 'ciHigh' } } },
       { mark: { type: 'point', shape: 'diamond', filled: true, color: 'black', size: 90 }, encoding: { y: { field: 'measured', type: 'quantitative' } } },
-      { mark: { type: 'text', dy: -8, fontSize: 10, color: '#a50f15' }, encoding: { y: { field: 'mean', type: 'quantitative' }, text: { field: 'note' } } },
+      { mark: { type: 'text', align: 'center', baseline: 'bottom', dy: -4, fontSize: 10, color: '#a50f15' }, encoding: { x: { field: 'strategy', type: 'nominal', sort: order, bandPosition: 0.5 }, y: { field: 'mean', type: 'quantitative' }, text: { field: 'note' } } },
     ],
   });
   return {

@@ -16,6 +16,15 @@ export function formatRunTable(r: RunResult): string {
     ['rounds', `${r.rounds} (including the ${r.postcopy ? 'post-copy phase' : 'stop-and-copy round'})`],
   ];
   if (r.balloonedPages !== undefined) rows.push(['balloon', `${Math.round(r.balloonedPages).toLocaleString('en-US')} free pages (${((r.balloonedPages * PAGE_SIZE_BYTES) / MiB).toFixed(1)} MiB) held by the guest's balloon, not sent`]);
+  if (r.autoConverge) {
+    const a = r.autoConverge;
+    rows.push(['throttle', `auto-converge reached ${a.throttleMaxPercent} % in ${a.throttleSteps} steps${a.timerSyncs !== undefined ? ` (${a.timerSyncs} syncs forced by its timer)` : ''}; the guest lost ${a.guestCpuSecondsLost.toFixed(2)} vCPU-s, its workload fell ${a.workloadSecondsLost.toFixed(2)} s behind`]);
+  }
+  if (r.xbzrle) {
+    const x = r.xbzrle;
+    rows.push(['XBZRLE', `${x.pages.toLocaleString('en-US')} pages encoded (${(x.bytes / MiB).toFixed(2)} MiB, encoding rate ${x.encodingRate.toFixed(1)}), ${x.cacheMisses.toLocaleString('en-US')} cache misses, ${x.overflows.toLocaleString('en-US')} overflows; cache ${(x.cacheBytes / MiB).toFixed(0)} MiB`]);
+  }
+  if (r.multifd) rows.push(['multifd', `${r.multifd.channels} channels${r.multifd.compression === 'none' ? '' : `, ${r.multifd.compression}`}: ${(r.multifd.bytesPerChannel / MiB).toFixed(2)} MiB each`]);
   if (r.postcopy) {
     const p = r.postcopy;
     rows.push(['post-copy', `switch at ${p.switchSeconds.toFixed(3)} s, ${p.pages.toFixed(0)} pages missing, ${p.durationSeconds.toFixed(3)} s to send them`]);

@@ -17,7 +17,7 @@ export const METRIC_COLUMNS = [
   'status', 'converged', 'stopReason', 'totalTimeSeconds', 'downtimeSeconds', 'setupTimeSeconds', 'bytesTransferred',
   'precopyBytes', 'stopCopyBytes', 'postcopyBytes', 'checkpointBytes', 'totalBytesIncludingCheckpoints', 'pagesTransferred', 'rounds',
   'checkpointCount', 'appSlowdownFraction', 'cowFaults', 'rpoSeconds', 'rtoSeconds', 'postcopyFaults', 'postcopyBlockedSeconds',
-  'balloonedPages',
+  'balloonedPages', 'throttleMaxPercent', 'guestCpuSecondsLost', 'xbzrlePages', 'xbzrleCacheMisses', 'multifdBytesPerChannel',
 ] as const;
 
 function cell(v: unknown): string {
@@ -35,7 +35,8 @@ export function metricCells(r: RunResult): string[] {
     checkpointBytes: r.bytesByPhase.checkpoint, totalBytesIncludingCheckpoints: r.totalBytesIncludingCheckpoints, pagesTransferred: r.pagesTransferred,
     rounds: r.rounds, checkpointCount: r.checkpoint?.count, appSlowdownFraction: r.checkpoint?.appSlowdownFraction ?? r.postcopy?.appSlowdownFraction, cowFaults: r.checkpoint?.cowFaults,
     rpoSeconds: r.failover?.rpoSeconds, rtoSeconds: r.failover?.rtoSeconds, postcopyFaults: r.postcopy?.faults, postcopyBlockedSeconds: r.postcopy?.blockedSeconds,
-    balloonedPages: r.balloonedPages,
+    balloonedPages: r.balloonedPages, throttleMaxPercent: r.autoConverge?.throttleMaxPercent, guestCpuSecondsLost: r.autoConverge?.guestCpuSecondsLost,
+    xbzrlePages: r.xbzrle?.pages, xbzrleCacheMisses: r.xbzrle?.cacheMisses, multifdBytesPerChannel: r.multifd?.bytesPerChannel,
   };
   return METRIC_COLUMNS.map((c) => cell(values[c]));
 }

@@ -32,7 +32,7 @@ const sections: [string[], Record<string, true>][] = [
   [['checkpoint'], { intervalSeconds: true, firstAtSeconds: true, pauseFixedSeconds: true, writeProtectSecondsPerPage: true, cowFaultSeconds: true, pageCopySeconds: true, maxBandwidthBytesPerSecond: true, onOverrun: true } satisfies Keys<CheckpointParameters>],
   [['migration', 'autoConverge'], { initialPercent: true, incrementPercent: true, maxPercent: true, triggerThresholdPercent: true, tailslow: true, dirtySyncTimerSeconds: true } satisfies Keys<AutoConvergeParameters>],
   [['migration', 'xbzrle'], { cacheBytes: true, encodeBytesPerSecond: true } satisfies Keys<XbzrleParameters>],
-  [['migration', 'multifd'], { channels: true, compression: true, compressedPageBytes: true, compressBytesPerSecond: true, decompressBytesPerSecond: true } satisfies Keys<MultifdParameters>],
+  [['migration', 'multifd'], { channels: true, compression: true, compressedPageBytes: true, footprintCompressedPageBytes: true, compressBytesPerSecond: true, decompressBytesPerSecond: true } satisfies Keys<MultifdParameters>],
   [['failure'], { atSeconds: true, heartbeatIntervalSeconds: true, missedHeartbeats: true, restoreBytesPerSecond: true, resumeSeconds: true, bootSeconds: true, jobLengthSeconds: true } satisfies Keys<FailureParameters>],
   [['real', 'qemu'], { capabilities: true, postcopyAfterSeconds: true, warmupSeconds: true, bootTimeoutSeconds: true } satisfies Keys<QemuReplaySettings>],
 ];

@@ -14,8 +14,11 @@ test('npm run validation: every committed QEMU run re-predicted, table and plots
     const csv = readFileSync(join(out, 'errors.csv'), 'utf8').trim().split('\n');
     const runs = new Set(csv.slice(1).map((l) => l.split(',').slice(0, 2).join('/')));
     assert.ok(runs.size >= 40, `${runs.size} runs`);
-    assert.match(readFileSync(join(out, 'README.md'), 'utf8'), /\| totalTimeSeconds \| \d+ \| [\d.]+ % \|/);
-    for (const f of ['predicted-vs-measured.png', 'error-cdf.png']) assert.ok(existsSync(join(out, f)), f);
+    const table = readFileSync(join(out, 'README.md'), 'utf8');
+    assert.match(table, /\| totalTimeSeconds \| \d+ \| [\d.]+ % \|/);
+    // QEMU's convergence features (issue 14): a row per feature, and the figure of the remedies.
+    for (const feature of ['auto-converge', 'XBZRLE', 'multifd, zstd', 'post-copy (after pre-copy)', 'plain pre-copy (control)']) assert.match(table, new RegExp(`^\\| ${feature.replace(/[()]/g, '\\$&')} \\| \\d+ \\|`, 'm'), feature);
+    for (const f of ['predicted-vs-measured.png', 'error-cdf.png', 'qemu-features.png']) assert.ok(existsSync(join(out, f)), f);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }

@@ -16,7 +16,7 @@ export const POLICIES: Record<PolicyName, { parameters: readonly (keyof Migratio
   'xen-legacy': { parameters: XEN_LEGACY_PARAMETERS, create: (m) => xenLegacyPolicy(pick(m, 'policy xen-legacy', XEN_LEGACY_PARAMETERS)) },
   clark05: { parameters: CLARK05_PARAMETERS, create: (m) => clark05Policy(pick(m, 'policy clark05', CLARK05_PARAMETERS)) },
   // The features are optional (absent: off).
-  qemu: { parameters: [...QEMU_PARAMETERS, ...QEMU_FEATURES], create: (m) => qemuPolicy({ ...pick(m, 'policy qemu', QEMU_PARAMETERS), autoConverge: m.autoConverge ?? null }) },
+  qemu: { parameters: [...QEMU_PARAMETERS, ...QEMU_FEATURES], create: (m) => qemuPolicy({ ...pick(m, 'policy qemu', QEMU_PARAMETERS), autoConverge: m.autoConverge ?? null, multifdChannels: m.multifd?.channels ?? null }) },
   simgrid: { parameters: SIMGRID_PARAMETERS, create: (m) => simgridPolicy(pick(m, 'policy simgrid', SIMGRID_PARAMETERS)) },
   microwiper: { parameters: MICROWIPER_PARAMETERS, create: (m) => microwiperPolicy(pick(m, 'policy microwiper', MICROWIPER_PARAMETERS)) },
 };

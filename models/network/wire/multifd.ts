@@ -15,9 +15,12 @@ import type { WireFormat } from './types.ts';
  * one frame); the receiving threads decompress.
  *
  * Bytes: a page costs 1,344 / 128 = 10.5 bytes of its packet's header, plus its data: 4,096 bytes,
- * or with compression `compressedPageBytes` (a stated input: what this guest's non-zero pages
- * compress to — its data decides, not QEMU). Packets are taken as full (pages are queued across a
- * pass until 128 are waiting; a sync flushes a partial packet, which this model does not price).
+ * or with compression what it compresses to — stated inputs, the guest's data decides, not QEMU:
+ * the workload's pages `compressedPageBytes`, the idle guest's footprint (its OS)
+ * `footprintCompressedPageBytes`. The first pass sends both (each non-zero page at their average
+ * over the guest's non-zero pages, `firstPassPageBytes`), later passes what the workload dirtied.
+ * Packets are taken as full (pages are queued across a pass until 128 are waiting; a sync flushes
+ * a partial packet, which this model does not price).
  *
  * Pace (the CPU cost, pipelined with the link): the compressing senders and decompressing receivers
  * work in parallel, one core each; a batch of n non-zero pages takes
@@ -33,8 +36,10 @@ export interface MultifdParameters {
   channels: number;
   /** multifd-compression (QEMU default none). */
   compression: MultifdCompression;
-  /** Bytes a non-zero page of this guest compresses to (with zlib or zstd; the guest's data decides). */
+  /** Bytes a page the workload writes compresses to (with zlib or zstd; its data decides). */
   compressedPageBytes: number | null;
+  /** Bytes a page of the idle guest's footprint compresses to (absent: compressedPageBytes). */
+  footprintCompressedPageBytes?: number;
   /** Bytes of page one sender thread compresses per second (null: the compressor's default below). */
   compressBytesPerSecond: number | null;
   /** Bytes of page one receiver thread decompresses per second (null: the compressor's default below). */
@@ -71,7 +76,11 @@ export function multifdSummary(p: MultifdParameters, bytesTransferred: number): 
   return { channels: p.channels, compression: p.compression, bytesPerChannel: bytesTransferred / p.channels };
 }
 
-export function multifdWire(p: MultifdParameters): WireFormat {
+/**
+ * `firstPassPageBytes`: what a non-zero page of the first pass costs on average — with compression
+ * the footprint's and the workload's compressed sizes weighted by their pages (runScenario.ts).
+ */
+export function multifdWire(p: MultifdParameters, firstPassPageBytes = p.compressedPageBytes ?? PAGE_SIZE_BYTES): WireFormat {
   const perPageHeader = MULTIFD_PACKET_HEADER_BYTES / MULTIFD_PAGES_PER_PACKET;
   if (p.compression === 'none') {
     return {
@@ -81,15 +90,26 @@ export function multifdWire(p: MultifdParameters): WireFormat {
     };
   }
   if (p.compressedPageBytes === null) throw new Error('internal: multifd compression needs compressedPageBytes (the scenario validator asks for it)');
-  const data = p.compressedPageBytes;
+  const later = p.compressedPageBytes;
+  let data = firstPassPageBytes;
   const d = COMPRESSOR_DEFAULTS[p.compression];
   const compress = p.compressBytesPerSecond ?? d.compressBytesPerSecond;
   const decompress = p.decompressBytesPerSecond ?? d.decompressBytesPerSecond;
   const slower = Math.min(compress, decompress) * p.channels;
   return {
     name: `qemu+multifd-${p.compression}`,
-    bytesPerPage: data + perPageHeader,
+    get bytesPerPage() { return data + perPageHeader; },
     bytes: (pages, zeroPages) => pages * perPageHeader + (pages - zeroPages) * data,
     cpuSeconds: (pages, zeroPages) => ((pages - zeroPages) * PAGE_SIZE_BYTES) / slower,
+    onBitmapSync: () => { data = later; },
   };
+}
+
+/** The first pass's average compressed page: the footprint's and the workload's non-zero pages, each at its size. */
+export function firstPassPageBytes(p: MultifdParameters, nonZeroPages: number, workloadPages: number): number {
+  const w = p.compressedPageBytes ?? PAGE_SIZE_BYTES;
+  const f = p.footprintCompressedPageBytes ?? w;
+  if (!(nonZeroPages > 0)) return w;
+  const fromWorkload = Math.min(workloadPages, nonZeroPages);
+  return (fromWorkload * w + (nonZeroPages - fromWorkload) * f) / nonZeroPages;
 }

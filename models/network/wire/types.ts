@@ -15,6 +15,11 @@ export interface WireFormat {
    * Absent: framing only, which costs no CPU time worth modelling next to the link.
    */
   cpuSeconds?(pages: number, zeroPages: number): number;
+  /**
+   * Told of each bitmap sync by the policies that know one (QEMU's): a wire whose bytes depend on
+   * the pass (XBZRLE's cache generations, multifd's first pass over the guest's footprint).
+   */
+  onBitmapSync?(): void;
 }
 
 /**

@@ -51,7 +51,8 @@ const ulebBytes = (n: number): number => (n < 128 ? 1 : n < 16384 ? 2 : 3);
  *   - hit (its slot holds it): encoded against the cached copy, the cache updated to what is sent;
  *     the encoding is one run of the bytes changed since the copy was sent — a zero-run length
  *     (1 byte), the run's length (ULEB128) and the bytes — unless that exceeds a page (overflow:
- *     the page is sent whole);
+ *     the page is sent whole); a page not written since its copy was sent (dirtied again before
+ *     that send read it) encodes to nothing and is not sent, though QEMU counts it as encoded;
  *   - miss: sent whole and inserted, unless its slot holds another page hit or inserted less than
  *     CACHED_PAGE_LIFETIME generations ago (then not cached).
  * In the last stage (`lastStage`: the guest is stopped) hits are still encoded but the cache is no
@@ -68,14 +69,16 @@ const ulebBytes = (n: number): number => (n < 128 ? 1 : n < 16384 ? 2 : 3);
  */
 export class XbzrleStream implements WireFormat {
   readonly name = 'qemu+xbzrle';
-  /** Generation: bump at every bitmap sync (QEMU's dirty-sync-count). */
-  generation = 0;
+  /** Generation: QEMU's dirty-sync-count (1 after the sync at setup), bumped at every bitmap sync. */
+  generation = 1;
   /** Set once the first pass has covered memory (ram.c xbzrle_started). */
   started = false;
   lastStage = false;
   private readonly slots: number;
   private readonly slotPage: Int32Array;
   private readonly slotAge: Float64Array;
+  /** The page's version the cached copy holds. */
+  private readonly slotVersion: Uint32Array;
   private readonly deltaWireBytes: number;
   private readonly overflowing: boolean;
   private batchBytes = 0;
@@ -84,14 +87,22 @@ export class XbzrleStream implements WireFormat {
   private lastBytesPerPage = PAGE_SIZE_BYTES + QEMU_PAGE_HEADER_BYTES;
   private readonly counters = { pages: 0, bytes: 0, cacheMisses: 0, overflows: 0 };
 
-  constructor(private readonly p: XbzrleParameters, bytesChangedPerWrite: number) {
+  /** `versions`: each page's write count (the page tracker's), to tell an unchanged page from a changed one. */
+  constructor(private readonly p: XbzrleParameters, bytesChangedPerWrite: number, private readonly versions: Uint32Array) {
     this.slots = Math.max(1, Math.floor(p.cacheBytes / PAGE_SIZE_BYTES));
     this.slotPage = new Int32Array(this.slots).fill(-1);
     this.slotAge = new Float64Array(this.slots);
+    this.slotVersion = new Uint32Array(this.slots);
     const changed = Math.min(PAGE_SIZE_BYTES, bytesChangedPerWrite);
     const encoded = 1 + ulebBytes(changed) + changed;
     this.overflowing = encoded > PAGE_SIZE_BYTES;
     this.deltaWireBytes = XBZRLE_PAGE_OVERHEAD_BYTES + encoded;
+  }
+
+  /** A bitmap sync: a new generation; the first pass is over (ram.c sets xbzrle_started when the scan wraps). */
+  onBitmapSync(): void {
+    this.generation++;
+    this.started = true;
   }
 
   /** The tracker's onTaken: prices one page. */
@@ -113,6 +124,10 @@ export class XbzrleStream implements WireFormat {
     this.slotAge[slot] = this.generation;
     this.batchHits++;
     this.counters.pages++;
+    // Not written since its copy was sent (it was dirtied, then sent with that write already in
+    // it): the encoding is empty and QEMU sends nothing (save_xbzrle_page returns 0).
+    if (this.versions[page] === this.slotVersion[slot]) return;
+    if (!this.lastStage) this.slotVersion[slot] = this.versions[page];
     if (this.overflowing) {
       this.counters.overflows++;
       this.counters.bytes += PAGE_SIZE_BYTES;
@@ -129,6 +144,7 @@ export class XbzrleStream implements WireFormat {
     if (held !== -1 && held !== page && this.slotAge[slot] + CACHED_PAGE_LIFETIME > this.generation) return;
     this.slotPage[slot] = page;
     this.slotAge[slot] = this.generation;
+    this.slotVersion[slot] = this.versions[page];
   }
 
   bytes(pages: number, _zeroPages: number): number {
