@@ -48,7 +48,10 @@ const METRICS = ['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds', 'rou
 const FEATURE_METRICS = { throttleMaxPercent: (r: RunResult) => r.autoConverge?.throttleMaxPercent, xbzrlePages: (r: RunResult) => r.xbzrle?.pages } as const;
 type Metric = (typeof METRICS)[number] | keyof typeof FEATURE_METRICS;
 
-interface Row { backend: 'qemu' | 'xen'; set: string; feature: string; scenario: string; point: string; metric: Metric; measured: number; predicted: number; errorPercent: number | null }
+interface Row { backend: 'qemu' | 'xen'; set: string; feature: string; scenario: string; point: string; metric: Metric; measured: number; predicted: number; errorPercent: number | null; outcome?: { measured: string; predicted: string } }
+
+/** How a run ended: converged, completed by post-copy, cancelled (or failed). */
+const outcome = (r: RunResult): string => (r.status !== 'completed' ? r.status : r.converged ? 'converged' : r.postcopy || r.stopReason === 'postcopy-switch' ? 'completed by post-copy' : `completed (${r.stopReason})`);
 
 /** A feature run's feature, as its migration section declares it. */
 function featureOf(set: string, s: RunResult['scenario']): string {
@@ -101,6 +104,7 @@ for (const set of SETS) {
       const p = metric === 'converged' ? (predicted.converged ? 1 : 0) : predicted[metric];
       add(metric, m, p);
     }
+    rows[rows.length - METRICS.length].outcome = { measured: outcome(measured), predicted: outcome(predicted) };
     for (const [metric, get] of Object.entries(FEATURE_METRICS)) {
       const m = get(measured), p = get(predicted);
       if (m !== undefined && p !== undefined) add(metric as Metric, m, p);
@@ -191,10 +195,10 @@ function featureSection(): string {
   for (const f of features) lines.push(`| ${f} | ${runsOf(f)} | ${stat(f, 'totalTimeSeconds')} | ${stat(f, 'bytesTransferred')} | ${downtime(f)} | ${wrong(f)} | ${stat(f, 'throttleMaxPercent')} | ${stat(f, 'xbzrlePages')} |`);
   const perRun = mine.filter((r) => r.metric === 'totalTimeSeconds').map((t) => {
     const get = (metric: Metric) => mine.find((r) => r.scenario === t.scenario && r.metric === metric);
-    const b = get('bytesTransferred')!, c = get('converged')!, th = get('throttleMaxPercent'), xh = get('xbzrlePages');
+    const b = get('bytesTransferred')!, th = get('throttleMaxPercent'), xh = get('xbzrlePages');
+    const o = t.outcome!;
     const pct = (r: Row | undefined): string => (r && r.errorPercent !== null ? `${r.errorPercent >= 0 ? '+' : ''}${r.errorPercent.toFixed(1)} %` : '—');
-    const call = (v: number): string => (v ? 'converged' : 'cancelled');
-    return `| ${t.set}/${t.scenario} | ${t.point} | ${call(c.measured)}${c.measured === c.predicted ? '' : ` (predicted ${call(c.predicted)})`} | ${formatMetric('totalTimeSeconds', t.measured)} (${pct(t)}) | ${formatMetric('bytesTransferred', b.measured)} (${pct(b)}) | ${th ? `${th.measured} % (predicted ${th.predicted} %)` : '—'} | ${xh ? `${xh.measured} (${pct(xh)})` : '—'} |`;
+    return `| ${t.set}/${t.scenario} | ${t.point} | ${o.measured}${o.measured === o.predicted ? '' : ` (predicted ${o.predicted})`} | ${formatMetric('totalTimeSeconds', t.measured)} (${pct(t)}) | ${formatMetric('bytesTransferred', b.measured)} (${pct(b)}) | ${th ? `${th.measured} % (predicted ${th.predicted} %)` : '—'} | ${xh ? `${xh.measured} (${pct(xh)})` : '—'} |`;
   });
   return `## QEMU 10 convergence features (issue 14): ${new Set(mine.map((r) => r.scenario)).size} runs (${[...FEATURE_SETS].join(', ')})
 

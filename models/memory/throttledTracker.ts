@@ -5,10 +5,8 @@ import type { DirtyTracker, TakeResult } from './tracker.ts';
  * p each vCPU sleeps p/(1 − p) × 10 ms after every 10 ms it runs, so it gets 1 − p of the time.
  *
  * The workload then runs on its own clock τ, which advances at the speed its CPU share allows:
- *   speed(p) = min(1, (1 − p) × e / c),
- * c being the share of one vCPU the workload needs at its nominal rate (vm.workloadCpuFraction),
- * e the share of its unthrottled slices the vCPU really runs while throttled (the host's: 1 by
- * QEMU's design; measured 0.74 on this project's TCG testbed, scripts/experiments/qemu-calibration.ts):
+ *   speed(p) = min(1, (1 − p) / c),
+ * c being the share of one vCPU the workload needs at its nominal rate (vm.workloadCpuFraction):
  * a CPU-bound workload (c = 1) slows in proportion to the throttle; one that needs c = 0.25 keeps
  * its rate until the throttle leaves it less than 25 %, then does what the CPU it gets allows. The
  * workload's writes are those it would make by τ; the wrapped tracker is asked at τ(t) for wall
@@ -26,7 +24,7 @@ export class ThrottledTracker implements DirtyTracker {
   private anchorGuestSeconds = 0;
   private lostCpu = 0;
 
-  constructor(private readonly inner: DirtyTracker, private readonly workloadCpuFraction: number, private readonly runEfficiency = 1) {}
+  constructor(private readonly inner: DirtyTracker, private readonly workloadCpuFraction: number) {}
 
   /** The workload's clock at wall time t. */
   guestSeconds(t: number): number {
@@ -37,7 +35,7 @@ export class ThrottledTracker implements DirtyTracker {
   setThrottle(fraction: number, nowSeconds: number): void {
     this.anchor(nowSeconds);
     this.throttle = fraction;
-    this.speed = fraction > 0 ? Math.min(1, ((1 - fraction) * this.runEfficiency) / this.workloadCpuFraction) : 1;
+    this.speed = Math.min(1, (1 - fraction) / this.workloadCpuFraction);
   }
 
   get throttleFraction(): number {

@@ -61,8 +61,7 @@ export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: Ra
     tracker = new FluidTracker(workload, s.vm.zeroPageFraction, s.vm.zeroPagePlacement, topNonZeroPages(s), balloon);
   }
   // A guest QEMU may throttle (auto-converge): its workload runs on its own, slowed clock.
-  const ac = s.migration.autoConverge;
-  return ac ? new ThrottledTracker(tracker, s.vm.workloadCpuFraction, ac.runEfficiency) : tracker;
+  return s.migration.autoConverge ? new ThrottledTracker(tracker, s.vm.workloadCpuFraction) : tracker;
 }
 
 /**

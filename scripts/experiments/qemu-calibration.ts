@@ -1,14 +1,14 @@
 /**
- * The two testbed properties the QEMU feature validation states, computed from the committed
- * calibration runs (`results/calibration/`, measured by `miglab validate
- * scenarios/calibration/<set>.json --backend qemu --out results/calibration/<set>`):
+ * Two measurements of the QEMU testbed, from the committed runs (`results/calibration/`, measured by
+ * `miglab validate scenarios/calibration/<set>.json --backend qemu --out results/calibration/<set>`):
  *
- *  - auto-converge's `runEfficiency`: with the throttle fixed at p once it starts, the dirtier's
- *    writes per second (its once-a-second report, from 2 s after the throttle starts to the end of
- *    the live rounds) over the model's min(1, (1 − p) / c) × rate; the mean over the throttles where
- *    the workload is CPU-limited ((1 − p) ≤ c).
- *  - multifd's `footprintCompressedPageBytes`: the idle guest's multifd-bytes, less the 1,344-byte
- *    header of each 128-page packet, over the normal pages QEMU sent.
+ *  - multifd's `footprintCompressedPageBytes` for the guest image (used by the validation sets):
+ *    the idle guest's multifd-bytes, less the 1,344-byte header of each 128-page packet, over the
+ *    normal pages QEMU sent.
+ *  - the throttled workload's pace against the model (a check, not an input): with the throttle
+ *    fixed at p once it starts, the dirtier's writes per second (its once-a-second report, from 2 s
+ *    after the throttle starts to the end of the live rounds) over the model's min(1, (1 − p) / c) ×
+ *    rate, where the workload is CPU-limited ((1 − p) ≤ c).
  *
  *   node --import tsx scripts/experiments/qemu-calibration.ts
  */
@@ -37,9 +37,9 @@ for (const r of runs('qemu-throttle-pace')) {
   const modelled = Math.min(1, (1 - p) / c) * rate;
   const limited = 1 - p <= c + 1e-9;
   if (limited) ratios.push(measured / modelled);
-  console.log(`throttle ${start[1]} %: ${under.length} s at ${measured.toFixed(0)} writes/s; model at efficiency 1: ${modelled.toFixed(0)}${limited ? ` → ${(measured / modelled).toFixed(3)}` : ' (not CPU-limited: not used)'}`);
+  console.log(`throttle ${start[1]} %: ${under.length} s at ${measured.toFixed(0)} writes/s; model: ${modelled.toFixed(0)}${limited ? ` → ${(measured / modelled).toFixed(3)}` : ' (not CPU-limited)'}`);
 }
-console.log(`runEfficiency = ${(ratios.reduce((a, b) => a + b, 0) / ratios.length).toFixed(2)} (mean of ${ratios.length})`);
+console.log(`measured / modelled pace under a fixed throttle: ${(ratios.reduce((a, b) => a + b, 0) / ratios.length).toFixed(2)} (mean of ${ratios.length})`);
 
 for (const r of runs('qemu-idle-compression')) {
   const ram = ((r.measurement as QemuMeasurement).finalQueryMigrate.ram ?? {}) as Record<string, number>;

@@ -30,7 +30,7 @@ const sections: [string[], Record<string, true>][] = [
   [['limits'], { maxTimeSeconds: true, onTimeout: true } satisfies Keys<Scenario['limits']>],
   [['compression'], { threads: true, similarPageFraction: true, similarCompressedFraction: true, otherCompressedFraction: true, wordCompressBytesPerSecond: true, wordDecompressBytesPerSecond: true, generalCompressBytesPerSecond: true, generalDecompressBytesPerSecond: true } satisfies Keys<MecomParameters>],
   [['checkpoint'], { intervalSeconds: true, firstAtSeconds: true, pauseFixedSeconds: true, writeProtectSecondsPerPage: true, cowFaultSeconds: true, pageCopySeconds: true, maxBandwidthBytesPerSecond: true, onOverrun: true } satisfies Keys<CheckpointParameters>],
-  [['migration', 'autoConverge'], { initialPercent: true, incrementPercent: true, maxPercent: true, triggerThresholdPercent: true, tailslow: true, dirtySyncTimerSeconds: true, runEfficiency: true } satisfies Keys<AutoConvergeParameters>],
+  [['migration', 'autoConverge'], { initialPercent: true, incrementPercent: true, maxPercent: true, triggerThresholdPercent: true, tailslow: true, dirtySyncTimerSeconds: true } satisfies Keys<AutoConvergeParameters>],
   [['migration', 'xbzrle'], { cacheBytes: true, encodeBytesPerSecond: true } satisfies Keys<XbzrleParameters>],
   [['migration', 'multifd'], { channels: true, compression: true, compressedPageBytes: true, footprintCompressedPageBytes: true, compressBytesPerSecond: true, decompressBytesPerSecond: true } satisfies Keys<MultifdParameters>],
   [['failure'], { atSeconds: true, heartbeatIntervalSeconds: true, missedHeartbeats: true, restoreBytesPerSecond: true, resumeSeconds: true, bootSeconds: true, jobLengthSeconds: true } satisfies Keys<FailureParameters>],

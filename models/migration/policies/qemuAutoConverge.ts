@@ -16,8 +16,6 @@ export interface AutoConvergeParameters {
   tailslow: boolean;
   /** QEMU ≥ 9.2: a sync is forced when none happened for this long (cpu-throttle.c CPU_THROTTLE_DIRTY_SYNC_TIMESLICE_MS = 5 s); null: older QEMU, no timer. */
   dirtySyncTimerSeconds: number | null;
-  /** The host's, not QEMU's: the share of its unthrottled slices a throttled vCPU really runs (1: QEMU's design). */
-  runEfficiency: number;
 }
 
 /** What the throttle did over a migration (summary.json `autoConverge`). */
