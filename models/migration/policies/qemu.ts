@@ -171,18 +171,20 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       const windowsAhead = Math.min(Math.floor(headroomWireBytes / perWindowBytes) - 1, Math.floor((nextEvent - now) / WINDOW_SECONDS));
       if (bandwidthKnown && windowBytes === 0 && windowsAhead >= 2) {
         // Fast-forward whole windows: no sync can happen before the pending set nears the threshold.
-        sendBudget(windowsAhead * perWindowBytes, perWindowBytes / WINDOW_SECONDS, (bytes) => {
+        const fastForwarded = (bytes: number): void => {
           const elapsed = sim.nowSeconds - windowStart;
           if (elapsed > 0) thresholdBytes = (bytes / elapsed) * p.downtimeLimitSeconds;
           windowStart = sim.nowSeconds;
           windowBytes = 0;
           iterate();
-        });
+        };
+        if (xbzrle) sendVariablePages(windowsAhead * perWindowBytes, perWindowBytes / WINDOW_SECONDS, fastForwarded);
+        else sendPages((windowsAhead * perWindowBytes) / wirePerPage, perWindowBytes / WINDOW_SECONDS, fastForwarded);
         return;
       }
       // One iteration: until the window budget is used or MAX_WAIT has passed.
       const iterationBytes = Math.min(budget - windowBytes, rate * MAX_WAIT_SECONDS);
-      sendBudget(Math.max(wirePerPage, iterationBytes), Infinity, (bytes) => {
+      const iterated = (bytes: number): void => {
         windowBytes += bytes;
         if (windowBytes >= budget * (1 - 1e-9) && sim.nowSeconds < windowStart + WINDOW_SECONDS) {
           sim.at(windowStart + WINDOW_SECONDS, () => { updateWindow(); iterate(); });
@@ -190,13 +192,9 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
         }
         updateWindow();
         iterate();
-      });
-    };
-
-    /** Sends about `budgetBytes` of pages (at least one page), at most at `capBytesPerSecond`. */
-    const sendBudget = (budgetBytes: number, capBytesPerSecond: number, then: (bytes: number) => void): void => {
-      if (xbzrle) sendVariablePages(budgetBytes, capBytesPerSecond, then);
-      else sendPages(budgetBytes / wire.bytesPerPage, capBytesPerSecond, then);
+      };
+      if (xbzrle) sendVariablePages(Math.max(wirePerPage, iterationBytes), Infinity, iterated);
+      else sendPages(Math.max(1, iterationBytes / wirePerPage), Infinity, iterated);
     };
 
     const sendPages = (pages: number, capBytesPerSecond: number, then: (bytes: number) => void): void => {
