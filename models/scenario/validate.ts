@@ -124,6 +124,12 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   if (resolved.policy === 'microwiper' && (s.workload as { type: string }).type === 'trace') bad('migration.policy', `"microwiper" orders pages by the workload's rates: expected a workload other than a trace, got a trace`);
   if (resolved.selfBallooning && (s.workload as { type: string }).type === 'trace') bad('migration.selfBallooning', `the balloon holds the free pages where the workload never writes: expected a workload other than a trace, got a trace`);
   if (resolved.xbzrle && s.fidelity !== 'page') bad('migration.xbzrle', `QEMU's XBZRLE cache is keyed by page address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
+  if (resolved.xbzrle) {
+    // QEMU refuses a cache larger than guest RAM or not a power of two pages (migration/options.c, page_cache.c cache_init).
+    const pages = resolved.xbzrle.cacheBytes / 4096;
+    if (resolved.xbzrle.cacheBytes > s.vm.memoryMiB * 1048576) bad('migration.xbzrle.cacheBytes', `expected at most the guest's memory (${s.vm.memoryMiB * 1048576} bytes), as QEMU requires, got number ${resolved.xbzrle.cacheBytes}`);
+    else if (!Number.isInteger(pages) || (pages & (pages - 1)) !== 0) bad('migration.xbzrle.cacheBytes', `expected a power of two pages of 4096 bytes, as QEMU requires, got number ${resolved.xbzrle.cacheBytes}`);
+  }
   if (resolved.xbzrle && resolved.algorithm !== 'precopy') bad('migration.xbzrle', `modelled for pre-copy only (QEMU sends post-copy and checkpoint pages without it): expected algorithm "precopy", got ${describeValue(resolved.algorithm)}`);
   const mf = resolved.multifd;
   if (mf && mf.compression !== 'none' && mf.compressedPageBytes === undefined) bad('migration.multifd.compressedPageBytes', `expected the bytes a non-zero page of this guest compresses to with ${mf.compression} (its data decides; measure it once), got nothing`);

@@ -87,6 +87,8 @@ test('XBZRLE needs page fidelity and pre-copy; it is declared once, in the migra
   assert.throws(() => scenario({ workload: { type: 'idle' }, migration: { algorithm: 'precopy', policy: 'xen', xbzrle: {} } }), /migration\.xbzrle: not used by policy xen/);
   assert.throws(() => scenario({ workload: { type: 'idle' }, migration: { algorithm: 'precopy', policy: 'qemu' }, real: { qemu: { capabilities: ['xbzrle'] } } }), /"xbzrle" is declared as migration\.xbzrle/);
   assert.equal(guest({ xbzrle: {} }).migration.xbzrle, { cacheBytes: 67108864, encodeBytesPerSecond: 2250000000 });
+  assert.throws(() => guest({ xbzrle: { cacheBytes: 512 * 1048576 } }), /migration\.xbzrle\.cacheBytes: expected at most the guest's memory \(268435456 bytes\)/);
+  assert.throws(() => guest({ xbzrle: { cacheBytes: 3 * 4096 } }), /migration\.xbzrle\.cacheBytes: expected a power of two pages/);
 });
 
 test.run();
