@@ -58,7 +58,7 @@ export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r:
     let bytes = ctx.wire.bytes(take.pages, take.zeroPages);
     if (opts.floorBytes) bytes = Math.floor(bytes);
     total.pages = take.pages; total.zeroPages = take.zeroPages; total.bytes = bytes;
-    ctx.send(bytes, encoderCap(ctx.wire, take.pages, take.zeroPages, opts.capBytesPerSecond), finish);
+    ctx.send(bytes, encoderCap(ctx.wire, take.pages, take.zeroPages, bytes, opts.capBytesPerSecond), finish);
     return;
   }
   let left = Math.min(opts.maxPages, ctx.tracker.pendingPages);
@@ -86,22 +86,22 @@ export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r:
     // sender reaches it (sender time = round start + bytes so far / rate); the last byte then takes
     // one latency to arrive, as for any transfer.
     // The sender's pace: the link's, or the encoder's where it is slower (judged for non-zero pages).
-    const rate = ctx.link.soloRate(encoderCap(ctx.wire, 1, 0, opts.capBytesPerSecond));
+    const rate = ctx.link.soloRate(encoderCap(ctx.wire, 1, 0, ctx.wire.bytes(1, 0), opts.capBytesPerSecond));
     let bytes = 0;
     while (left > 1e-9) bytes += takeBatch(start + bytes / rate, rate);
-    if (bytes > 0) ctx.send(bytes, encoderCap(ctx.wire, total.pages, total.zeroPages, opts.capBytesPerSecond), finish);
+    if (bytes > 0) ctx.send(bytes, encoderCap(ctx.wire, total.pages, total.zeroPages, bytes, opts.capBytesPerSecond), finish);
     else finish();
     return;
   }
   // Shared link: the rate varies with the other transfers, so batches go one transfer at a time
   // (each then also waits one latency: an overestimate of a pipelined stream, by latency per batch),
   // and a chunk's midpoint is predicted with the rate the previous batch got.
-  let rate = ctx.link.soloRate(encoderCap(ctx.wire, 1, 0, opts.capBytesPerSecond)) / (ctx.link.activeTransfers + 1);
+  let rate = ctx.link.soloRate(encoderCap(ctx.wire, 1, 0, ctx.wire.bytes(1, 0), opts.capBytesPerSecond)) / (ctx.link.activeTransfers + 1);
   const step = (): void => {
     if (!(left > 1e-9)) { finish(); return; }
     const t0 = ctx.sim.nowSeconds;
     const bytes = takeBatch(t0, rate);
-    if (bytes > 0) ctx.send(bytes, encoderCap(ctx.wire, take.pages, take.zeroPages, opts.capBytesPerSecond), (d) => { if (d > 0) rate = bytes / d; step(); });
+    if (bytes > 0) ctx.send(bytes, encoderCap(ctx.wire, take.pages, take.zeroPages, bytes, opts.capBytesPerSecond), (d) => { if (d > 0) rate = bytes / d; step(); });
     else step();
   };
   step();

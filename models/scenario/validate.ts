@@ -126,9 +126,9 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   if (resolved.xbzrle && s.fidelity !== 'page') bad('migration.xbzrle', `QEMU's XBZRLE cache is keyed by page address: expected fidelity "page", got ${describeValue(s.fidelity)}`);
   if (resolved.xbzrle) {
     // QEMU refuses a cache larger than guest RAM or not a power of two pages (migration/options.c, page_cache.c cache_init).
-    const pages = resolved.xbzrle.cacheBytes / 4096;
-    if (resolved.xbzrle.cacheBytes > s.vm.memoryMiB * 1048576) bad('migration.xbzrle.cacheBytes', `expected at most the guest's memory (${s.vm.memoryMiB * 1048576} bytes), as QEMU requires, got number ${resolved.xbzrle.cacheBytes}`);
-    else if (!Number.isInteger(pages) || (pages & (pages - 1)) !== 0) bad('migration.xbzrle.cacheBytes', `expected a power of two pages of 4096 bytes, as QEMU requires, got number ${resolved.xbzrle.cacheBytes}`);
+    const pages = resolved.xbzrle.cacheBytes / PAGE_SIZE_BYTES;
+    if (resolved.xbzrle.cacheBytes > s.vm.memoryMiB * MIB_BYTES) bad('migration.xbzrle.cacheBytes', `expected at most the guest's memory (${s.vm.memoryMiB * MIB_BYTES} bytes), as QEMU requires, got number ${resolved.xbzrle.cacheBytes}`);
+    else if (!Number.isInteger(pages) || (pages & (pages - 1)) !== 0) bad('migration.xbzrle.cacheBytes', `expected a power of two pages of ${PAGE_SIZE_BYTES} bytes, as QEMU requires, got number ${resolved.xbzrle.cacheBytes}`);
   }
   if (resolved.xbzrle && resolved.algorithm !== 'precopy') bad('migration.xbzrle', `modelled for pre-copy only (QEMU sends post-copy and checkpoint pages without it): expected algorithm "precopy", got ${describeValue(resolved.algorithm)}`);
   const mf = resolved.multifd;

@@ -19,7 +19,7 @@ test('multifd packets: 1,344-byte headers per 128 pages, zero pages as offsets o
   const slow = multifdWire({ ...none, channels: 4, compression: 'zlib', compressedPageBytes: 2048, compressBytesPerSecond: 50e6, decompressBytesPerSecond: 30e6 });
   assert.ok(Math.abs(slow.cpuSeconds!(128, 0) - (128 * 4096) / (4 * 30e6)) < 1e-15); // the decompressing end is slower here
   // The send pace: the link's cap or the compressors', whichever is lower.
-  assert.ok(Math.abs(encoderCap(slow, 128, 0, 1e12) - slow.bytes(128, 0) / slow.cpuSeconds!(128, 0)) < 1e-3);
+  assert.ok(Math.abs(encoderCap(slow, 128, 0, slow.bytes(128, 0), 1e12) - slow.bytes(128, 0) / slow.cpuSeconds!(128, 0)) < 1e-3);
 });
 
 // A 256 MiB guest, half zero pages, over an uncapped 10 Gbit/s link.

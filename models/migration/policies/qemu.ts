@@ -3,7 +3,7 @@ import { newTakeResult } from '../../memory/tracker.ts';
 import { ThrottledTracker } from '../../memory/throttledTracker.ts';
 import { encoderCap } from '../../network/wire/types.ts';
 import { XbzrleStream } from '../../network/wire/xbzrle.ts';
-import { QEMU_PAGE_HEADER_BYTES } from '../../network/wire/qemu.ts';
+import { qemuWire } from '../../network/wire/qemu.ts';
 import { MULTIFD_PAGES_PER_PACKET } from '../../network/wire/multifd.ts';
 import { SteadyStateSkipper } from '../steadyState.ts';
 import { capOrInfinity, type LivePolicy, type MigrationContext, type SwitchoverHints } from '../types.ts';
@@ -204,7 +204,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       const bytes = wire.bytes(take.pages, take.zeroPages);
       pass.pages += take.pages; pass.zero += take.zeroPages; pass.bytes += bytes;
       sentBytes += bytes;
-      ctx.send(bytes, encoderCap(wire, take.pages, take.zeroPages, capBytesPerSecond), () => then(bytes));
+      ctx.send(bytes, encoderCap(wire, take.pages, take.zeroPages, bytes, capBytesPerSecond), () => then(bytes));
     };
 
     /**
@@ -212,11 +212,10 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
      * a page count: pages are taken until their bytes reach `budgetBytes` (as QEMU checks its rate
      * limit page by page), each round sized for whole pages so none overshoots by more than one.
      */
-    const FULL_PAGE_BYTES = PAGE_SIZE_BYTES + QEMU_PAGE_HEADER_BYTES;
     const sendVariablePages = (budgetBytes: number, capBytesPerSecond: number, then: (bytes: number) => void): void => {
       let bytes = 0, cpuSeconds = 0;
       do {
-        tracker.take(Math.max(1, Math.floor((budgetBytes - bytes) / FULL_PAGE_BYTES)), false, sim.nowSeconds, take);
+        tracker.take(Math.max(1, Math.floor((budgetBytes - bytes) / qemuWire.bytesPerPage)), false, sim.nowSeconds, take);
         const b = wire.bytes(take.pages, take.zeroPages);
         cpuSeconds += wire.cpuSeconds?.(take.pages, take.zeroPages) ?? 0;
         bytes += b;

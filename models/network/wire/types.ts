@@ -23,11 +23,13 @@ export interface WireFormat {
 }
 
 /**
- * The rate cap (bytes/s) of sending `pages` pages (`zeroPages` of them zero) as one stream:
- * `capBytesPerSecond`, lowered to the encoder's pace where the CPU, not the link, is the bottleneck.
+ * The rate cap (bytes/s) of sending `pages` pages (`zeroPages` of them zero), `bytes` on the wire,
+ * as one stream: `capBytesPerSecond`, lowered to the encoder's pace where the CPU, not the link, is
+ * the bottleneck. The caller passes the bytes it already priced (a wire priced page by page, like
+ * XBZRLE's, prices each batch once).
  */
-export function encoderCap(wire: WireFormat, pages: number, zeroPages: number, capBytesPerSecond: number): number {
+export function encoderCap(wire: WireFormat, pages: number, zeroPages: number, bytes: number, capBytesPerSecond: number): number {
   if (!wire.cpuSeconds || pages <= 0) return capBytesPerSecond;
   const cpu = wire.cpuSeconds(pages, zeroPages);
-  return cpu > 0 ? Math.min(capBytesPerSecond, wire.bytes(pages, zeroPages) / cpu) : capBytesPerSecond;
+  return cpu > 0 ? Math.min(capBytesPerSecond, bytes / cpu) : capBytesPerSecond;
 }

@@ -148,16 +148,16 @@ export class XbzrleStream implements WireFormat {
   }
 
   bytes(pages: number, _zeroPages: number): number {
-    // Asked again for the batch just priced (encoderCap asks for its bytes after its CPU time).
-    if (this.batchPages === 0 && pages === this.last.pages) return this.last.bytes;
     if (pages !== this.batchPages) throw new Error(`internal: XBZRLE priced ${this.batchPages} pages, the sender asks for ${pages}`);
-    this.last = { pages, bytes: this.batchBytes, hits: this.batchHits };
-    if (pages > 0) this.lastBytesPerPage = this.batchBytes / pages;
+    const bytes = this.batchBytes;
+    this.last = { pages, hits: this.batchHits };
+    if (pages > 0) this.lastBytesPerPage = bytes / pages;
     this.batchBytes = 0; this.batchPages = 0; this.batchHits = 0;
-    return this.last.bytes;
+    return bytes;
   }
 
-  private last = { pages: 0, bytes: 0, hits: 0 };
+  /** The batch just priced: its pages and cache hits (for its encoding time). */
+  private last = { pages: 0, hits: 0 };
 
   /** Bytes of the last batch per page: how a byte budget turns into pages (a full page before any delta). */
   get bytesPerPage(): number {
