@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { InputError } from '../../models/input/errors.ts';
-import type { RoundRow } from '../../models/migration/recorder.ts';
+import { passesFromSamples, type MigrateSample } from './passes.ts';
 import { composition } from '../../models/migration/compositions/registry.ts';
 import { QEMU_PARAMETERS } from '../../models/migration/policies/qemu.ts';
 import { pick } from '../../models/migration/settings.ts';
@@ -35,7 +35,7 @@ import type { QmpClient } from './qmp.ts';
  */
 export interface QemuPaths { qemu: string; kernel: string; initrd: string }
 
-interface Sample { t: number; status: string; transferred: number; normal: number; duplicate: number; dirtySync: number; raw: Record<string, unknown> }
+type Sample = MigrateSample;
 
 const POLL_SECONDS = 0.1;
 const sleep = (s: number): Promise<void> => new Promise((r) => setTimeout(r, s * 1000));
@@ -279,16 +279,7 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
   const totalTime = typeof q['total-time'] === 'number' ? (q['total-time'] as number) / 1000 : m.wallSeconds;
   const downtime = status === 'completed' && typeof q.downtime === 'number' ? (q.downtime as number) / 1000 : 0;
   // Passes between bitmap syncs, from the polled samples (dirty-sync-count changes).
-  const rows: RoundRow[] = [];
-  let passStart = 0, passBytes = 0, passPages = 0;
-  for (let i = 1; i < m.samples.length; i++) {
-    const a = m.samples[i - 1], b = m.samples[i];
-    if (b.dirtySync !== a.dirtySync || i === m.samples.length - 1) {
-      const bytes = b.transferred - passBytes, pages = b.normal + b.duplicate - passPages;
-      rows.push({ round: rows.length + 1, phase: b.status === 'completed' ? 'stopCopy' : b.status.startsWith('postcopy') ? 'postcopy' : 'precopy', startSeconds: passStart, durationSeconds: b.t - passStart, pagesSent: pages, zeroPagesSent: 0, pagesSkipped: 0, pagesDirtied: 0, bytes });
-      passStart = b.t; passBytes = b.transferred; passPages = b.normal + b.duplicate;
-    }
-  }
+  const rows = passesFromSamples(m.samples);
   const writes = m.srcLines.map((l) => l.writes).sort((a, b) => a - b);
   const achievedWrites = writes.length ? writes[Math.floor(writes.length / 2)] : m.dirtier.rate;
   const totalPages = (ram.total ?? lastRam.total ?? s.vm.memoryMiB * MIB_BYTES) / PAGE_SIZE_BYTES;

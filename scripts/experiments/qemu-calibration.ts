@@ -10,6 +10,12 @@
  *    after the throttle starts to the end of the live rounds) over the model's min(1, (1 − p) / c) ×
  *    rate, where the workload is CPU-limited ((1 − p) ≤ c).
  *
+ *  - what the guest dirties beyond the workload's nominal writes, per bitmap sync (qemu-hot-pages; a
+ *    finding for issue 12, not a model input yet): with a 1 ms downtime limit QEMU syncs about once
+ *    per 100 ms window after the bulk pass; each measured pass's pagesDirtied (real/qemu/passes.ts)
+ *    against the distinct pages the nominal writer dirties between the two syncs (MIGRATION_PASS
+ *    events): uniform over N pages at w/s, N·(1 − exp(−w·T/N)); a sweep, min(N, w·T); idle, 0.
+ *
  *   node --import tsx scripts/experiments/qemu-calibration.ts
  */
 import { readdirSync, readFileSync } from 'node:fs';
@@ -17,6 +23,8 @@ import { join } from 'node:path';
 import type { RunResult } from '../../models/run/result.ts';
 import type { QemuMeasurement } from '../../real/qemu/measurement.ts';
 import { MULTIFD_PACKET_HEADER_BYTES, MULTIFD_PAGES_PER_PACKET } from '../../models/network/wire/multifd.ts';
+import { pagesForMiB } from '../../models/units/pageSize.ts';
+import { parse } from 'csv-parse/sync';
 
 const runs = (set: string): RunResult[] => {
   const dir = join('results/calibration', set, 'runs');
@@ -45,4 +53,34 @@ for (const r of runs('qemu-idle-compression')) {
   const ram = ((r.measurement as QemuMeasurement).finalQueryMigrate.ram ?? {}) as Record<string, number>;
   const packets = (ram.normal + ram.duplicate) / MULTIFD_PAGES_PER_PACKET;
   console.log(`${r.scenario.migration.multifd!.compression}: footprintCompressedPageBytes = ${((ram['multifd-bytes'] - packets * MULTIFD_PACKET_HEADER_BYTES) / ram.normal).toFixed(0)} (${ram.normal} normal pages)`);
+}
+
+const excess: { label: string; mib: number; random: boolean; perSync: number; syncs: number }[] = [];
+for (const name of readdirSync('results/calibration/qemu-hot-pages/runs').sort()) {
+  const dir = join('results/calibration/qemu-hot-pages/runs', name);
+  const r = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunResult;
+  const m = r.measurement as QemuMeasurement;
+  const rows = parse(readFileSync(join(dir, 'rounds.csv'), 'utf8'), { columns: true, cast: true }) as { phase: string; startSeconds: number; durationSeconds: number; pagesDirtied: number }[];
+  const live = rows.slice(1).filter((x) => x.phase === 'precopy'); // row 0: the setup sync's poll
+  const end = live[live.length - 1].startSeconds + live[live.length - 1].durationSeconds;
+  const syncs = m.events.filter((e) => e.event === 'MIGRATION_PASS' && e.atSeconds <= end + 1e-9).map((e) => e.atSeconds);
+  const w = r.scenario.workload;
+  const writes = 'writesPerSecond' in w ? w.writesPerSecond : 0;
+  const n = w.type === 'uniform' ? pagesForMiB(w.workingSetMiB ?? r.scenario.vm.memoryMiB) : w.type === 'sweep' ? pagesForMiB(w.bufferMiB ?? r.scenario.vm.memoryMiB) : 0;
+  const nominal = (t: number): number => (w.type === 'uniform' ? n * (1 - Math.exp((-writes * t) / n)) : w.type === 'sweep' ? Math.min(n, writes * t) : 0);
+  // Skip the bulk pass (sync 2): the writer's pages were not all sent yet.
+  let expected = 0;
+  for (let k = 2; k < syncs.length; k++) expected += nominal(syncs[k] - syncs[k - 1]);
+  const found = live.slice(1, syncs.length - 1).reduce((a, x) => a + x.pagesDirtied, 0);
+  const count = syncs.length - 2;
+  if (count <= 0) { console.log(`${w.type}: no live pass after the bulk pass (converged at once)`); continue; }
+  const label = w.type === 'idle' ? 'idle' : `${w.type} ${w.type === 'uniform' ? w.workingSetMiB : w.type === 'sweep' ? w.bufferMiB : '?'} MiB @${writes}/s`;
+  excess.push({ label, mib: w.type === 'uniform' ? w.workingSetMiB ?? 0 : 0, random: w.type === 'uniform', perSync: (found - expected) / count, syncs: count });
+  console.log(`${label}: ${count} syncs after the bulk pass, ${found} pages found, ${expected.toFixed(0)} nominal → ${((found - expected) / count).toFixed(0)} more per sync`);
+}
+const rnd = excess.filter((x) => x.random);
+if (rnd.length >= 2) {
+  const mx = rnd.reduce((a, x) => a + x.mib, 0) / rnd.length, my = rnd.reduce((a, x) => a + x.perSync, 0) / rnd.length;
+  const slope = rnd.reduce((a, x) => a + (x.mib - mx) * (x.perSync - my), 0) / rnd.reduce((a, x) => a + (x.mib - mx) ** 2, 0);
+  console.log(`random writers: ${(my - slope * mx).toFixed(0)} + ${slope.toFixed(2)} × buffer MiB more pages per sync (least squares over ${rnd.length})`);
 }
