@@ -9,13 +9,15 @@ export interface MigrateSample { t: number; status: string; transferred: number;
  * samples: a row ends at the first sample whose dirty-sync-count has moved on. Times and counts are
  * as fine as the polling (100 ms); a row spans every sync that fell between two polls.
  *
- * pagesDirtied — the pages the sync(s) ending the row added to the dirty bitmap (the same quantity as
- * a simulated row's: new dirty pages found at the read that ends the pass) — follows from QEMU's
- * own counters over the last poll interval (a, b]: the bitmap holds `remaining` bytes, loses each
- * page sent and gains each page a sync finds newly dirty, so
+ * pagesDirtied — the pages the sync(s) ending the row added to the dirty bitmap, as QEMU counts them
+ * (ram.c adds only bits newly set: a page written again while still pending is not counted) —
+ * follows from QEMU's own counters over the last poll interval (a, b]: the bitmap holds `remaining`
+ * bytes, loses each page sent and gains each page a sync finds newly dirty, so
  *   found = remaining(b) − remaining(a) + pages sent in (a, b]
- * (exact whatever the time of the sync inside the interval). Null where a sample lacks `remaining`
- * (a cancelled run's last poll).
+ * (exact whatever the time of the sync inside the interval). A simulated row counts every page
+ * written since the last read, pending or not: the two agree where nothing is pending at the sync
+ * (a small downtime limit), and QEMU's is smaller by the pages written again while pending. 0 where
+ * a poll lacks `remaining` (a cancelled run's last poll).
  */
 export function passesFromSamples(samples: MigrateSample[]): RoundRow[] {
   const rows: RoundRow[] = [];
