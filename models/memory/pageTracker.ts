@@ -12,7 +12,8 @@ import type { DirtyTracker, TakeResult } from './tracker.ts';
  * number of writes in disjoint intervals is independent, so drawing "written at least once in
  * [t0, t1)" per interval (probability 1 − exp(−Λ)) is exact, whatever the interval boundaries.
  * Pages to mark are found by geometric skipping, so the cost is proportional to the pages
- * actually written, not to memory size. A sweep marks the contiguous range its pointer crosses.
+ * actually written, not to memory size. A sweep marks the range its pointer crosses (in the buffer's
+ * physical order when workload.layoutFile gives one).
  */
 export class PageTracker implements DirtyTracker {
   readonly fidelity = 'page' as const;
@@ -198,8 +199,11 @@ export class PageTracker implements DirtyTracker {
         const a = (from - phaseStart) * sw.pagesPerSecond;
         const b = a + dt * sw.pagesPerSecond;
         const ia = Math.floor(a), ib = Math.floor(b);
+        const order = sw.order;
         if (ib - ia >= sw.bufferPages) {
           for (let k = 0; k < sw.bufferPages; k++) this.mark(sw.firstPage + k, nowSeconds);
+        } else if (order) {
+          for (let k = ia; k < ib; k++) this.mark(sw.firstPage + order[k % sw.bufferPages], nowSeconds);
         } else {
           for (let k = ia; k < ib; k++) this.mark(sw.firstPage + (k % sw.bufferPages), nowSeconds);
         }

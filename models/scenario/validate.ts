@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Ajv, type ErrorObject } from 'ajv';
 import { PAGE_SIZE_BYTES, MIB_BYTES } from '../units/pageSize.ts';
 import { loadDirtyTrace, TraceFormatError } from '../workload/trace.ts';
+import { loadBufferLayout, LayoutFormatError } from '../workload/layout.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
 import { describeValue, InputError } from '../input/errors.ts';
 import { BOUNDS, boundText } from '../bounds.ts';
@@ -156,6 +157,20 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
       else if (workload.repeat && horizonSeconds / t.intervalSeconds > BOUNDS.workloadStepsPerRun.value) bad('workload.repeat', `a ${t.intervalSeconds} s trace interval repeated for up to ${horizonSeconds} s is ${(horizonSeconds / t.intervalSeconds).toExponential(2)} intervals; ${boundText('workloadStepsPerRun')}`);
     } catch (e) {
       if (e instanceof TraceFormatError) bad('workload.file', e.message);
+      else throw e;
+    }
+  }
+  // A sweep's physical layout (workload.layoutFile): page level only, and the file must fit its buffer.
+  const sweeps: [string, WorkloadSpec][] = workload.type === 'phases' ? workload.phases.map((p, i) => [`workload.phases[${i}].workload`, p.workload]) : [['workload', workload]];
+  for (const [path, w] of sweeps) {
+    if (w.type !== 'sweep' || w.layoutFile === undefined) continue;
+    if (s.fidelity !== 'page') { bad(`${path}.layoutFile`, `a buffer's physical order is page-level: expected fidelity "page", got ${describeValue(s.fidelity)}`); continue; }
+    const offsetPages = w.offsetMiB !== undefined ? mibToPages(w.offsetMiB) : 0;
+    const bufferPages = Math.min(memoryPages - offsetPages, w.bufferMiB === undefined ? memoryPages - offsetPages : mibToPages(w.bufferMiB));
+    try {
+      loadBufferLayout(resolvePath(w.layoutFile), bufferPages);
+    } catch (e) {
+      if (e instanceof LayoutFormatError) bad(`${path}.layoutFile`, e.message);
       else throw e;
     }
   }

@@ -2,6 +2,7 @@ import { PAGE_SIZE_BYTES, MIB_BYTES } from '../units/pageSize.ts';
 import { buildSegmentedWorkload, type PhaseDraft, type SegmentedWorkload } from './segments.ts';
 import type { WorkloadSpec } from './spec.ts';
 import { loadDirtyTrace, type DirtyTrace } from './trace.ts';
+import { loadBufferLayout } from './layout.ts';
 import { InputError } from '../input/errors.ts';
 
 export type CompiledWorkload = SegmentedWorkload | DirtyTrace;
@@ -37,7 +38,7 @@ function zipfRanges(first: number, count: number, writesPerSecond: number, expon
   return buckets.map(([lo, hi, w]) => ({ firstPage: first + lo - 1, pageCount: hi - lo + 1, ratePerPage: (writesPerSecond * w) / total / (hi - lo + 1) }));
 }
 
-function draftOf(spec: WorkloadSpec, totalPages: number, durationSeconds: number): PhaseDraft {
+function draftOf(spec: WorkloadSpec, totalPages: number, durationSeconds: number, resolvePath: (p: string) => string): PhaseDraft {
   const offset = 'offsetMiB' in spec && spec.offsetMiB !== undefined ? mibToPages(spec.offsetMiB) : 0;
   const span = (mib: number | undefined): number => Math.min(totalPages - offset, mib === undefined ? totalPages - offset : mibToPages(mib));
   switch (spec.type) {
@@ -58,7 +59,9 @@ function draftOf(spec: WorkloadSpec, totalPages: number, durationSeconds: number
     }
     case 'sweep': {
       const buf = span(spec.bufferMiB);
-      return { durationSeconds, ranges: [], sweep: buf > 0 && spec.writesPerSecond > 0 ? { firstPage: offset, bufferPages: buf, pagesPerSecond: spec.writesPerSecond } : null };
+      if (!(buf > 0 && spec.writesPerSecond > 0)) return { durationSeconds, ranges: [], sweep: null };
+      const order = spec.layoutFile !== undefined ? loadBufferLayout(resolvePath(spec.layoutFile), buf) : undefined;
+      return { durationSeconds, ranges: [], sweep: { firstPage: offset, bufferPages: buf, pagesPerSecond: spec.writesPerSecond, ...(order ? { order } : {}) } };
     }
     case 'zipf': {
       const ws = span(spec.workingSetMiB);
@@ -92,10 +95,10 @@ export function compileWorkload(spec: WorkloadSpec, totalPages: number, resolveP
     return loadDirtyTrace(resolvePath(spec.file), spec.repeat ?? false);
   }
   if (spec.type === 'phases') {
-    const drafts = spec.phases.map((p) => withOsHotPages(draftOf(p.workload, totalPages, p.durationSeconds), totalPages, osHotPages));
+    const drafts = spec.phases.map((p) => withOsHotPages(draftOf(p.workload, totalPages, p.durationSeconds, resolvePath), totalPages, osHotPages));
     return buildSegmentedWorkload(totalPages, drafts, spec.repeat ?? false);
   }
-  return buildSegmentedWorkload(totalPages, [withOsHotPages(draftOf(spec, totalPages, Infinity), totalPages, osHotPages)], false);
+  return buildSegmentedWorkload(totalPages, [withOsHotPages(draftOf(spec, totalPages, Infinity, resolvePath), totalPages, osHotPages)], false);
 }
 
 /** Compiled rate-based workloads by (guest size, spec): a sweep or a benchmark compiles each once. */
@@ -112,12 +115,14 @@ export function compileWorkloadCached(spec: WorkloadSpec, totalPages: number, re
   if (spec.type === 'trace') return compileWorkload(spec, totalPages, resolvePath, osHotPages);
   const known = compiledBySpec.get(spec);
   if (known?.totalPages === totalPages && known.osHotPages === osHotPages) return known.workload;
-  const key = `${totalPages} ${osHotPages} ${JSON.stringify(spec)}`;
-  let w = compiled.get(key);
+  const text = JSON.stringify(spec);
+  // A layout file's path is relative to its scenario: such workloads are kept by spec object only.
+  const key = text.includes('"layoutFile"') ? null : `${totalPages} ${osHotPages} ${text}`;
+  let w = key === null ? undefined : compiled.get(key);
   if (!w) {
     w = compileWorkload(spec, totalPages, resolvePath, osHotPages) as SegmentedWorkload;
     if (compiled.size >= COMPILED_CACHE_ENTRIES) compiled.clear();
-    compiled.set(key, w);
+    if (key !== null) compiled.set(key, w);
   }
   compiledBySpec.set(spec, { totalPages, osHotPages, workload: w });
   return w;

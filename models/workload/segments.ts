@@ -17,6 +17,8 @@ export interface SweepSpec {
   firstPage: number;
   bufferPages: number;
   pagesPerSecond: number;
+  /** The buffer's physical order (workload.layoutFile; page fidelity only): virtual page k is page firstPage + order[k]. Absent: in order. */
+  order?: Int32Array;
 }
 
 export interface Phase {

@@ -6,7 +6,7 @@ export type WorkloadSpec =
   | { type: 'idle' }
   | { type: 'uniform'; writesPerSecond: number; workingSetMiB?: number; offsetMiB?: number }
   | { type: 'hotcold'; writesPerSecond: number; hotSetMiB: number; hotWriteFraction: number; workingSetMiB?: number; offsetMiB?: number }
-  | { type: 'sweep'; writesPerSecond: number; bufferMiB?: number; offsetMiB?: number }
+  | { type: 'sweep'; writesPerSecond: number; bufferMiB?: number; offsetMiB?: number; layoutFile?: string }
   | { type: 'zipf'; writesPerSecond: number; exponent?: number; workingSetMiB?: number; offsetMiB?: number }
   | { type: 'phases'; repeat?: boolean; phases: { durationSeconds: number; workload: WorkloadSpec }[] }
   | { type: 'trace'; file: string; repeat?: boolean };

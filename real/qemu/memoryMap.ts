@@ -10,10 +10,55 @@ import { guestCommandLine, type QemuPaths } from './replay.ts';
  * of each MiB. What `miglab testbed qemu --measure-footprint` reads `vm.footprint.topMiB` from.
  */
 export async function idleGuestMemoryMap(paths: QemuPaths, memoryMiB: number, workDir: string, log: (line: string) => void = () => undefined): Promise<Uint32Array> {
+  log(`booting the idle ${memoryMiB} MiB guest to map its memory…`);
+  return nonZeroPagesPerMiB(await guestMemoryDump(paths, memoryMiB, IDLE_DIRTIER_MIB, workDir));
+}
+
+/**
+ * Where the dirtier's buffer lies in guest-physical memory (the sweep's workload.layoutFile): boots a
+ * guest whose dirtier holds a `bufferMiB` buffer, dumps its RAM and finds each buffer page by its
+ * stamp (the page's index and version 1, big-endian, in its first 8 bytes: real/guest/dirtier.c).
+ * Returns the runs [firstFrame, count, step] in the buffer's virtual order.
+ */
+export async function guestBufferLayout(paths: QemuPaths, memoryMiB: number, bufferMiB: number, workDir: string): Promise<[number, number, number][]> {
+  return bufferRuns(await guestMemoryDump(paths, memoryMiB, bufferMiB, workDir), (bufferMiB * MIB_BYTES) / PAGE_SIZE_BYTES);
+}
+
+/**
+ * The buffer's frames from a memory dump, as runs of consecutive frames (step 1 or −1) in virtual
+ * order. A page whose stamp shows at two frames (a stale copy the guest freed without zeroing it,
+ * e.g. after the kernel moved the page) is taken at the frame next to its neighbours'.
+ */
+export function bufferRuns(ram: Uint8Array, bufferPages: number): [number, number, number][] {
+  const view = new DataView(ram.buffer, ram.byteOffset, ram.byteLength);
+  const frameOf = new Int32Array(bufferPages).fill(-1);
+  const extra = new Map<number, number[]>();
+  for (let f = 0; (f + 1) * PAGE_SIZE_BYTES <= ram.length; f++) {
+    const p = view.getUint32(f * PAGE_SIZE_BYTES), version = view.getUint32(f * PAGE_SIZE_BYTES + 4);
+    if (version !== 1 || p >= bufferPages) continue;
+    if (frameOf[p] === -1) frameOf[p] = f;
+    else extra.set(p, [...(extra.get(p) ?? [frameOf[p]]), f]);
+  }
+  const missing = frameOf.indexOf(-1);
+  if (missing >= 0) throw new Error(`buffer page ${missing} not found in the dump`);
+  for (const [p, frames] of extra) {
+    const near = (f: number): boolean => (p > 0 && Math.abs(frameOf[p - 1] - f) === 1) || (p + 1 < bufferPages && Math.abs(frameOf[p + 1] - f) === 1);
+    frameOf[p] = frames.find(near) ?? frames[0];
+  }
+  const runs: [number, number, number][] = [];
+  for (let k = 0; k < bufferPages; k++) {
+    const last = runs[runs.length - 1];
+    const step = frameOf[k] - frameOf[k - 1];
+    if (last && (step === 1 || step === -1) && (last[1] === 1 || last[2] === step)) { if (last[1] === 1) last[2] = step; last[1]++; } else runs.push([frameOf[k], 1, 1]);
+  }
+  return runs;
+}
+
+/** Boots a guest whose dirtier holds a `dirtierMiB` buffer (at rate 0), waits for its first report and dumps its RAM. */
+async function guestMemoryDump(paths: QemuPaths, memoryMiB: number, dirtierMiB: number, workDir: string): Promise<Buffer> {
   const m = machineFor('source', { workDir }, `memmap-${process.pid}-${Date.now().toString(36)}`);
   try {
-    log(`booting the idle ${memoryMiB} MiB guest to map its memory…`);
-    await m.start(paths.qemu, guestCommandLine(paths, memoryMiB, { mb: IDLE_DIRTIER_MIB, rate: 0, mode: 'seq', hotmb: 0, hotpct: 0, delta: 1, cpu: 0, entropy: 0 }, false));
+    await m.start(paths.qemu, guestCommandLine(paths, memoryMiB, { mb: dirtierMiB, rate: 0, mode: 'seq', hotmb: 0, hotpct: 0, delta: 1, cpu: 0, entropy: 0 }, false));
     const deadline = Date.now() + 120_000;
     while (dirtierLinesIn(m.console.text).length < 2) {
       if (Date.now() > deadline) throw new Error(`the ${memoryMiB} MiB guest did not report within 120 s`);
@@ -23,9 +68,9 @@ export async function idleGuestMemoryMap(paths: QemuPaths, memoryMiB: number, wo
     const file = m.path('ram.bin');
     await qmp.execute('pmemsave', { val: 0, size: memoryMiB * MIB_BYTES, filename: file });
     qmp.close();
-    const map = nonZeroPagesPerMiB(readFileSync(file));
+    const ram = readFileSync(file);
     rmSync(file, { force: true });
-    return map;
+    return ram;
   } finally {
     await m.stop();
   }
