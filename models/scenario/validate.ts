@@ -4,6 +4,7 @@ import { PAGE_SIZE_BYTES, MIB_BYTES } from '../units/pageSize.ts';
 import { loadDirtyTrace, TraceFormatError } from '../workload/trace.ts';
 import { loadBufferLayout, LayoutFormatError } from '../workload/layout.ts';
 import type { WorkloadSpec } from '../workload/spec.ts';
+import { sweepBufferPages } from '../workload/build.ts';
 import { describeValue, InputError } from '../input/errors.ts';
 import { BOUNDS, boundText } from '../bounds.ts';
 import { compileWorkloadCached } from '../workload/build.ts';
@@ -165,10 +166,8 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   for (const [path, w] of sweeps) {
     if (w.type !== 'sweep' || w.layoutFile === undefined) continue;
     if (s.fidelity !== 'page') { bad(`${path}.layoutFile`, `a buffer's physical order is page-level: expected fidelity "page", got ${describeValue(s.fidelity)}`); continue; }
-    const offsetPages = w.offsetMiB !== undefined ? mibToPages(w.offsetMiB) : 0;
-    const bufferPages = Math.min(memoryPages - offsetPages, w.bufferMiB === undefined ? memoryPages - offsetPages : mibToPages(w.bufferMiB));
     try {
-      loadBufferLayout(resolvePath(w.layoutFile), bufferPages);
+      loadBufferLayout(resolvePath(w.layoutFile), sweepBufferPages(w, memoryPages));
     } catch (e) {
       if (e instanceof LayoutFormatError) bad(`${path}.layoutFile`, e.message);
       else throw e;

@@ -38,9 +38,19 @@ function zipfRanges(first: number, count: number, writesPerSecond: number, expon
   return buckets.map(([lo, hi, w]) => ({ firstPage: first + lo - 1, pageCount: hi - lo + 1, ratePerPage: (writesPerSecond * w) / total / (hi - lo + 1) }));
 }
 
-function draftOf(spec: WorkloadSpec, totalPages: number, durationSeconds: number, resolvePath: (p: string) => string): PhaseDraft {
+/** Where a workload's region starts (offsetMiB) and a size of it in pages, clipped to the guest (absent: the rest of memory). */
+function regionOf(spec: WorkloadSpec, totalPages: number): { offset: number; span: (mib: number | undefined) => number } {
   const offset = 'offsetMiB' in spec && spec.offsetMiB !== undefined ? mibToPages(spec.offsetMiB) : 0;
-  const span = (mib: number | undefined): number => Math.min(totalPages - offset, mib === undefined ? totalPages - offset : mibToPages(mib));
+  return { offset, span: (mib) => Math.min(totalPages - offset, mib === undefined ? totalPages - offset : mibToPages(mib)) };
+}
+
+/** A sweep's buffer in pages, as compiled (the size a workload.layoutFile must hold). */
+export function sweepBufferPages(spec: WorkloadSpec & { type: 'sweep' }, totalPages: number): number {
+  return regionOf(spec, totalPages).span(spec.bufferMiB);
+}
+
+function draftOf(spec: WorkloadSpec, totalPages: number, durationSeconds: number, resolvePath: (p: string) => string): PhaseDraft {
+  const { offset, span } = regionOf(spec, totalPages);
   switch (spec.type) {
     case 'idle':
       return { durationSeconds, ranges: [], sweep: null };
