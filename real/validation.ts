@@ -21,7 +21,7 @@ export interface ValidationRow {
   errorAchievedPercent: number | null;
 }
 
-export function achievedScenario(s: Scenario, measured: RunResult): Scenario {
+export function achievedScenario(s: Scenario, measured: RunResult, resolvePath: (p: string) => string = (p) => p): Scenario {
   const a = (measured.measurement?.achieved ?? {}) as Record<string, number | null>;
   const raw = structuredClone(s) as unknown as Record<string, any>;
   raw.vm.zeroPageFraction = Math.max(0, Math.min(1, a.zeroPageFraction ?? raw.vm.zeroPageFraction));
@@ -35,14 +35,15 @@ export function achievedScenario(s: Scenario, measured: RunResult): Scenario {
   if (typeof a.bulkBytesPerSecond === 'number' && typeof cap === 'number' && a.bulkBytesPerSecond < 0.9 * cap) raw.migration.maxBandwidthBytesPerSecond = a.bulkBytesPerSecond;
   raw.fidelity = 'page';
   delete raw.real;
-  return validateScenario(raw, `${s.name} (achieved inputs)`, (p) => p);
+  if (raw.vm.footprint?.mapFile !== undefined) delete raw.vm.zeroPagePlacement; // the map places the zero pages
+  return validateScenario(raw, `${s.name} (achieved inputs)`, resolvePath);
 }
 
 const pct = (pred: number, meas: number): number | null => (meas === 0 ? (pred === 0 ? 0 : null) : ((pred - meas) / meas) * 100);
 
-export function compare(s: Scenario, measured: RunResult): { rows: ValidationRow[]; nominal: RunResult; achieved: RunResult } {
-  const nominal = runScenario(s, { keepRounds: false });
-  const achieved = runScenario(achievedScenario(s, measured), { keepRounds: false });
+export function compare(s: Scenario, measured: RunResult, resolvePath: (p: string) => string = (p) => p): { rows: ValidationRow[]; nominal: RunResult; achieved: RunResult } {
+  const nominal = runScenario(s, { keepRounds: false, resolvePath });
+  const achieved = runScenario(achievedScenario(s, measured, resolvePath), { keepRounds: false, resolvePath });
   const row = (metric: ValidationRow['metric'], measuredValue: number, n: number, a: number): ValidationRow => ({
     scenario: s.name, metric, measured: measuredValue, predictedNominal: n, errorNominalPercent: pct(n, measuredValue), predictedAchieved: a, errorAchievedPercent: pct(a, measuredValue),
   });

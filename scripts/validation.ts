@@ -95,7 +95,7 @@ for (const set of SETS) {
     const written = runners.get(set)!.scenarioFor(Number(name.slice(set.length + 1)));
     // XBZRLE's cache is page-level only: such runs keep page fidelity under --fidelity fluid.
     const s = FIDELITY && !(FIDELITY === 'fluid' && written.migration.xbzrle) ? { ...written, fidelity: FIDELITY } : written;
-    const predicted = runScenario(s, { keepRounds: false });
+    const predicted = runScenario(s, { keepRounds: false, resolvePath: runners.get(set)!.resolvePath });
     runs++;
     const point = describe(measured);
     const feature = featureOf(set, written);
@@ -257,7 +257,7 @@ function featuresFigure(): VegaLiteSpec {
     const s = runner.scenarioFor(i);
     const strategy = featureOf(FIGURE_SET, s).replace('plain pre-copy (control)', 'plain pre-copy').replace(' (after pre-copy)', '');
     order.push(strategy);
-    const sims = Array.from({ length: FIGURE_SEEDS }, (_, k) => runScenario({ ...s, seed: k + 1 }, { keepRounds: false }));
+    const sims = Array.from({ length: FIGURE_SEEDS }, (_, k) => runScenario({ ...s, seed: k + 1 }, { keepRounds: false, resolvePath: runner.resolvePath }));
     const file = join(dir, `${FIGURE_SET}-${i}`, 'summary.json');
     const measured = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunResult) : undefined;
     const cancelled = sims.some((r) => r.status !== 'completed');

@@ -135,7 +135,7 @@ export function runFleet(f: LoadedFleet, options: { resolvePath?: (p: string) =>
     for (const l of path.route) runningOnLink[l]++;
     energy?.step(src, 1, sim.nowSeconds); energy?.step(m.to, 1, sim.nowSeconds);
     let c = plans.get(s.migration);
-    if (!c) plans.set(s.migration, (c = { plan: composition(s.migration), wire: wireFormat(s.network.wireFormat, s.compression) }));
+    if (!c) plans.set(s.migration, (c = { plan: composition(s.migration), wire: wireFormat(s.network.wireFormat, s.compression, s.network.zeroPageSeconds) }));
     const tracker = makeTracker(s, workloads[m.guest], streams, m.guest);
     const rec = new MigrationRecorder(sim.nowSeconds, s.migration.setupSeconds);
     rec.keepRows = false;

@@ -1,4 +1,5 @@
 import { segmentWritten, zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
+import { zeroFractionsFromMap, zeroMapOf } from './zeroMap.ts';
 import { dirtyFractions, rewriteOrder, segmentDirtyFraction, type SegmentedWorkload } from '../workload/segments.ts';
 import type { DirtyTracker, TakeResult } from './tracker.ts';
 
@@ -81,7 +82,8 @@ export class FluidTracker implements DirtyTracker {
     this.scratch = new Array<number>(this.nSeg).fill(0);
     this.sweepOnly = sweepOnlySegments(workload);
     this.sweepArc = this.sweepOnly === NO_SWEEP ? NO_SWEEP : new Array<boolean>(this.nSeg).fill(false);
-    const zero = zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement, topNonZeroPages);
+    const map = zeroMapOf(workload);
+    const zero = map ? zeroFractionsFromMap(workload, map, topNonZeroPages) : zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement, topNonZeroPages);
     for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] = workload.segmentPages[s] * zero[s];
   }
 

@@ -1,4 +1,5 @@
 import { segmentWritten, zeroFractionsBySegment, type ZeroPagePlacement } from './zeroPages.ts';
+import { zeroFractionsFromMap, zeroMapOf } from './zeroMap.ts';
 import type { RandomStream } from '../../sim/random.ts';
 import { rewriteOrder, forEachPhaseOverlap, type SegmentedWorkload } from '../workload/segments.ts';
 import { forEachTraceWrite, type DirtyTrace } from '../workload/trace.ts';
@@ -80,8 +81,9 @@ export class PageTracker implements DirtyTracker {
       const mark = (p: number): void => { this.zeroBits[p >>> 5] |= 1 << (p & 31); };
       const logClean = (f: number): number => (f >= 1 ? -Infinity : Math.log(1 - f));
       if (workload.kind === 'segments') {
-        // Segment by segment, with the placement's per-segment fraction (zeroPages.ts).
-        const fractions = zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement, topNonZeroPages);
+        // Segment by segment, with the per-segment fraction of the placement (zeroPages.ts) or the image's map (zeroMap.ts).
+        const map = zeroMapOf(workload);
+        const fractions = map ? zeroFractionsFromMap(workload, map, topNonZeroPages) : zeroFractionsBySegment(workload, zeroPageFraction, zeroPagePlacement, topNonZeroPages);
         for (let s = 0; s < fractions.length; s++) {
           const first = workload.segmentFirstPage[s];
           if (fractions[s] > 0) forEachBernoulli(first, first + workload.segmentPages[s], logClean(fractions[s]), memoryRng, mark);

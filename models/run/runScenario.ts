@@ -12,6 +12,7 @@ import { RunContext } from '../migration/context.ts';
 import { Link } from '../network/link.ts';
 import { Fabric } from '../network/fabric.ts';
 import type { Channel } from '../network/channel.ts';
+import { loadZeroMap, withZeroMap } from '../memory/zeroMap.ts';
 import { wireFormat } from '../network/wire/registry.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { withTopBoundary, writtenPages } from '../memory/zeroPages.ts';
@@ -70,10 +71,10 @@ export function makeTracker(s: Scenario, workload: CompiledWorkload, streams: Ra
  */
 function migrationWire(s: Scenario, workload: CompiledWorkload, base: WireFormat, tracker: DirtyTracker, recorder: MigrationRecorder): WireFormat {
   const mf = s.migration.multifd;
-  if (mf) return multifdWire(mf, firstPassPageBytes(mf, tracker.totalPages * (1 - s.vm.zeroPageFraction), writtenPages(workload)));
+  if (mf) return multifdWire(mf, firstPassPageBytes(mf, tracker.totalPages * (1 - s.vm.zeroPageFraction), writtenPages(workload)), base.zeroPageSeconds);
   if (!s.migration.xbzrle) return base;
   if (!tracker.versions) throw new Error('internal: XBZRLE needs the page tracker\'s versions (makeTracker with trackVersions)');
-  const stream = new XbzrleStream(s.migration.xbzrle, s.vm.bytesChangedPerWrite, tracker.versions);
+  const stream = new XbzrleStream(s.migration.xbzrle, s.vm.bytesChangedPerWrite, tracker.versions, base.zeroPageSeconds);
   tracker.onTaken = stream.onPage;
   recorder.xbzrle = stream;
   return stream;
@@ -81,10 +82,18 @@ function migrationWire(s: Scenario, workload: CompiledWorkload, base: WireFormat
 
 const withTop = (w: CompiledWorkload, s: Scenario): CompiledWorkload => (w.kind === 'segments' ? withTopBoundary(w, topNonZeroPages(s)) : w);
 
+/** With the image's map (vm.footprint.mapFile): the workload cut where its zero-page density changes (models/memory/zeroMap.ts). */
+function withMap(w: CompiledWorkload, s: Scenario, resolvePath: (p: string) => string): CompiledWorkload {
+  const file = s.vm.footprint?.mapFile;
+  if (file === undefined || w.kind !== 'segments') return w;
+  const path = resolvePath(file);
+  return withZeroMap(w, loadZeroMap(path, s.vm.memoryMiB), s.vm.zeroPageFraction * w.totalPages, topNonZeroPages(s), path);
+}
+
 /** A scenario's workload compiled for its guest (cached across guests with the same workload). */
 export function guestWorkload(s: Scenario, resolvePath?: (p: string) => string): CompiledWorkload {
   try {
-    return withTop(compileWorkloadCached(s.workload, pagesForMiB(s.vm.memoryMiB), resolvePath, s.vm.osHotPages), s);
+    return withMap(withTop(compileWorkloadCached(s.workload, pagesForMiB(s.vm.memoryMiB), resolvePath, s.vm.osHotPages), s), s, resolvePath ?? ((p) => p));
   } catch (e) {
     throw e instanceof InputError ? new InputError(`${s.name}: ${e.message}`) : e;
   }
@@ -113,10 +122,10 @@ export function runScenario(s: Scenario, options: RunOptions = {}): RunResult {
     const fabric = new Fabric(sim);
     link = fabric.path([fabric.addLink({ name: 'link', ...s.network })]);
   }
-  const wire = wireFormat(s.network.wireFormat, s.compression);
+  const wire = wireFormat(s.network.wireFormat, s.compression, s.network.zeroPageSeconds);
   const m = s.migration;
   const plan = composition(m);
-  const workload = options.workload ? withTop(options.workload, s) : guestWorkload(s, options.resolvePath);
+  const workload = options.workload ? withMap(withTop(options.workload, s), s, options.resolvePath ?? ((p) => p)) : guestWorkload(s, options.resolvePath);
   const outcomes: MigrationOutcome[] = [];
   // Time-invariant from the last phase's start (non-repeating) or always (cyclic): see steadyState.ts.
   // Not with a cutoff (hybrid's switch to post-copy), which a skipped span could jump over.

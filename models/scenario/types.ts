@@ -14,9 +14,9 @@ export interface Scenario {
   fidelity: 'fluid' | 'page';
   concurrentMigrations: number;
   /** zeroPageFraction: given, or derived from the footprint (echoed when given), else 0. */
-  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; osHotPages: number; workloadCpuFraction: number; footprint?: { idleMiB: number; reusableMiB: number; topMiB?: number } };
+  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; osHotPages: number; workloadCpuFraction: number; footprint?: { idleMiB: number; reusableMiB: number; topMiB?: number; mapFile?: string } };
   workload: WorkloadSpec;
-  network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; wireFormat: WireFormatName };
+  network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; zeroPageSeconds: number; wireFormat: WireFormatName };
   /** With wireFormat mecom only: the pages' content classes and the compressors' speeds (defaults filled in). */
   compression?: MecomParameters;
   migration: ResolvedMigrationSpec;

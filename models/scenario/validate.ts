@@ -9,6 +9,7 @@ import { describeValue, InputError } from '../input/errors.ts';
 import { BOUNDS, boundText } from '../bounds.ts';
 import { compileWorkloadCached } from '../workload/build.ts';
 import { writtenPages, zeroFractionFromFootprint } from '../memory/zeroPages.ts';
+import { loadZeroMap, ZeroMapFormatError } from '../memory/zeroMap.ts';
 import type { QemuReplaySettings, ResolvedMigrationSpec, Scenario, XenReplaySettings } from './types.ts';
 import type { MecomParameters } from '../network/wire/mecom.ts';
 
@@ -108,6 +109,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   // Whether the zero-page fraction was given (the validator fills its default in): left out with
   // a footprint, it is derived from the footprint (the schema's x-miglab-default-unless).
   const zeroGiven = (data as { vm?: { zeroPageFraction?: unknown } } | null)?.vm?.zeroPageFraction !== undefined;
+  const placementGiven = (data as { vm?: { zeroPagePlacement?: unknown } } | null)?.vm?.zeroPagePlacement !== undefined;
   const validate = validator();
   if (!validate(data)) {
     const lines = schemaErrorLines(validate.errors ?? []);
@@ -190,7 +192,12 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   if (m.algorithm === 'cow-checkpoint' && !s.checkpoint) bad('checkpoint', 'expected a checkpoint section (intervalSeconds, …) with algorithm cow-checkpoint, got nothing');
   if (s.failure && !s.checkpoint) bad('failure', 'expected a checkpoint section too (failover restores the last checkpoint), got no checkpoint section');
   if (s.failure && s.failure.atSeconds > m.startSeconds) bad('failure.atSeconds', `expected at most migration.startSeconds (${m.startSeconds}): the failure happens before the migration, got number ${s.failure.atSeconds}`);
-  const fp = s.vm.footprint as { idleMiB: number; reusableMiB: number; topMiB?: number } | undefined;
+  const fp = s.vm.footprint as { idleMiB: number; reusableMiB: number; topMiB?: number; mapFile?: string } | undefined;
+  if (fp?.mapFile !== undefined) {
+    if (placementGiven) bad('vm.zeroPagePlacement', `the image's map (vm.footprint.mapFile) places the zero pages: expected no zeroPagePlacement with it, got ${describeValue(s.vm.zeroPagePlacement)}`);
+    if ((s.workload as { type: string }).type === 'trace') bad('vm.footprint.mapFile', 'a trace workload places its zero pages evenly: expected no map with it, got a file');
+    try { loadZeroMap(resolvePath(fp.mapFile), s.vm.memoryMiB); } catch (e) { if (e instanceof ZeroMapFormatError) bad('vm.footprint.mapFile', e.message); else throw e; }
+  }
   if (fp && fp.reusableMiB > fp.idleMiB) bad('vm.footprint.reusableMiB', `expected at most vm.footprint.idleMiB (${fp.idleMiB}): the freed part of the idle footprint, got number ${fp.reusableMiB}`);
   if (fp && fp.topMiB !== undefined && fp.topMiB > fp.idleMiB) bad('vm.footprint.topMiB', `expected at most vm.footprint.idleMiB (${fp.idleMiB}): the part of the idle footprint at the top of memory, got number ${fp.topMiB}`);
   if (fp && fp.idleMiB > s.vm.memoryMiB) bad('vm.footprint.idleMiB', `expected at most vm.memoryMiB (${s.vm.memoryMiB}): the idle guest's non-zero memory, got number ${fp.idleMiB}`);
@@ -198,6 +205,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   const wireName = s.network.wireFormat ?? (problems.length ? undefined : defaultFor(migrationFields.wireFormatField, resolved.algorithm, resolved.policy));
   if (wireName === 'mecom' && !(resolved.algorithm === 'stop-and-copy' || (resolved.algorithm === 'precopy' && ['xen', 'xen-legacy', 'clark05'].includes(resolved.policy ?? ''))))
     bad('network.wireFormat', `"mecom" is modelled on Xen's stream: expected algorithm "precopy" with policy "xen", "xen-legacy" or "clark05", or algorithm "stop-and-copy"; got algorithm ${JSON.stringify(resolved.algorithm)}${resolved.policy ? ` with policy ${JSON.stringify(resolved.policy)}` : ''}`);
+  if (s.network.zeroPageSeconds > 0 && wireName !== undefined && wireName !== 'qemu') bad('network.zeroPageSeconds', `the cost of QEMU's zero-page detection: expected 0 with network.wireFormat ${JSON.stringify(wireName)} (it sends no zero pages of its own kind), got number ${s.network.zeroPageSeconds}`);
   if (s.compression !== undefined && wireName !== undefined && wireName !== 'mecom') bad('compression', `used only with network.wireFormat "mecom", got wireFormat ${JSON.stringify(wireName)}`);
   if (problems.length) throw new InputError(problems.join('\n'));
   if (!zeroGiven && fp) {
@@ -214,12 +222,13 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     seed: s.seed,
     fidelity: s.fidelity,
     concurrentMigrations: s.concurrentMigrations,
-    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, osHotPages: v.osHotPages, workloadCpuFraction: v.workloadCpuFraction, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB, ...(v.footprint.topMiB !== undefined ? { topMiB: v.footprint.topMiB } : {}) } } : {}) },
+    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, osHotPages: v.osHotPages, workloadCpuFraction: v.workloadCpuFraction, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB, ...(v.footprint.topMiB !== undefined ? { topMiB: v.footprint.topMiB } : {}), ...(v.footprint.mapFile !== undefined ? { mapFile: v.footprint.mapFile } : {}) } } : {}) },
     workload,
     network: {
       bandwidthBitsPerSecond: n.bandwidthBitsPerSecond,
       latencySeconds: n.latencySeconds,
       tcpWindowBytes: n.tcpWindowBytes,
+      zeroPageSeconds: n.zeroPageSeconds,
       wireFormat: wireName,
     },
     ...(wireName === 'mecom' ? { compression: compressionSection(s.compression) } : {}),

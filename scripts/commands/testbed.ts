@@ -7,12 +7,15 @@ import { QemuBackend } from '../../real/qemu/replay.ts';
 import { GUEST_RESERVED_MIB, IDLE_DIRTIER_MIB } from '../../real/dirtier.ts';
 import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
-import { solveSwitchover, type SwitchoverPoint } from '../../models/migration/switchover.ts';
+import { solveSwitchover, solveZeroPageSeconds, type SwitchoverPoint, type ZeroPagePoint } from '../../models/migration/switchover.ts';
+import { existsSync, mkdirSync } from 'node:fs';
+import { writeFileAtomic } from '../lib/files.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import { idleGuestMemoryMap, topBlockMiB } from '../../real/qemu/memoryMap.ts';
+import type { QemuMeasurement } from '../../real/qemu/measurement.ts';
 
-export const testbedHelp = `miglab testbed qemu [--measure-footprint] [--measure-switchover] [--memory-mib 256,1024]
+export const testbedHelp = `miglab testbed qemu [--measure-footprint [--map-dir DIR]] [--measure-switchover] [--memory-mib 256,1024]
 miglab testbed xen [start | start-two | stop | status] [--measure-switchover]
 
 Prepares the QEMU testbed on this machine from Debian's packages (QEMU 10 from bookworm-backports,
@@ -24,12 +27,16 @@ $MIGLAB_QEMU_DIR (default /var/tmp/miglab-qemu) and prints the paths. Idempotent
                         idle non-zero memory and the freed part of it that an allocation reuses,
                         from the zero pages QEMU found (its duplicate count); and the part at the
                         top of memory, from a dump of the idle guest's RAM)
+  --map-dir DIR         with --measure-footprint: also write that dump's map, the idle guest's
+                        non-zero pages per MiB, to DIR/qemu-<MiB>.json (→ vm.footprint.mapFile;
+                        an existing file is not replaced)
   --measure-switchover  then migrate a 256 MiB guest, idle and with most of its memory written
                         (final passes of ≈ 0, 25 and 64 MiB, twice each), and print what
                         predicting QEMU's downtime on these hosts needs: the
                         switchover's fixed part (→ migration.resumeSeconds) and the rate of the
                         uncapped final pass (→ network.bandwidthBitsPerSecond, when the link is
-                        faster than that)
+                        faster than that); then migrate the idle 1024 MiB guest uncapped three
+                        times and print the hosts' time per zero page (→ network.zeroPageSeconds)
   --memory-mib LIST     guest sizes for the measurements (default 256,1024)
 
 xen: builds the Xen testbed from Debian's packages (scripts/testbeds/xen-setup.sh: Xen 4.17
@@ -85,7 +92,7 @@ async function xenTestbed(action: string, measureSwitchover: boolean): Promise<n
 }
 
 export async function testbedCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { 'measure-footprint': { type: 'boolean' }, 'measure-switchover': { type: 'boolean' }, 'memory-mib': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { 'measure-footprint': { type: 'boolean' }, 'measure-switchover': { type: 'boolean' }, 'memory-mib': { type: 'string' }, 'map-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) { console.log(testbedHelp); return 0; }
   if (positionals[0] === 'xen') {
     const action = positionals[1] ?? 'start';
@@ -93,6 +100,8 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     return xenTestbed(action, values['measure-switchover'] === true);
   }
   if (positionals[0] !== 'qemu' || positionals.length !== 1) throw new InputError(`miglab testbed: expected qemu or xen, got ${JSON.stringify(positionals.join(' ') || null)}\n\n${testbedHelp}`);
+  const mapDir = values['map-dir'];
+  if (mapDir !== undefined && !values['measure-footprint']) throw new InputError('miglab testbed qemu: --map-dir: expected it with --measure-footprint (the map comes from its dump), got it alone');
   const sizes = (values['memory-mib'] ?? '256,1024').split(',').map((x) => parseWholeNumber('--memory-mib', x, 128, 16384));
   const b = new QemuBackend();
   await b.prepare();
@@ -111,6 +120,13 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     const map = await idleGuestMemoryMap(b.paths!, memoryMiB, workDir, log);
     const topMiB = Math.min(topBlockMiB(map), fp.idleMiB);
     const dumpMiB = (map.reduce((a, x) => a + x, 0) * PAGE_SIZE_BYTES) / MIB_BYTES;
+    if (mapDir !== undefined) {
+      const file = join(mapDir, `qemu-${memoryMiB}.json`);
+      if (existsSync(file)) throw new InputError(`--map-dir: ${file} exists; miglab does not replace it (remove it or choose another folder)`);
+      mkdirSync(mapDir, { recursive: true });
+      writeFileAtomic(file, `${JSON.stringify({ description: `The idle ${memoryMiB} MiB guest of the QEMU testbed (${b.paths!.initrd}): non-zero 4 KiB pages per MiB of guest-physical memory, from a pmemsave dump (miglab testbed qemu --measure-footprint, ${new Date().toISOString().slice(0, 10)}).`, memoryMiB, nonZeroPagesPerMiB: Array.from(map) })}\n`);
+      console.log(`wrote ${file} → "footprint": { …, "mapFile": "${file}" }`);
+    }
     console.log(`${memoryMiB} MiB guest: ${nonZeroMiB(idle).toFixed(1)} MiB non-zero idle (${dumpMiB.toFixed(1)} in a dump of its memory), ${nonZeroMiB(big).toFixed(1)} MiB with a ${bufferMiB} MiB buffer, ${topMiB.toFixed(1)} MiB at the top → "vm": { "memoryMiB": ${memoryMiB}, "footprint": { "idleMiB": ${fp.idleMiB.toFixed(1)}, "reusableMiB": ${fp.reusableMiB.toFixed(1)}, "topMiB": ${topMiB.toFixed(1)} } }`);
   }
   if (values['measure-switchover']) {
@@ -129,6 +145,17 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     }
     const sw = solveSwitchover(points);
     console.log(`→ for QEMU on these hosts: "migration": { "resumeSeconds": ${sw.fixedSeconds.toFixed(4)} } (the fixed part) and a final pass at ${(sw.bitsPerSecond / 1e9).toPrecision(3)} Gbit/s: "network": { "bandwidthBitsPerSecond": ${sw.bitsPerSecond.toPrecision(3)} } unless the link is slower`);
+    // The zero pages: the idle 1024 MiB guest (≈ 90 % zero pages, in long runs) uncapped, three times.
+    const zeroPoints: ZeroPagePoint[] = [];
+    for (let rep = 0; rep < 3; rep++) {
+      const r = await migrateOnce(b, 1024, { type: 'idle' }, `zero-pages-${rep}`, 0.3, workDir, log, 16 * 1024 * MIB_BYTES);
+      const zeroPages = Number(((r.measurement as QemuMeasurement | undefined)?.finalQueryMigrate as { ram?: { duplicate?: number } } | undefined)?.ram?.duplicate ?? NaN);
+      const p = { firstPassSeconds: r.totalTimeSeconds - r.downtimeSeconds - r.setupTimeSeconds, firstPassBytes: r.bytesByPhase.precopy, zeroPages };
+      zeroPoints.push(p);
+      console.log(`1024 MiB guest, idle, uncapped: ${(p.firstPassSeconds * 1e3).toFixed(0)} ms before the switchover for ${zeroPages} zero pages and ${(p.firstPassBytes / MIB_BYTES).toFixed(1)} MiB sent`);
+    }
+    const zeroPageSeconds = solveZeroPageSeconds(zeroPoints, sw.bytesPerSecond);
+    console.log(`→ the hosts' time per zero page: "network": { "zeroPageSeconds": ${zeroPageSeconds.toPrecision(3)} } (median of three)`);
   }
   return 0;
 }

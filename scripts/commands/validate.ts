@@ -36,15 +36,19 @@ export async function validateCommand(argv: string[]): Promise<number> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new InputError(`${file}: (top level): expected a scenario or sweep object, got ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);
   let scenarios: Scenario[];
   let name: string;
+  /** Resolves a scenario's file paths (a trace, a layout, a map) as its own file does. */
+  let resolvePath: (p: string) => string;
   if ('axes' in raw && 'base' in raw) {
     const runner = new SweepRunner(loadSweep(file));
     runner.checkPoints(0, runner.design.points.length);
     scenarios = Array.from({ length: runner.design.totalRuns }, (_, i) => ({ ...runner.scenarioFor(i), name: `${runner.sweep.spec.name}-${i}` }));
     name = runner.sweep.spec.name;
+    resolvePath = runner.resolvePath;
   } else {
-    const s = loadScenario(file).scenario;
-    scenarios = [s];
-    name = s.name;
+    const loaded = loadScenario(file);
+    scenarios = [loaded.scenario];
+    name = loaded.scenario.name;
+    resolvePath = (p) => resolve(loaded.baseDir, p);
   }
   const dir = resolve(values.out ?? join('results', name, `validate-${backend.name}`));
   await backend.prepare();
@@ -54,7 +58,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     progress(`[${i + 1}/${scenarios.length}] ${s.name}`);
     const measured = await backend.replay(s, { workDir: join(tmpdir(), `miglab-validate-${process.pid}`), log: progress, hosts });
     writeRunResults(join(dir, 'runs', s.name), measured);
-    const c = compare(s, measured);
+    const c = compare(s, measured, resolvePath);
     rows.push(...c.rows);
     const warnings = unmodelledWarnings(s);
     for (const w of warnings) progress(`warning: ${s.name}: ${w}`);

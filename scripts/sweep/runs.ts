@@ -109,7 +109,8 @@ export class SweepRunner {
     return scenario;
   }
 
-  private readonly resolvePath = (p: string): string => resolve(this.sweep.baseDir, p);
+  /** Resolves a path in the sweep (a trace, a layout or a map file) against its base scenario's folder. */
+  readonly resolvePath = (p: string): string => resolve(this.sweep.baseDir, p);
 
   /** Validates design points [from, to) (replicate 0 of each); the first error names the point and its values. */
   checkPoints(from: number, to: number): void {
@@ -133,7 +134,7 @@ export class SweepRunner {
       return [String(run), String(point), String(run % design.replicates), String(f.spec.seed), ...design.points[point].map(cell), ...fleetCells(runFleet(f, { resolvePath: this.resolvePath }))];
     }
     const s = this.scenarioFor(run);
-    const r = runScenario(s, { keepRounds: false, resolvePath: (p) => resolve(this.sweep.baseDir, p) });
+    const r = runScenario(s, { keepRounds: false, resolvePath: this.resolvePath });
     return [String(run), String(point), String(run % design.replicates), String(s.seed), ...design.points[point].map(cell), ...metricCells(r)];
   }
 }

@@ -18,6 +18,7 @@ const freePort = (): Promise<number> => new Promise((resolve) => {
   srv.listen(0, '127.0.0.1', () => { const a = srv.address() as { port: number }; srv.close(() => resolve(a.port)); });
 });
 import { runScenario } from '../../models/run/runScenario.ts';
+import { loadZeroMap } from '../../models/memory/zeroMap.ts';
 
 /**
  * Real QEMU 10 migrations on this machine (TCG), prepared by scripts/testbeds/qemu-setup.sh from
@@ -253,7 +254,8 @@ t('Ctrl-C during a replay stops every QEMU it started, on this machine and on ss
 
 t('testbed qemu --measure-footprint and --measure-switchover print what predicting this testbed needs', () => {
   // What a researcher runs once per guest image and host pair; outcomes, not timings.
-  const r = spawnSync(process.execPath, ['scripts/miglab.mjs', 'testbed', 'qemu', '--measure-footprint', '--measure-switchover', '--memory-mib', '256'], { encoding: 'utf8', timeout: 15 * 60_000 });
+  const mapDir = join(mkdtempSync(join(tmpdir(), 'miglab-maps-')), 'maps');
+  const r = spawnSync(process.execPath, ['scripts/miglab.mjs', 'testbed', 'qemu', '--measure-footprint', '--map-dir', mapDir, '--measure-switchover', '--memory-mib', '256'], { encoding: 'utf8', timeout: 20 * 60_000 });
   assert.is(r.status, 0, r.stderr.slice(-2000));
   const fp = /"footprint": \{ "idleMiB": ([\d.]+), "reusableMiB": ([\d.]+), "topMiB": ([\d.]+) \}/.exec(r.stdout);
   assert.ok(fp, r.stdout);
@@ -263,6 +265,13 @@ t('testbed qemu --measure-footprint and --measure-switchover print what predicti
   const sw = /"resumeSeconds": ([\d.]+) \}.*"bandwidthBitsPerSecond": ([\d.e+]+) \}/.exec(r.stdout);
   assert.ok(sw, r.stdout);
   assert.ok(Number(sw![1]) >= 0 && Number(sw![1]) < 0.05 && Number(sw![2]) > 0, `fixed ${sw![1]} s, rate ${sw![2]} bit/s`);
+  // The image's map, one count per MiB, as a scenario reads it; the hosts' time per zero page.
+  const map = loadZeroMap(join(mapDir, 'qemu-256.json'), 256);
+  const mapMiB = (map.reduce((a, x) => a + x, 0) * 4096) / (1 << 20);
+  assert.ok(Math.abs(mapMiB - idle) < 0.1 * idle, `map ${mapMiB} MiB non-zero, footprint ${idle} MiB`);
+  const zero = /"zeroPageSeconds": ([\d.e+-]+) \}/.exec(r.stdout);
+  assert.ok(zero && Number(zero[1]) > 0 && Number(zero[1]) < 1e-3, r.stdout);
+  rmSync(join(mapDir, '..'), { recursive: true, force: true });
   assert.is(spawnSync('bash', ['-c', `pgrep -f -- "[m]iglab-testbed-${r.pid}" | wc -l`], { encoding: 'utf8' }).stdout.trim(), '0', 'no QEMU of its own left');
 });
 

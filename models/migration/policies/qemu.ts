@@ -1,7 +1,7 @@
 import { PAGE_SIZE_BYTES } from '../../units/pageSize.ts';
 import { newTakeResult } from '../../memory/tracker.ts';
 import { ThrottledTracker } from '../../memory/throttledTracker.ts';
-import { encoderCap } from '../../network/wire/types.ts';
+import { encoderCap, wireCpuSeconds } from '../../network/wire/types.ts';
 import { XbzrleStream } from '../../network/wire/xbzrle.ts';
 import { qemuWire } from '../../network/wire/qemu.ts';
 import { MULTIFD_PAGES_PER_PACKET } from '../../network/wire/multifd.ts';
@@ -217,7 +217,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       do {
         tracker.take(Math.max(1, Math.floor((budgetBytes - bytes) / qemuWire.bytesPerPage)), false, sim.nowSeconds, take);
         const b = wire.bytes(take.pages, take.zeroPages);
-        cpuSeconds += wire.cpuSeconds?.(take.pages, take.zeroPages) ?? 0;
+        cpuSeconds += wireCpuSeconds(wire, take.pages, take.zeroPages);
         bytes += b;
         pass.pages += take.pages; pass.zero += take.zeroPages; pass.bytes += b;
       } while (bytes < budgetBytes && tracker.pendingPages > 0);

@@ -80,11 +80,14 @@ export function multifdSummary(p: MultifdParameters, bytesTransferred: number): 
  * `firstPassPageBytes`: what a non-zero page of the first pass costs on average — with compression
  * the footprint's and the workload's compressed sizes weighted by their pages (runScenario.ts).
  */
-export function multifdWire(p: MultifdParameters, firstPassPageBytes = p.compressedPageBytes ?? PAGE_SIZE_BYTES): WireFormat {
+export function multifdWire(p: MultifdParameters, firstPassPageBytes = p.compressedPageBytes ?? PAGE_SIZE_BYTES, zeroPageSeconds = 0): WireFormat {
   const perPageHeader = MULTIFD_PACKET_HEADER_BYTES / MULTIFD_PAGES_PER_PACKET;
+  // Zero pages are found in the channels' threads (QEMU ≥ 9.0, zero-page-detection "multifd": multifd-zero-page.c), each its share.
+  const zero = zeroPageSeconds > 0 ? { zeroPageSeconds: zeroPageSeconds / p.channels } : {};
   if (p.compression === 'none') {
     return {
       name: 'qemu+multifd',
+      ...zero,
       bytesPerPage: PAGE_SIZE_BYTES + perPageHeader,
       bytes: (pages, zeroPages) => pages * perPageHeader + (pages - zeroPages) * PAGE_SIZE_BYTES,
     };
@@ -98,6 +101,7 @@ export function multifdWire(p: MultifdParameters, firstPassPageBytes = p.compres
   const slower = Math.min(compress, decompress) * p.channels;
   return {
     name: `qemu+multifd-${p.compression}`,
+    ...zero,
     get bytesPerPage() { return data + perPageHeader; },
     bytes: (pages, zeroPages) => pages * perPageHeader + (pages - zeroPages) * data,
     cpuSeconds: (pages, zeroPages) => ((pages - zeroPages) * PAGE_SIZE_BYTES) / slower,

@@ -16,6 +16,11 @@ export interface WireFormat {
    */
   cpuSeconds?(pages: number, zeroPages: number): number;
   /**
+   * Seconds the hosts spend on each zero page besides that (QEMU's zero-page detection at both ends:
+   * network.zeroPageSeconds), pipelined with the link like cpuSeconds. Absent: 0.
+   */
+  readonly zeroPageSeconds?: number;
+  /**
    * Told of each bitmap sync by the policies that know one (QEMU's): a wire whose bytes depend on
    * the pass (XBZRLE's cache generations, multifd's first pass over the guest's footprint).
    */
@@ -29,7 +34,12 @@ export interface WireFormat {
  * XBZRLE's, prices each batch once).
  */
 export function encoderCap(wire: WireFormat, pages: number, zeroPages: number, bytes: number, capBytesPerSecond: number): number {
-  if (!wire.cpuSeconds || pages <= 0) return capBytesPerSecond;
-  const cpu = wire.cpuSeconds(pages, zeroPages);
+  if (pages <= 0) return capBytesPerSecond;
+  const cpu = wireCpuSeconds(wire, pages, zeroPages);
   return cpu > 0 ? Math.min(capBytesPerSecond, bytes / cpu) : capBytesPerSecond;
+}
+
+/** The hosts' seconds for a batch of `pages` (`zeroPages` of them zero): the encoder's and the zero pages'. */
+export function wireCpuSeconds(wire: WireFormat, pages: number, zeroPages: number): number {
+  return (wire.cpuSeconds?.(pages, zeroPages) ?? 0) + zeroPages * (wire.zeroPageSeconds ?? 0);
 }

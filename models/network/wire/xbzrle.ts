@@ -88,7 +88,7 @@ export class XbzrleStream implements WireFormat {
   private readonly counters = { pages: 0, bytes: 0, cacheMisses: 0, overflows: 0 };
 
   /** `versions`: each page's write count (the page tracker's), to tell an unchanged page from a changed one. */
-  constructor(private readonly p: XbzrleParameters, bytesChangedPerWrite: number, private readonly versions: Uint32Array) {
+  constructor(private readonly p: XbzrleParameters, bytesChangedPerWrite: number, private readonly versions: Uint32Array, readonly zeroPageSeconds = 0) {
     this.slots = Math.max(1, Math.floor(p.cacheBytes / PAGE_SIZE_BYTES));
     this.slotPage = new Int32Array(this.slots).fill(-1);
     this.slotAge = new Float64Array(this.slots);
