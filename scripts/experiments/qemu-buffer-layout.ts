@@ -95,8 +95,8 @@ if (process.argv.includes('--validation')) {
       const random = w.type === 'uniform' || w.type === 'hotcold';
       const mib = w.type === 'sweep' ? w.bufferMiB ?? s.vm.memoryMiB : random ? w.workingSetMiB ?? s.vm.memoryMiB : 0;
       const hot = random ? Math.round(57 + 0.95 * mib) : w.type === 'sweep' ? 102 : 0;
-      const layout = join(DIR, 'sizes', `qemu-${s.vm.memoryMiB}-${mib}.json`);
-      const p = runScenario({ ...s, vm: { ...s.vm, osHotPages: hot }, workload: w.type === 'sweep' ? { ...w, layoutFile: layout } : w }, { keepRounds: false, resolvePath: (x) => resolve(x) });
+      const layout = resolve(DIR, 'sizes', `qemu-${s.vm.memoryMiB}-${mib}.json`);
+      const p = runScenario({ ...s, vm: { ...s.vm, osHotPages: hot }, workload: w.type === 'sweep' ? { ...w, layoutFile: layout } : w }, { keepRounds: false, resolvePath: runner.resolvePath });
       const e = (a: number, b: number): number => ((b - a) / a) * 100;
       errors.time.push(e(m.totalTimeSeconds, p.totalTimeSeconds));
       errors.bytes.push(e(m.bytesTransferred, p.bytesTransferred));
