@@ -56,20 +56,25 @@ export function loadZeroMap(path: string, memoryMiB: number): Uint16Array {
   return out;
 }
 
-/** Zero pages per MiB of the guest (see above): `zeroPages` in all, placed by the map. */
-export function zeroPagesByMiB(nonZeroPerMiB: Uint16Array, w: SegmentedWorkload, zeroPages: number, topNonZeroPages: number): Float64Array {
-  const nMiB = Math.ceil(w.totalPages / PAGES_PER_MIB);
-  const free = new Float64Array(nMiB); // pages neither written by the workload nor in the top block
+/** Calls f(i, n) for each MiB i that [from, to) overlaps, with the n pages it holds of it. */
+function forEachMiB(from: number, to: number, f: (i: number, n: number) => void): void {
+  for (let p = from; p < to;) { const i = Math.floor(p / PAGES_PER_MIB), end = Math.min(to, (i + 1) * PAGES_PER_MIB); f(i, end - p); p = end; }
+}
+
+/** Per MiB, its pages neither written by the workload nor in the top block (where zero pages may lie). */
+function freePagesByMiB(w: SegmentedWorkload, topNonZeroPages: number): Float64Array {
+  const free = new Float64Array(Math.ceil(w.totalPages / PAGES_PER_MIB));
   const topFrom = w.totalPages - Math.min(w.totalPages, Math.max(0, Math.round(topNonZeroPages)));
   for (let s = 0; s < w.segmentPages.length; s++) {
-    if (segmentWritten(w, s)) continue;
-    const from = w.segmentFirstPage[s], to = Math.min(from + w.segmentPages[s], topFrom);
-    for (let p = from; p < to;) {
-      const i = Math.floor(p / PAGES_PER_MIB), end = Math.min(to, (i + 1) * PAGES_PER_MIB);
-      free[i] += end - p;
-      p = end;
-    }
+    if (!segmentWritten(w, s)) forEachMiB(w.segmentFirstPage[s], Math.min(w.segmentFirstPage[s] + w.segmentPages[s], topFrom), (i, n) => { free[i] += n; });
   }
+  return free;
+}
+
+/** Zero pages per MiB of the guest (see above): `zeroPages` in all, placed by the map. */
+export function zeroPagesByMiB(nonZeroPerMiB: Uint16Array, w: SegmentedWorkload, zeroPages: number, topNonZeroPages: number): Float64Array {
+  const free = freePagesByMiB(w, topNonZeroPages);
+  const nMiB = free.length;
   const zero = new Float64Array(nMiB);
   let candidates = 0;
   for (let i = 0; i < nMiB; i++) { zero[i] = Math.min(PAGES_PER_MIB - (nonZeroPerMiB[i] ?? PAGES_PER_MIB), free[i]); candidates += zero[i]; }
@@ -98,18 +103,12 @@ export function zeroMapCuts(zeroByMiB: Float64Array, totalPages: number): number
 export function zeroFractionsFromMap(w: SegmentedWorkload, zeroByMiB: Float64Array, topNonZeroPages: number): Float64Array {
   const topFrom = w.totalPages - Math.min(w.totalPages, Math.max(0, Math.round(topNonZeroPages)));
   // Zero pages per free page of each MiB, so a segment that covers part of a MiB gets its share.
-  const nMiB = zeroByMiB.length;
-  const free = new Float64Array(nMiB);
-  const forEachPart = (from: number, to: number, f: (i: number, n: number) => void): void => {
-    for (let p = from; p < to;) { const i = Math.floor(p / PAGES_PER_MIB), end = Math.min(to, (i + 1) * PAGES_PER_MIB); f(i, end - p); p = end; }
-  };
-  const written = w.segmentPages.map((_, s) => (segmentWritten(w, s) ? 1 : 0));
-  for (let s = 0; s < w.segmentPages.length; s++) if (!written[s]) forEachPart(w.segmentFirstPage[s], Math.min(w.segmentFirstPage[s] + w.segmentPages[s], topFrom), (i, n) => { free[i] += n; });
+  const free = freePagesByMiB(w, topNonZeroPages);
   const out = new Float64Array(w.segmentPages.length);
   for (let s = 0; s < out.length; s++) {
-    if (written[s]) continue;
+    if (segmentWritten(w, s)) continue;
     let z = 0;
-    forEachPart(w.segmentFirstPage[s], Math.min(w.segmentFirstPage[s] + w.segmentPages[s], topFrom), (i, n) => { if (free[i] > 0) z += (zeroByMiB[i] * n) / free[i]; });
+    forEachMiB(w.segmentFirstPage[s], Math.min(w.segmentFirstPage[s] + w.segmentPages[s], topFrom), (i, n) => { if (free[i] > 0) z += (zeroByMiB[i] * n) / free[i]; });
     out[s] = w.segmentPages[s] > 0 ? Math.min(1, z / w.segmentPages[s]) : 0;
   }
   return out;
