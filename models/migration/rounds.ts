@@ -58,7 +58,7 @@ export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r:
     let bytes = ctx.wire.bytes(take.pages, take.zeroPages);
     if (opts.floorBytes) bytes = Math.floor(bytes);
     total.pages = take.pages; total.zeroPages = take.zeroPages; total.bytes = bytes;
-    ctx.send(bytes, encoderCap(ctx.wire, take.pages, take.zeroPages, bytes, opts.capBytesPerSecond), finish);
+    ctx.send(bytes, encoderCap(ctx.wire, take.pages, take.zeroPages, bytes, opts.capBytesPerSecond, ctx.link.soloRate()), finish);
     return;
   }
   let left = Math.min(opts.maxPages, ctx.tracker.pendingPages);
@@ -89,7 +89,7 @@ export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r:
     const rate = ctx.link.soloRate(encoderCap(ctx.wire, 1, 0, ctx.wire.bytes(1, 0), opts.capBytesPerSecond));
     let bytes = 0;
     while (left > 1e-9) bytes += takeBatch(start + bytes / rate, rate);
-    if (bytes > 0) ctx.send(bytes, encoderCap(ctx.wire, total.pages, total.zeroPages, bytes, opts.capBytesPerSecond), finish);
+    if (bytes > 0) ctx.send(bytes, encoderCap(ctx.wire, total.pages, total.zeroPages, bytes, opts.capBytesPerSecond, ctx.link.soloRate()), finish);
     else finish();
     return;
   }
@@ -101,7 +101,7 @@ export function sendRound(ctx: MigrationContext, opts: RoundOptions, onDone: (r:
     if (!(left > 1e-9)) { finish(); return; }
     const t0 = ctx.sim.nowSeconds;
     const bytes = takeBatch(t0, rate);
-    if (bytes > 0) ctx.send(bytes, encoderCap(ctx.wire, take.pages, take.zeroPages, bytes, opts.capBytesPerSecond), (d) => { if (d > 0) rate = bytes / d; step(); });
+    if (bytes > 0) ctx.send(bytes, encoderCap(ctx.wire, take.pages, take.zeroPages, bytes, opts.capBytesPerSecond, ctx.link.soloRate()), (d) => { if (d > 0) rate = bytes / d; step(); });
     else step();
   };
   step();

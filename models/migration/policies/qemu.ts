@@ -1,7 +1,7 @@
 import { PAGE_SIZE_BYTES } from '../../units/pageSize.ts';
 import { newTakeResult } from '../../memory/tracker.ts';
 import { ThrottledTracker } from '../../memory/throttledTracker.ts';
-import { encoderCap, wireCpuSeconds } from '../../network/wire/types.ts';
+import { encoderCap, streamCap } from '../../network/wire/types.ts';
 import { XbzrleStream } from '../../network/wire/xbzrle.ts';
 import { qemuWire } from '../../network/wire/qemu.ts';
 import { MULTIFD_PAGES_PER_PACKET } from '../../network/wire/multifd.ts';
@@ -169,7 +169,9 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       // or the dirty-sync timer's next tick.
       const nextEvent = Math.min(ctx.stopDueAtSeconds, ac ? ac.nextTimerSeconds : Infinity);
       const windowsAhead = Math.min(Math.floor(headroomWireBytes / perWindowBytes) - 1, Math.floor((nextEvent - now) / WINDOW_SECONDS));
-      if (bandwidthKnown && windowBytes === 0 && windowsAhead >= 2) {
+      // Not when zero pages cost time (network.zeroPageSeconds): a window that meets a run of them
+      // spends its 100 ms there and sends little, which one transfer over many windows would average away.
+      if (bandwidthKnown && windowBytes === 0 && windowsAhead >= 2 && !((wire.zeroPageSeconds ?? 0) > 0)) {
         // Fast-forward whole windows: no sync can happen before the pending set nears the threshold.
         const fastForwarded = (bytes: number): void => {
           const elapsed = sim.nowSeconds - windowStart;
@@ -204,7 +206,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       const bytes = wire.bytes(take.pages, take.zeroPages);
       pass.pages += take.pages; pass.zero += take.zeroPages; pass.bytes += bytes;
       sentBytes += bytes;
-      ctx.send(bytes, encoderCap(wire, take.pages, take.zeroPages, bytes, capBytesPerSecond), () => then(bytes));
+      ctx.send(bytes, encoderCap(wire, take.pages, take.zeroPages, bytes, capBytesPerSecond, ctx.link.soloRate()), () => then(bytes));
     };
 
     /**
@@ -213,16 +215,17 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
      * limit page by page), each round sized for whole pages so none overshoots by more than one.
      */
     const sendVariablePages = (budgetBytes: number, capBytesPerSecond: number, then: (bytes: number) => void): void => {
-      let bytes = 0, cpuSeconds = 0;
+      let bytes = 0, cpuSeconds = 0, zeroSeconds = 0;
       do {
         tracker.take(Math.max(1, Math.floor((budgetBytes - bytes) / qemuWire.bytesPerPage)), false, sim.nowSeconds, take);
         const b = wire.bytes(take.pages, take.zeroPages);
-        cpuSeconds += wireCpuSeconds(wire, take.pages, take.zeroPages);
+        cpuSeconds += wire.cpuSeconds?.(take.pages, take.zeroPages) ?? 0;
+        zeroSeconds += take.zeroPages * (wire.zeroPageSeconds ?? 0);
         bytes += b;
         pass.pages += take.pages; pass.zero += take.zeroPages; pass.bytes += b;
       } while (bytes < budgetBytes && tracker.pendingPages > 0);
       sentBytes += bytes;
-      ctx.send(bytes, cpuSeconds > 0 ? Math.min(capBytesPerSecond, bytes / cpuSeconds) : capBytesPerSecond, () => then(bytes));
+      ctx.send(bytes, streamCap(bytes, cpuSeconds, zeroSeconds, capBytesPerSecond, ctx.link.soloRate()), () => then(bytes));
     };
     iterate();
   },

@@ -17,7 +17,8 @@ export interface WireFormat {
   cpuSeconds?(pages: number, zeroPages: number): number;
   /**
    * Seconds the hosts spend on each zero page besides that (QEMU's zero-page detection at both ends:
-   * network.zeroPageSeconds), pipelined with the link like cpuSeconds. Absent: 0.
+   * network.zeroPageSeconds). Not pipelined: the migration thread that reads a page to find it zero
+   * is the one that writes the others to the link, so the two add up (encoderCap). Absent: 0.
    */
   readonly zeroPageSeconds?: number;
   /**
@@ -30,16 +31,24 @@ export interface WireFormat {
 /**
  * The rate cap (bytes/s) of sending `pages` pages (`zeroPages` of them zero), `bytes` on the wire,
  * as one stream: `capBytesPerSecond`, lowered to the encoder's pace where the CPU, not the link, is
- * the bottleneck. The caller passes the bytes it already priced (a wire priced page by page, like
- * XBZRLE's, prices each batch once).
+ * the bottleneck, and by the zero pages' time on top of the bytes' time on the link
+ * (`linkBytesPerSecond`: the link's rate for this stream). The caller passes the bytes it already
+ * priced (a wire priced page by page, like XBZRLE's, prices each batch once).
  */
-export function encoderCap(wire: WireFormat, pages: number, zeroPages: number, bytes: number, capBytesPerSecond: number): number {
+export function encoderCap(wire: WireFormat, pages: number, zeroPages: number, bytes: number, capBytesPerSecond: number, linkBytesPerSecond = Infinity): number {
   if (pages <= 0) return capBytesPerSecond;
-  const cpu = wireCpuSeconds(wire, pages, zeroPages);
-  return cpu > 0 ? Math.min(capBytesPerSecond, bytes / cpu) : capBytesPerSecond;
+  return streamCap(bytes, wire.cpuSeconds?.(pages, zeroPages) ?? 0, zeroPages * (wire.zeroPageSeconds ?? 0), capBytesPerSecond, linkBytesPerSecond);
 }
 
-/** The hosts' seconds for a batch of `pages` (`zeroPages` of them zero): the encoder's and the zero pages'. */
-export function wireCpuSeconds(wire: WireFormat, pages: number, zeroPages: number): number {
-  return (wire.cpuSeconds?.(pages, zeroPages) ?? 0) + zeroPages * (wire.zeroPageSeconds ?? 0);
+/**
+ * The rate cap of `bytes` whose encoding takes `encoderSeconds` (pipelined with the link: the slower
+ * decides) and whose zero pages take `zeroSeconds` of the sending thread (added to the bytes' time
+ * on the link, `linkBytesPerSecond`); the rate limit `capBytesPerSecond` still bounds it, since
+ * QEMU's window sleeps off what its thread did not use.
+ */
+export function streamCap(bytes: number, encoderSeconds: number, zeroSeconds: number, capBytesPerSecond: number, linkBytesPerSecond: number): number {
+  let cap = capBytesPerSecond;
+  if (encoderSeconds > 0) cap = Math.min(cap, bytes / encoderSeconds);
+  if (zeroSeconds > 0) cap = Math.min(cap, bytes / (bytes / linkBytesPerSecond + zeroSeconds));
+  return cap;
 }
