@@ -144,7 +144,8 @@ if [ ! -f "dom0-initrd-$DSUM.cpio.zst" ]; then
   depmod -b $R "$KVER"
   (cd $R && find . -path ./.debootstrapped -prune -o -print | cpio -o -H newc --quiet | zstd -q -10 -T0 > "$DIR/dom0-initrd-$DSUM.cpio.zst.tmp")
   mv "dom0-initrd-$DSUM.cpio.zst.tmp" "dom0-initrd-$DSUM.cpio.zst"
-  ls dom0-initrd-*.cpio.zst | grep -v "$DSUM" | xargs -r rm -f
+  # Older images (none on a fresh machine: grep then finds nothing, which is no error here).
+  ls dom0-initrd-*.cpio.zst | { grep -v "$DSUM" || true; } | xargs -r rm -f
 fi
 [ -d kernel/x ] && [ -f dom0-initrd-$DSUM.cpio.zst ] && true
 step "ready"

@@ -70,7 +70,8 @@ stop_all() {
 case "${1:-}" in
 start|start-two)
   if running; then log "already running ($RUN)"; echo "$RUN/hosts.json"; exit 0; fi
-  eval "$(bash "$HERE/xen-setup.sh" | grep -E '^[A-Z_0-9]+=')"
+  setup=$(bash "$HERE/xen-setup.sh") || { log "building the testbed failed (scripts/testbeds/xen-setup.sh, exit $?); its messages are above"; exit 1; }
+  eval "$(grep -E '^[A-Z_0-9]+=' <<<"$setup")"
   rm -rf "$RUN" && mkdir -p "$RUN"
   # MIGLAB_XEN_HYPERVISOR boots another hypervisor binary (e.g. Debian's security build 4.17.7,
   # which has no shadow paging): the machine then also gets nested paging, for PVH guests.
