@@ -93,7 +93,7 @@ function withMap(w: CompiledWorkload, s: Scenario, resolvePath: (p: string) => s
 /** A scenario's workload compiled for its guest (cached across guests with the same workload). */
 export function guestWorkload(s: Scenario, resolvePath?: (p: string) => string): CompiledWorkload {
   try {
-    return withMap(withTop(compileWorkloadCached(s.workload, pagesForMiB(s.vm.memoryMiB), resolvePath, s.vm.osHotPages), s), s, resolvePath ?? ((p) => p));
+    return withMap(withTop(compileWorkloadCached(s.workload, pagesForMiB(s.vm.memoryMiB), resolvePath, { osHotPages: s.vm.osHotPages, pageWalksDirtyPageTables: s.vm.pageWalksDirtyPageTables }), s), s, resolvePath ?? ((p) => p));
   } catch (e) {
     throw e instanceof InputError ? new InputError(`${s.name}: ${e.message}`) : e;
   }

@@ -14,7 +14,7 @@ export interface Scenario {
   fidelity: 'fluid' | 'page';
   concurrentMigrations: number;
   /** zeroPageFraction: given, or derived from the footprint (echoed when given), else 0. */
-  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; osHotPages: number; workloadCpuFraction: number; footprint?: { idleMiB: number; reusableMiB: number; topMiB?: number; mapFile?: string } };
+  vm: { memoryMiB: number; zeroPageFraction: number; zeroPagePlacement: ZeroPagePlacement; bytesChangedPerWrite: number; osHotPages: number; pageWalksDirtyPageTables: boolean; workloadCpuFraction: number; footprint?: { idleMiB: number; reusableMiB: number; topMiB?: number; mapFile?: string } };
   workload: WorkloadSpec;
   network: { bandwidthBitsPerSecond: number; latencySeconds: number; tcpWindowBytes: number | null; zeroPageSeconds: number; wireFormat: WireFormatName };
   /** With wireFormat mecom only: the pages' content classes and the compressors' speeds (defaults filled in). */

@@ -202,6 +202,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   if (fp && fp.topMiB !== undefined && fp.topMiB > fp.idleMiB) bad('vm.footprint.topMiB', `expected at most vm.footprint.idleMiB (${fp.idleMiB}): the part of the idle footprint at the top of memory, got number ${fp.topMiB}`);
   if (fp && fp.idleMiB > s.vm.memoryMiB) bad('vm.footprint.idleMiB', `expected at most vm.memoryMiB (${s.vm.memoryMiB}): the idle guest's non-zero memory, got number ${fp.idleMiB}`);
   if (s.vm.osHotPages > 0 && (s.workload as { type: string }).type === 'trace') bad('vm.osHotPages', 'expected 0 with a trace workload (the trace already holds every write the guest made, its OS\'s too), got number ' + s.vm.osHotPages);
+  if (s.vm.pageWalksDirtyPageTables && (s.workload as { type: string }).type === 'trace') bad('vm.pageWalksDirtyPageTables', 'expected false with a trace workload (the trace already holds every page the guest dirtied, its page tables too), got true');
   const wireName = s.network.wireFormat ?? (problems.length ? undefined : defaultFor(migrationFields.wireFormatField, resolved.algorithm, resolved.policy));
   if (wireName === 'mecom' && !(resolved.algorithm === 'stop-and-copy' || (resolved.algorithm === 'precopy' && ['xen', 'xen-legacy', 'clark05'].includes(resolved.policy ?? ''))))
     bad('network.wireFormat', `"mecom" is modelled on Xen's stream: expected algorithm "precopy" with policy "xen", "xen-legacy" or "clark05", or algorithm "stop-and-copy"; got algorithm ${JSON.stringify(resolved.algorithm)}${resolved.policy ? ` with policy ${JSON.stringify(resolved.policy)}` : ''}`);
@@ -222,7 +223,7 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
     seed: s.seed,
     fidelity: s.fidelity,
     concurrentMigrations: s.concurrentMigrations,
-    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, osHotPages: v.osHotPages, workloadCpuFraction: v.workloadCpuFraction, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB, ...(v.footprint.topMiB !== undefined ? { topMiB: v.footprint.topMiB } : {}), ...(v.footprint.mapFile !== undefined ? { mapFile: v.footprint.mapFile } : {}) } } : {}) },
+    vm: { memoryMiB: v.memoryMiB, zeroPageFraction: v.zeroPageFraction, zeroPagePlacement: v.zeroPagePlacement, bytesChangedPerWrite: v.bytesChangedPerWrite, osHotPages: v.osHotPages, pageWalksDirtyPageTables: v.pageWalksDirtyPageTables, workloadCpuFraction: v.workloadCpuFraction, ...(v.footprint !== undefined ? { footprint: { idleMiB: v.footprint.idleMiB, reusableMiB: v.footprint.reusableMiB, ...(v.footprint.topMiB !== undefined ? { topMiB: v.footprint.topMiB } : {}), ...(v.footprint.mapFile !== undefined ? { mapFile: v.footprint.mapFile } : {}) } } : {}) },
     workload,
     network: {
       bandwidthBitsPerSecond: n.bandwidthBitsPerSecond,

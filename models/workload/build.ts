@@ -92,48 +92,89 @@ function draftOf(spec: WorkloadSpec, totalPages: number, durationSeconds: number
  */
 export const OS_HOT_PAGE_WRITES_PER_SECOND = 250;
 
-function withOsHotPages(d: PhaseDraft, totalPages: number, osHotPages: number): PhaseDraft {
-  if (osHotPages <= 0) return d;
-  const n = Math.min(totalPages, Math.round(osHotPages));
-  return { ...d, ranges: [...d.ranges, { firstPage: totalPages - n, pageCount: n, ratePerPage: OS_HOT_PAGE_WRITES_PER_SECOND, background: true }] };
+/** Pages one 4 KiB x86-64 page-table page maps (512 eight-byte entries). */
+export const PAGES_PER_PAGE_TABLE = 512;
+
+/** What the guest adds to a workload's own writes (vm.osHotPages, vm.pageWalksDirtyPageTables). */
+export interface GuestDirt { osHotPages: number; pageWalksDirtyPageTables: boolean }
+export const NO_GUEST_DIRT: GuestDirt = { osHotPages: 0, pageWalksDirtyPageTables: false };
+
+/** A rate-based workload's per-page record (workload.recordBytesPerPage), 0 where it has none. */
+const recordBytesOf = (spec: WorkloadSpec): number => ('recordBytesPerPage' in spec ? spec.recordBytesPerPage ?? 0 : 0);
+
+/**
+ * The pages a phase dirties besides the pages its workload writes, all at the top of guest memory
+ * and outside the workload's nominal rate (background), from the top down:
+ *  - the OS's hot pages (above);
+ *  - the workload's records (workload.recordBytesPerPage): a program that keeps a record per page of
+ *    its memory (a version, a flag) updates it with each write — ⌈pages × bytes / 4 KiB⌉ pages,
+ *    written at the workload's rate, spread evenly over them;
+ *  - its page tables (vm.pageWalksDirtyPageTables): QEMU's TCG marks every page-table page its page
+ *    walker reads dirty for migration, content unchanged (target/i386/tcg/system/excp_helper.c
+ *    ptw_translate() probes each with MMU_DATA_STORE, since it may set accessed/dirty bits;
+ *    accel/tcg/cputlb.c probe_access_full_mmu() calls notdirty_write() on a page still clean since
+ *    the last bitmap sync), and a walk follows every TLB miss. Modelled: one page-table page per 512
+ *    written pages, touched at the workload's write rate — every write a miss, as for writes spread
+ *    over more pages than the TLB holds; a small hot set that stays in the TLB is overcounted. KVM
+ *    (hardware page walks) has no such dirt: leave it off there.
+ */
+function withGuestDirt(d: PhaseDraft, totalPages: number, g: GuestDirt, recordBytesPerPage: number): PhaseDraft {
+  const extra: PhaseDraft['ranges'] = [];
+  let top = totalPages;
+  const below = (count: number, writesPerSecond: number): void => {
+    const n = Math.min(top, count);
+    if (n <= 0 || !(writesPerSecond > 0)) return;
+    top -= n;
+    extra.push({ firstPage: top, pageCount: n, ratePerPage: writesPerSecond / n, background: true });
+  };
+  below(Math.round(g.osHotPages), OS_HOT_PAGE_WRITES_PER_SECOND * Math.round(g.osHotPages));
+  const own = d.ranges.filter((r) => !r.background);
+  const pages = own.reduce((a, r) => a + r.pageCount, 0) + (d.sweep?.bufferPages ?? 0);
+  const rate = own.reduce((a, r) => a + r.pageCount * r.ratePerPage, 0) + (d.sweep?.pagesPerSecond ?? 0);
+  if (pages > 0 && rate > 0) {
+    if (recordBytesPerPage > 0) below(Math.ceil((pages * recordBytesPerPage) / PAGE_SIZE_BYTES), rate);
+    if (g.pageWalksDirtyPageTables) below(Math.ceil(pages / PAGES_PER_PAGE_TABLE), rate);
+  }
+  return extra.length === 0 ? d : { ...d, ranges: [...d.ranges, ...extra] };
 }
 
 /** Compiles a workload spec for a guest of `totalPages` pages. `resolvePath` resolves trace file paths. */
-export function compileWorkload(spec: WorkloadSpec, totalPages: number, resolvePath: (p: string) => string = (p) => p, osHotPages = 0): CompiledWorkload {
+export function compileWorkload(spec: WorkloadSpec, totalPages: number, resolvePath: (p: string) => string = (p) => p, guest: GuestDirt = NO_GUEST_DIRT): CompiledWorkload {
   if (spec.type === 'trace') {
-    if (osHotPages > 0) throw new InputError('vm.osHotPages: a trace workload already holds every write the guest made (its OS\'s too): expected 0 with a trace, got ' + osHotPages);
+    if (guest.osHotPages > 0) throw new InputError('vm.osHotPages: a trace workload already holds every write the guest made (its OS\'s too): expected 0 with a trace, got ' + guest.osHotPages);
+    if (guest.pageWalksDirtyPageTables) throw new InputError('vm.pageWalksDirtyPageTables: a trace workload already holds every page the guest dirtied (its page tables too): expected false with a trace');
     return loadDirtyTrace(resolvePath(spec.file), spec.repeat ?? false);
   }
   if (spec.type === 'phases') {
-    const drafts = spec.phases.map((p) => withOsHotPages(draftOf(p.workload, totalPages, p.durationSeconds, resolvePath), totalPages, osHotPages));
+    const drafts = spec.phases.map((p) => withGuestDirt(draftOf(p.workload, totalPages, p.durationSeconds, resolvePath), totalPages, guest, recordBytesOf(p.workload)));
     return buildSegmentedWorkload(totalPages, drafts, spec.repeat ?? false);
   }
-  return buildSegmentedWorkload(totalPages, [withOsHotPages(draftOf(spec, totalPages, Infinity, resolvePath), totalPages, osHotPages)], false);
+  return buildSegmentedWorkload(totalPages, [withGuestDirt(draftOf(spec, totalPages, Infinity, resolvePath), totalPages, guest, recordBytesOf(spec))], false);
 }
 
 /** Compiled rate-based workloads by (guest size, spec): a sweep or a benchmark compiles each once. */
 const compiled = new Map<string, SegmentedWorkload>();
 const COMPILED_CACHE_ENTRIES = 256;
 /** The same, by spec object: a sweep's replicates share their scenario's spec (scenarios are never written to). */
-const compiledBySpec = new WeakMap<WorkloadSpec, { totalPages: number; osHotPages: number; workload: SegmentedWorkload }>();
+const compiledBySpec = new WeakMap<WorkloadSpec, { totalPages: number; guest: GuestDirt; workload: SegmentedWorkload }>();
 
 /**
  * `compileWorkload`, remembering rate-based workloads (compiled workloads are never mutated, so runs
  * can share them). Trace workloads are read from their file every time.
  */
-export function compileWorkloadCached(spec: WorkloadSpec, totalPages: number, resolvePath?: (p: string) => string, osHotPages = 0): CompiledWorkload {
-  if (spec.type === 'trace') return compileWorkload(spec, totalPages, resolvePath, osHotPages);
+export function compileWorkloadCached(spec: WorkloadSpec, totalPages: number, resolvePath?: (p: string) => string, guest: GuestDirt = NO_GUEST_DIRT): CompiledWorkload {
+  if (spec.type === 'trace') return compileWorkload(spec, totalPages, resolvePath, guest);
   const known = compiledBySpec.get(spec);
-  if (known?.totalPages === totalPages && known.osHotPages === osHotPages) return known.workload;
+  if (known?.totalPages === totalPages && known.guest.osHotPages === guest.osHotPages && known.guest.pageWalksDirtyPageTables === guest.pageWalksDirtyPageTables) return known.workload;
   const text = JSON.stringify(spec);
   // A layout file's path is relative to its scenario: such workloads are kept by spec object only.
-  const key = text.includes('"layoutFile"') ? null : `${totalPages} ${osHotPages} ${text}`;
+  const key = text.includes('"layoutFile"') ? null : `${totalPages} ${guest.osHotPages} ${guest.pageWalksDirtyPageTables} ${text}`;
   let w = key === null ? undefined : compiled.get(key);
   if (!w) {
-    w = compileWorkload(spec, totalPages, resolvePath, osHotPages) as SegmentedWorkload;
+    w = compileWorkload(spec, totalPages, resolvePath, guest) as SegmentedWorkload;
     if (compiled.size >= COMPILED_CACHE_ENTRIES) compiled.clear();
     if (key !== null) compiled.set(key, w);
   }
-  compiledBySpec.set(spec, { totalPages, osHotPages, workload: w });
+  compiledBySpec.set(spec, { totalPages, guest, workload: w });
   return w;
 }

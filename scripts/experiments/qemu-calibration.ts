@@ -10,11 +10,14 @@
  *    after the throttle starts to the end of the live rounds) over the model's min(1, (1 − p) / c) ×
  *    rate, where the workload is CPU-limited ((1 − p) ≤ c).
  *
- *  - what the guest dirties beyond the workload's nominal writes, per bitmap sync (qemu-hot-pages; a
- *    finding for issue 12, not a model input yet): with a 1 ms downtime limit QEMU syncs about once
- *    per 100 ms window after the bulk pass; each measured pass's pagesDirtied (real/qemu/passes.ts)
- *    against the distinct pages the nominal writer dirties between the two syncs (MIGRATION_PASS
- *    events): uniform over N pages at w/s, N·(1 − exp(−w·T/N)); a sweep, min(N, w·T); idle, 0.
+ *  - what the guest dirties beyond the workload's nominal writes, per bitmap sync (qemu-hot-pages):
+ *    with a 1 ms downtime limit QEMU syncs about once per 100 ms window after the bulk pass; each
+ *    measured pass's pagesDirtied (real/qemu/passes.ts) against the distinct pages the nominal
+ *    writer dirties between the two syncs (MIGRATION_PASS events): uniform over N pages at w/s,
+ *    N·(1 − exp(−w·T/N)); a sweep, min(N, w·T); idle, 0. Less the two modelled mechanisms (the
+ *    dirtier's 5-byte record per buffer page, workload.recordBytesPerPage; TCG's page-table walks,
+ *    vm.pageWalksDirtyPageTables: models/workload/build.ts), the rest is the guest's own:
+ *    vm.osHotPages, the median over the runs (the idle guest's one live sync among them).
  *
  *   node --import tsx scripts/experiments/qemu-calibration.ts
  */
@@ -24,6 +27,7 @@ import type { RunResult } from '../../models/run/result.ts';
 import type { QemuMeasurement } from '../../real/qemu/measurement.ts';
 import { MULTIFD_PACKET_HEADER_BYTES, MULTIFD_PAGES_PER_PACKET } from '../../models/network/wire/multifd.ts';
 import { pagesForMiB } from '../../models/units/pageSize.ts';
+import { PAGES_PER_PAGE_TABLE } from '../../models/workload/build.ts';
 import { parse } from 'csv-parse/sync';
 
 const runs = (set: string): RunResult[] => {
@@ -55,7 +59,9 @@ for (const r of runs('qemu-idle-compression')) {
   console.log(`${r.scenario.migration.multifd!.compression}: footprintCompressedPageBytes = ${((ram['multifd-bytes'] - packets * MULTIFD_PACKET_HEADER_BYTES) / ram.normal).toFixed(0)} (${ram.normal} normal pages)`);
 }
 
-const excess: { label: string; mib: number; random: boolean; perSync: number; syncs: number }[] = [];
+const excess: { label: string; mib: number; random: boolean; perSync: number; syncs: number; own: number }[] = [];
+/** The dirtier's record per buffer page (real/guest/dirtier.c: a 4-byte version and a 1-byte flag). */
+const DIRTIER_RECORD_BYTES = 5;
 for (const name of readdirSync('results/calibration/qemu-hot-pages/runs').sort()) {
   const dir = join('results/calibration/qemu-hot-pages/runs', name);
   const r = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as RunResult;
@@ -73,7 +79,16 @@ for (const name of readdirSync('results/calibration/qemu-hot-pages/runs').sort()
   for (let k = 2; k < syncs.length; k++) expected += nominal(syncs[k] - syncs[k - 1]);
   const found = live.slice(1, syncs.length - 1).reduce((a, x) => a + x.pagesDirtied, 0);
   const count = syncs.length - 2;
-  if (count <= 0) { console.log(`${w.type}: no live pass after the bulk pass (converged at once)`); continue; }
+  if (count <= 0) {
+    // The idle guest converges after one live pass: that pass's sync is its measure.
+    const after = rows[2]; // the pass after the bulk pass, whatever its phase
+    const passes = m.events.filter((e) => e.event === 'MIGRATION_PASS').map((e) => e.atSeconds);
+    if (w.type === 'idle' && after !== undefined && passes.length >= 3) {
+      excess.push({ label: 'idle', mib: 0, random: false, perSync: after.pagesDirtied, syncs: 1, own: after.pagesDirtied });
+      console.log(`idle: one live pass; its sync, ${((passes[2] - passes[1]) * 1000).toFixed(0)} ms after the bulk pass's, found ${after.pagesDirtied} pages: the guest's own`);
+    } else console.log(`${w.type}: no live pass after the bulk pass (converged at once)`);
+    continue;
+  }
   // With a downtime limit above 1 ms a sync comes with pages still pending, which QEMU does not
   // count again: the nominal writer's count is then no baseline.
   const limitSeconds = r.scenario.migration.downtimeLimitSeconds;
@@ -82,8 +97,14 @@ for (const name of readdirSync('results/calibration/qemu-hot-pages/runs').sort()
     continue;
   }
   const label = w.type === 'idle' ? 'idle' : `${w.type} ${w.type === 'uniform' ? w.workingSetMiB : w.type === 'sweep' ? w.bufferMiB : '?'} MiB @${writes}/s`;
-  excess.push({ label, mib: w.type === 'uniform' ? w.workingSetMiB ?? 0 : 0, random: w.type === 'uniform', perSync: (found - expected) / count, syncs: count });
-  console.log(`${label}: ${count} syncs after the bulk pass, ${found} pages found, ${expected.toFixed(0)} nominal → ${((found - expected) / count).toFixed(0)} more per sync`);
+  // The record's and page tables' pages a sync finds: k pages written w times a second, Poisson.
+  let mechanism = 0;
+  for (let k = 2; k < syncs.length && n > 0 && writes > 0; k++) {
+    for (const pages of [Math.ceil((n * DIRTIER_RECORD_BYTES) / 4096), Math.ceil(n / PAGES_PER_PAGE_TABLE)]) mechanism += pages * (1 - Math.exp((-writes * (syncs[k] - syncs[k - 1])) / pages));
+  }
+  const perSync = (found - expected) / count, own = (found - expected - mechanism) / count;
+  excess.push({ label, mib: w.type === 'uniform' ? w.workingSetMiB ?? 0 : 0, random: w.type === 'uniform', perSync, syncs: count, own });
+  console.log(`${label}: ${count} syncs after the bulk pass, ${found} pages found, ${expected.toFixed(0)} nominal → ${perSync.toFixed(0)} more per sync; less ${(mechanism / count).toFixed(0)} for the record and page tables: ${own.toFixed(0)} the guest's own`);
 }
 const rnd = excess.filter((x) => x.random);
 if (rnd.length >= 2) {
@@ -91,3 +112,5 @@ if (rnd.length >= 2) {
   const slope = rnd.reduce((a, x) => a + (x.mib - mx) * (x.perSync - my), 0) / rnd.reduce((a, x) => a + (x.mib - mx) ** 2, 0);
   console.log(`random writers: ${(my - slope * mx).toFixed(0)} + ${slope.toFixed(2)} × buffer MiB more pages per sync (least squares over ${rnd.length})`);
 }
+const own = excess.map((x) => x.own).sort((a, b) => a - b);
+if (own.length) console.log(`the guest's own pages per sync: ${own.map((x) => x.toFixed(0)).join(', ')} → "vm": { "osHotPages": ${Math.round(own.length % 2 ? own[(own.length - 1) / 2] : (own[own.length / 2 - 1] + own[own.length / 2]) / 2)} } (median)`);

@@ -24,7 +24,7 @@ const props = (path: string[]): Record<string, any> => path.reduce((node, k) => 
 type Keys<T> = { [K in keyof Required<T>]: true };
 const sections: [string[], Record<string, true>][] = [
   [[], { name: true, description: true, seed: true, fidelity: true, concurrentMigrations: true, vm: true, workload: true, network: true, compression: true, migration: true, limits: true, checkpoint: true, failure: true, real: true } satisfies Keys<Scenario>],
-  [['vm'], { memoryMiB: true, zeroPageFraction: true, zeroPagePlacement: true, bytesChangedPerWrite: true, osHotPages: true, workloadCpuFraction: true, footprint: true } satisfies Keys<Scenario['vm']>],
+  [['vm'], { memoryMiB: true, zeroPageFraction: true, zeroPagePlacement: true, bytesChangedPerWrite: true, osHotPages: true, pageWalksDirtyPageTables: true, workloadCpuFraction: true, footprint: true } satisfies Keys<Scenario['vm']>],
   [['network'], { bandwidthBitsPerSecond: true, latencySeconds: true, tcpWindowBytes: true, zeroPageSeconds: true, wireFormat: true } satisfies Keys<Scenario['network']>],
   [['migration'], { algorithm: true, policy: true, startSeconds: true, setupSeconds: true, resumeSeconds: true, downtimeLimitSeconds: true, maxBandwidthBytesPerSecond: true, autoConverge: true, xbzrle: true, multifd: true, maxIterations: true, dirtyThresholdPages: true, maxFactor: true, startBitsPerSecond: true, incrementBitsPerSecond: true, maxBitsPerSecond: true, postcopyAfterRounds: true, postcopyAfterSeconds: true, postcopyPush: true, selfBallooning: true, traceLogBytesPerSecond: true, replaySpeedup: true } satisfies Keys<ResolvedMigrationSpec>],
   [['limits'], { maxTimeSeconds: true, onTimeout: true } satisfies Keys<Scenario['limits']>],
