@@ -15,7 +15,7 @@ const cases: [string, RegExp][] = [
   ['bad-name.json', /bad-name\.json: name: expected letters, digits.*got string "has space"/],
   ['memory-string.json', /memory-string\.json: vm\.memoryMiB: expected number, got string "1GB"/],
   ['memory-negative.json', /memory-negative\.json: vm\.memoryMiB: expected a number > 0, got number -5/],
-  ['unknown-field.json', /unknown-field\.json: vm\.ram: unknown field; expected one of memoryMiB, zeroPageFraction, osHotPages, footprint, zeroPagePlacement, bytesChangedPerWrite/],
+  ['unknown-field.json', /unknown-field\.json: vm\.ram: unknown field; expected one of memoryMiB, zeroPageFraction, osHotPages, pageWalksDirtyPageTables, footprint, zeroPagePlacement, bytesChangedPerWrite/],
   ['unknown-policy.json', /unknown-policy\.json: migration\.policy: expected one of "xen", "xen-legacy", "qemu", "simgrid", "clark05", "microwiper", got string "vmware"/],
   ['precopy-no-policy.json', /precopy-no-policy\.json: migration\.policy: expected one of .* for precopy, got nothing/],
   ['policy-field-mismatch.json', /policy-field-mismatch\.json: migration\.maxIterations: not used by policy qemu; expected it only with xen, xen-legacy, clark05, microwiper \(or algorithm "trace-replay"\), got number 3/],
