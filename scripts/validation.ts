@@ -94,7 +94,8 @@ for (const set of SETS) {
     // change of the model's inputs there is re-checked against every measured run.
     const written = runners.get(set)!.scenarioFor(Number(name.slice(set.length + 1)));
     // XBZRLE's cache is page-level only: such runs keep page fidelity under --fidelity fluid.
-    const s = FIDELITY && !(FIDELITY === 'fluid' && written.migration.xbzrle) ? { ...written, fidelity: FIDELITY } : written;
+    // A buffer's physical layout (workload.layoutFile) is page-level only: fluid predicts in address order.
+    const s = FIDELITY && !(FIDELITY === 'fluid' && written.migration.xbzrle) ? { ...written, fidelity: FIDELITY, workload: FIDELITY === 'fluid' ? withoutLayout(written.workload) : written.workload } : written;
     const predicted = runScenario(s, { keepRounds: false, resolvePath: runners.get(set)!.resolvePath });
     runs++;
     const point = describe(measured);
@@ -113,6 +114,14 @@ for (const set of SETS) {
   }
 }
 const seconds = (performance.now() - t0) / 1000;
+
+/** The workload without a sweep's physical layout (in phases too): what fluid fidelity can represent. */
+function withoutLayout(w: RunResult['scenario']['workload']): RunResult['scenario']['workload'] {
+  if (w.type === 'phases') return { ...w, phases: w.phases.map((p) => ({ ...p, workload: withoutLayout(p.workload) as typeof p.workload })) };
+  if (w.type !== 'sweep' || w.layoutFile === undefined) return w;
+  const { layoutFile: _dropped, ...rest } = w;
+  return rest;
+}
 
 function describe(r: RunResult): string {
   const s = r.scenario, w = s.workload as Record<string, unknown>;
@@ -235,8 +244,10 @@ const table = `# Validation: miglab against real hypervisors, from nominal input
 ${runs} real runs (\`scenarios/validation/\`), re-predicted in ${seconds.toFixed(2)} s by \`npm run validation\` from each
 scenario as written — nothing measured per run: the dirtier's nominal rate and buffer, the nominal
 caps and limits, and what a researcher measures once per guest image or host pair (QEMU: the
-image's footprint, \`miglab testbed qemu --measure-footprint\`; Xen: the idle guest's switchover,
-\`miglab testbed xen --measure-switchover\`) — at ${FIDELITY ?? 'the fidelity each scenario states'}.
+image's footprint and memory map, \`miglab testbed qemu --measure-footprint\`; its idle dirt per
+sync, \`scripts/experiments/qemu-calibration.ts\`; a buffer's layout per size,
+\`scripts/experiments/qemu-buffer-layout.ts\`; the switchover, \`--measure-switchover\`; Xen: the
+idle guest's switchover, \`miglab testbed xen --measure-switchover\`) — at ${FIDELITY ?? 'the fidelity each scenario states'}${FIDELITY === 'fluid' ? ' (buffer layouts dropped: page level only)' : ''}.
 
 ${backendsPresent.map(section).join('\n')}
 ${featureSection()}`;
