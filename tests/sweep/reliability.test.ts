@@ -52,11 +52,18 @@ test('two sweeps into one folder: the second is refused while the first runs; a 
   const first = start(['sweep', 'tests/fixtures/sweeps/slow.json', '--workers', '1', '--out', dir, '--quiet']);
   await waitFor('the lock', () => existsSync(join(dir, '.runs.csv.lock')), first);
   assert.is(first.exitCode, null, 'the first sweep is still running');
-  const second = miglab(['sweep', 'tests/fixtures/sweeps/slow.json', '--workers', '1', '--out', dir, '--quiet']);
-  assert.is(second.status, 2, second.stderr);
-  assert.match(second.stderr, new RegExp(`miglab PID ${first.pid} on .* is writing runs\\.csv here; nothing was written`));
-  // Even with --force (which replaces miglab's own results, never a running sweep's).
-  assert.is(miglab(['sweep', 'tests/fixtures/sweeps/slow.json', '--out', dir, '--force', '--quiet']).status, 2);
+  // Paused while the others try (its PID alive, its lock held), so a fast machine cannot finish it
+  // between the checks: the outcome does not depend on how long the sweep takes.
+  first.kill('SIGSTOP');
+  try {
+    const second = miglab(['sweep', 'tests/fixtures/sweeps/slow.json', '--workers', '1', '--out', dir, '--quiet']);
+    assert.is(second.status, 2, second.stderr);
+    assert.match(second.stderr, new RegExp(`miglab PID ${first.pid} on .* is writing runs\\.csv here; nothing was written`));
+    // Even with --force (which replaces miglab's own results, never a running sweep's).
+    assert.is(miglab(['sweep', 'tests/fixtures/sweeps/slow.json', '--out', dir, '--force', '--quiet']).status, 2);
+  } finally {
+    first.kill('SIGCONT');
+  }
   await exited(first);
   assert.is(first.exitCode, 0);
   assert.ok(same(join(ref, 'runs.csv'), join(dir, 'runs.csv')), 'no duplicated or torn rows');
