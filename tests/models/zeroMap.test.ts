@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadZeroMap, withZeroMap, zeroFractionsFromMap, zeroMapCuts, zeroMapOf, zeroPagesByMiB, ZeroMapFormatError } from '../../models/memory/zeroMap.ts';
@@ -15,6 +15,7 @@ import { InputError } from '../../models/input/errors.ts';
 import { newTakeResult } from '../../models/memory/tracker.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'miglab-zeromap-'));
+test.after(() => rmSync(dir, { recursive: true, force: true }));
 const file = (name: string, data: unknown): string => { const f = join(dir, name); writeFileSync(f, JSON.stringify(data)); return f; };
 
 // A 4 MiB guest (1,024 pages): MiB 0 dense, MiB 1 all zero, MiB 2 half zero, MiB 3 dense. The
