@@ -25,7 +25,7 @@ import { writeFileAtomic } from './lib/files.ts';
 import { renderSvg, svgToPng, type VegaLiteSpec } from './lib/plot.ts';
 import { PLOTTED_METRICS, formatMetric, predictedVsMeasuredSpec } from './lib/validationPlot.ts';
 import { featuresFigureSpec, type FeatureBar } from './lib/featuresFigure.ts';
-import { summarize } from './lib/stats.ts';
+import { median, summarize } from './lib/stats.ts';
 import { MIB_BYTES } from '../models/units/pageSize.ts';
 
 const ROOT = 'results/validation';
@@ -141,7 +141,6 @@ function describe(r: RunResult): string {
 }
 
 const abs = (xs: number[]): number[] => xs.map(Math.abs).sort((a, b) => a - b);
-const median = (xs: number[]): number => (xs.length === 0 ? NaN : xs.length % 2 ? xs[(xs.length - 1) / 2] : (xs[xs.length / 2 - 1] + xs[xs.length / 2]) / 2);
 const f1 = (x: number): string => (Number.isFinite(x) ? x.toFixed(1) : '—');
 
 // The testbed's own spread: repeated points (same scenario, 3 runs): max/min − 1 per metric; median and max over points.

@@ -19,11 +19,6 @@ export class ArcSet {
     return n;
   }
 
-  /** How many intervals the set holds (for bounds checks in tests). */
-  get intervals(): number {
-    return this.bounds.length / 2;
-  }
-
   clear(): void {
     this.bounds = [];
   }

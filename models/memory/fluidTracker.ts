@@ -224,13 +224,13 @@ export class FluidTracker implements DirtyTracker {
     const total = this.pendingTotal;
     if (!(total > 0) || !(maxPages > 0)) return;
     if (skipRedirtied || this.firstPass) { this.takeInOrder(maxPages, skipRedirtied, nowSeconds, out); return; }
-    if (this.arcs && maxPages < total) { this.takeWrapping(maxPages, out); return; }
+    // With a positional sweep, a partial take goes on in address order from where the last stopped.
+    if (this.arcs && maxPages < total) { this.takeInOrder(maxPages, false, nowSeconds, out, true); return; }
     const f = maxPages >= total ? 1 : maxPages / total;
     let sent = 0, zero = 0, remaining = 0;
     for (let s = 0; s < this.nSeg; s++) {
       const t = this.pending[s] * f;
       const z = this.pendingZero[s] * f;
-      this.takeArc(s, t);
       sent += t;
       zero += z;
       this.pending[s] -= t;
@@ -247,11 +247,13 @@ export class FluidTracker implements DirtyTracker {
    * round, from page 0, with no bitmap read in between; every hypervisor's first pass):
    * segment after segment, each segment's pending pages spread evenly over it; with
    * `skipRedirtied`, a page already written again since the last read is skipped, with the
-   * segment's dirty probability at `nowSeconds`.
+   * segment's dirty probability at `nowSeconds`. With `wrap` (QEMU's later passes where a sweep is
+   * kept by position) the scan goes on past the top of memory from page 0, as ram.c's does.
    */
-  private takeInOrder(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): void {
+  private takeInOrder(maxPages: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult, wrap = false): void {
     let left = maxPages, sent = 0, zero = 0, skipped = 0;
-    while (left > 0 && this.cursor < this.nSeg) {
+    if (wrap && this.cursor >= this.nSeg) this.cursor = 0;
+    for (let visited = 0; left > 0 && (wrap ? visited <= this.nSeg : this.cursor < this.nSeg); visited++) {
       const s = this.cursor;
       const p = this.pending[s];
       const t = Math.min(p, left);
@@ -267,7 +269,9 @@ export class FluidTracker implements DirtyTracker {
         this.pendingTotal -= t;
         left -= t;
       }
-      if (!(this.pending[s] > 1e-9 * this.workload.segmentPages[s])) { this.pendingTotal -= this.pending[s]; this.pending[s] = 0; this.pendingZero[s] = 0; this.cursor++; }
+      if (this.pending[s] > 1e-9 * this.workload.segmentPages[s]) break;
+      this.pendingTotal -= this.pending[s]; this.pending[s] = 0; this.pendingZero[s] = 0;
+      this.cursor = wrap && s + 1 === this.nSeg ? 0 : s + 1;
     }
     if (!(this.pendingTotal > 1e-9)) this.pendingTotal = 0;
     out.pages = sent; out.zeroPages = zero; out.skippedPages = skipped;
@@ -304,32 +308,6 @@ export class FluidTracker implements DirtyTracker {
     const a = this.arcs;
     if (!a || s !== a.segment || !(t > 0)) return;
     a.cursor = a.set.takeFrom(a.cursor, t).next;
-  }
-
-  /**
-   * A partial take with a positional sweep: segment after segment in address order from the scan's
-   * segment (`cursor`), wrapping past the top; within the sweep's segment by position (takeArc),
-   * within another evenly over its pending pages. The scan stays in a segment until it is empty.
-   */
-  private takeWrapping(maxPages: number, out: TakeResult): void {
-    let left = maxPages, sent = 0, zero = 0;
-    if (this.cursor >= this.nSeg) this.cursor = 0;
-    for (let visited = 0; left > 0 && visited <= this.nSeg; visited++) {
-      const s = this.cursor;
-      const p = this.pending[s];
-      const t = Math.min(p, left);
-      if (t > 0) {
-        const z = this.pendingZero[s] * (t / p);
-        this.takeArc(s, t);
-        sent += t; zero += z; left -= t;
-        this.pending[s] -= t; this.pendingZero[s] -= z; this.pendingTotal -= t;
-      }
-      if (this.pending[s] > 1e-9 * this.workload.segmentPages[s]) break;
-      this.pendingTotal -= this.pending[s]; this.pending[s] = 0; this.pendingZero[s] = 0;
-      this.cursor = s + 1 === this.nSeg ? 0 : s + 1;
-    }
-    if (!(this.pendingTotal > 1e-9)) this.pendingTotal = 0;
-    out.pages = sent; out.zeroPages = zero;
   }
 
   /** Before the first bitmap read after tracking starts: pages still to send lie in address order. */

@@ -26,7 +26,8 @@ import { join } from 'node:path';
 import type { RunResult } from '../../models/run/result.ts';
 import type { QemuMeasurement } from '../../real/qemu/measurement.ts';
 import { MULTIFD_PACKET_HEADER_BYTES, MULTIFD_PAGES_PER_PACKET } from '../../models/network/wire/multifd.ts';
-import { pagesForMiB } from '../../models/units/pageSize.ts';
+import { PAGE_SIZE_BYTES, pagesForMiB } from '../../models/units/pageSize.ts';
+import { median } from '../lib/stats.ts';
 import { PAGES_PER_PAGE_TABLE } from '../../models/workload/build.ts';
 import { parse } from 'csv-parse/sync';
 
@@ -100,7 +101,7 @@ for (const name of readdirSync('results/calibration/qemu-hot-pages/runs').sort()
   // The record's and page tables' pages a sync finds: k pages written w times a second, Poisson.
   let mechanism = 0;
   for (let k = 2; k < syncs.length && n > 0 && writes > 0; k++) {
-    for (const pages of [Math.ceil((n * DIRTIER_RECORD_BYTES) / 4096), Math.ceil(n / PAGES_PER_PAGE_TABLE)]) mechanism += pages * (1 - Math.exp((-writes * (syncs[k] - syncs[k - 1])) / pages));
+    for (const pages of [Math.ceil((n * DIRTIER_RECORD_BYTES) / PAGE_SIZE_BYTES), Math.ceil(n / PAGES_PER_PAGE_TABLE)]) mechanism += pages * (1 - Math.exp((-writes * (syncs[k] - syncs[k - 1])) / pages));
   }
   const perSync = (found - expected) / count, own = (found - expected - mechanism) / count;
   excess.push({ label, mib: w.type === 'uniform' ? w.workingSetMiB ?? 0 : 0, random: w.type === 'uniform', perSync, syncs: count, own });
@@ -113,4 +114,4 @@ if (rnd.length >= 2) {
   console.log(`random writers: ${(my - slope * mx).toFixed(0)} + ${slope.toFixed(2)} × buffer MiB more pages per sync (least squares over ${rnd.length})`);
 }
 const own = excess.map((x) => x.own).sort((a, b) => a - b);
-if (own.length) console.log(`the guest's own pages per sync: ${own.map((x) => x.toFixed(0)).join(', ')} → "vm": { "osHotPages": ${Math.round(own.length % 2 ? own[(own.length - 1) / 2] : (own[own.length / 2 - 1] + own[own.length / 2]) / 2)} } (median)`);
+if (own.length) console.log(`the guest's own pages per sync: ${own.map((x) => x.toFixed(0)).join(', ')} → "vm": { "osHotPages": ${Math.round(median(own))} } (median)`);
