@@ -26,6 +26,7 @@ import { renderSvg, svgToPng, type VegaLiteSpec } from './lib/plot.ts';
 import { PLOTTED_METRICS, formatMetric, predictedVsMeasuredSpec } from './lib/validationPlot.ts';
 import { featuresFigureSpec, type FeatureBar } from './lib/featuresFigure.ts';
 import { median, summarize } from './lib/stats.ts';
+import { RATE_BAND_FRACTION, rateBand } from './lib/rateBand.ts';
 import { MIB_BYTES } from '../models/units/pageSize.ts';
 
 const ROOT = 'results/validation';
@@ -48,7 +49,8 @@ const METRICS = ['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds', 'rou
 const FEATURE_METRICS = { throttleMaxPercent: (r: RunResult) => r.autoConverge?.throttleMaxPercent, xbzrlePages: (r: RunResult) => r.xbzrle?.pages } as const;
 type Metric = (typeof METRICS)[number] | keyof typeof FEATURE_METRICS;
 
-interface Row { backend: 'qemu' | 'xen'; set: string; feature: string; scenario: string; point: string; metric: Metric; measured: number; predicted: number; errorPercent: number | null; outcome?: { measured: string; predicted: string } }
+/** `band`: the lowest and highest prediction with the write rates as written and up to 1 % lower and higher (lib/rateBand.ts). */
+interface Row { backend: 'qemu' | 'xen'; set: string; feature: string; scenario: string; point: string; metric: Metric; measured: number; predicted: number; errorPercent: number | null; band?: [number, number]; outcome?: { measured: string; predicted: string } }
 
 /** How a run ended: converged, completed by post-copy, cancelled (or failed). */
 const outcome = (r: RunResult): string => (r.status !== 'completed' ? r.status : r.converged ? 'converged' : r.postcopy || r.stopReason === 'postcopy-switch' ? 'completed by post-copy' : `completed (${r.stopReason})`);
@@ -96,7 +98,10 @@ for (const set of SETS) {
     // XBZRLE's cache is page-level only: such runs keep page fidelity under --fidelity fluid.
     // A buffer's physical layout (workload.layoutFile) is page-level only: fluid predicts in address order.
     const s = FIDELITY && !(FIDELITY === 'fluid' && written.migration.xbzrle) ? { ...written, fidelity: FIDELITY, workload: FIDELITY === 'fluid' ? withoutLayout(written.workload) : written.workload } : written;
-    const predicted = runScenario(s, { keepRounds: false, resolvePath: runners.get(set)!.resolvePath });
+    const predict = (x: typeof s): RunResult => runScenario(x, { keepRounds: false, resolvePath: runners.get(set)!.resolvePath });
+    const predicted = predict(s);
+    // The main sets' time and bytes again with the write rate 1 % off each way: how well-conditioned each point is.
+    const band = FEATURE_SETS.has(set) ? null : rateBand(s, predict, ['totalTimeSeconds', 'bytesTransferred'] as const, (r, m) => r[m]);
     runs++;
     const point = describe(measured);
     const feature = featureOf(set, written);
@@ -105,6 +110,8 @@ for (const set of SETS) {
       const m = metric === 'converged' ? (measured.converged ? 1 : 0) : measured[metric];
       const p = metric === 'converged' ? (predicted.converged ? 1 : 0) : predicted[metric];
       add(metric, m, p);
+      const b = band && (metric === 'totalTimeSeconds' || metric === 'bytesTransferred') ? band.get(metric)! : null;
+      if (b) rows[rows.length - 1].band = [Math.min(p, b[0]), Math.max(p, b[1])];
     }
     rows[rows.length - METRICS.length].outcome = { measured: outcome(measured), predicted: outcome(predicted) };
     for (const [metric, get] of Object.entries(FEATURE_METRICS)) {
@@ -169,6 +176,28 @@ function spreadFloor(metric: Metric, targetPercent: number): string {
   return `${metric}: at ${wide.map((p) => `${p.point} (runs ${p.rs.map((r) => formatMetric(metric, r.measured)).join(', ')})`).join('; ')} no single prediction can be within ${wide.map((p) => `${f1(p.floor)} %`).join(', ')} of every run, more than the ${targetPercent} % target; the other runs' largest error is ${f1(others[others.length - 1])} %.`;
 }
 
+/**
+ * The model's own conditioning (lib/rateBand.ts): per point, how far its prediction moves with the
+ * write rate 1 % off either way. Where that is more than the target, no prediction from a nominal
+ * rate can promise the target, and what a run can check is whether it lies in the band.
+ */
+function conditioning(backend: 'qemu' | 'xen', metric: 'totalTimeSeconds' | 'bytesTransferred', targetPercent: number): string {
+  const byPoint = new Map<string, Row[]>();
+  for (const r of rows) if (r.backend === backend && r.metric === metric && r.band) byPoint.set(r.point, [...(byPoint.get(r.point) ?? []), r]);
+  if (byPoint.size === 0) return '';
+  const width = (r: Row): number => (Math.max(r.band![1] - r.predicted, r.predicted - r.band![0]) / r.predicted) * 100;
+  const points = [...byPoint.entries()].map(([point, rs]) => ({ point, rs, width: Math.max(...rs.map(width)) }));
+  const wide = points.filter((p) => p.width > targetPercent), narrow = points.filter((p) => p.width <= targetPercent);
+  const narrowErrs = abs(narrow.flatMap((p) => p.rs.map((r) => r.errorPercent ?? NaN)).filter(Number.isFinite));
+  const pct = (x: number): string => `${x >= 0 ? '+' : '−'}${f1(Math.abs(x))} %`;
+  const described = wide.map((p) => {
+    const r0 = p.rs[0], [lo, hi] = r0.band!;
+    const inside = p.rs.filter((r) => r.measured >= lo && r.measured <= hi).length;
+    return `at ${p.point} it spans ${formatMetric(metric, lo)}–${formatMetric(metric, hi)} (${pct(((lo - r0.predicted) / r0.predicted) * 100)} / ${pct(((hi - r0.predicted) / r0.predicted) * 100)} around ${formatMetric(metric, r0.predicted)}), and ${inside} of ${p.rs.length} runs (${p.rs.map((r) => formatMetric(metric, r.measured)).join(', ')}) lie in it`;
+  });
+  return `${metric}: a write rate up to ${RATE_BAND_FRACTION * 100} % off moves the prediction by at most ${f1(Math.max(0, ...narrow.map((p) => p.width)))} % at ${narrow.length} of ${points.length} points, where the largest error is ${f1(narrowErrs[narrowErrs.length - 1] ?? NaN)} %${described.length ? `; ${described.join('; ')}` : ''}.`;
+}
+
 function section(backend: 'qemu' | 'xen'): string {
   const mine = rows.filter((r) => r.backend === backend && !FEATURE_SETS.has(r.set));
   const sets = SETS.filter((x) => SET_BACKENDS[x] === backend && !FEATURE_SETS.has(x));
@@ -193,10 +222,11 @@ function section(backend: 'qemu' | 'xen'): string {
   }
   const worst = mine.filter((r) => (r.metric === 'totalTimeSeconds' || r.metric === 'bytesTransferred' || (backend === 'xen' && r.metric === 'downtimeSeconds')) && r.errorPercent !== null).sort((a, b) => Math.abs(b.errorPercent!) - Math.abs(a.errorPercent!)).slice(0, 8);
   const floors = hasRepeats ? (['totalTimeSeconds', 'bytesTransferred'] as const).map((m) => spreadFloor(m, 8)).filter(Boolean) : [];
+  const conditioned = (['totalTimeSeconds', 'bytesTransferred'] as const).map((m) => conditioning(backend, m, 8)).filter(Boolean);
   return `## ${BACKEND_TITLES[backend]}: ${runsHere} runs (${sets.join(', ')})
 
 ${lines.join('\n')}
-${floors.length ? `\nThe testbed's spread against the target: ${floors.join(' ')}\n` : ''}
+${floors.length ? `\nThe testbed's spread against the target: ${floors.join(' ')}\n` : ''}${conditioned.length ? `\nThe model's conditioning (each run predicted again with its write rate up to ${RATE_BAND_FRACTION * 100} % lower and higher; nothing fitted): ${conditioned.join(' ')}\n` : ''}
 Largest errors:
 
 | run | point | metric | measured | predicted | error |
@@ -252,7 +282,8 @@ ${backendsPresent.map(section).join('\n')}
 ${featureSection()}`;
 writeFileAtomic(join(OUT, 'README.md'), table);
 const cols = ['set', 'scenario', 'point', 'feature', 'metric', 'measured', 'predicted', 'errorPercent'] as const;
-writeFileAtomic(join(OUT, 'errors.csv'), stringify(rows.map((r) => cols.map((c) => (typeof r[c] === 'number' ? formatNumber(r[c] as number) : r[c] === null ? '' : String(r[c])))), { header: true, columns: [...cols] }));
+const cell = (x: unknown): string => (typeof x === 'number' ? formatNumber(x) : x === null || x === undefined ? '' : String(x));
+writeFileAtomic(join(OUT, 'errors.csv'), stringify(rows.map((r) => [...cols.map((c) => cell(r[c])), cell(r.band?.[0]), cell(r.band?.[1])]), { header: true, columns: [...cols, 'predictedLowAtRate1Percent', 'predictedHighAtRate1Percent'] }));
 
 const scatter = predictedVsMeasuredSpec(
   rows.filter((r) => r.metric in PLOTTED_METRICS).map((r) => ({ metric: r.metric, measured: r.measured, predicted: r.predicted, series: r.set, label: r.point, errorPercent: r.errorPercent })),

@@ -184,8 +184,14 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
         else sendPages((windowsAhead * perWindowBytes) / wirePerPage, perWindowBytes / WINDOW_SECONDS, fastForwarded);
         return;
       }
-      // One iteration: until the window budget is used or MAX_WAIT has passed.
+      // One iteration: until the window budget is used or MAX_WAIT has passed. QEMU sends until the
+      // budget is *exceeded* (migration_rate_exceeded()), so at page fidelity a budget-bound iteration
+      // ends on the page that crosses it, and the next convergence check comes after the window's
+      // sleep: the budget's fraction of a page must not end the iteration early (a check ≈ 100 ms
+      // before QEMU's, with one window's pages fewer pending and one window's dirt less).
       const iterationBytes = Math.min(budget - windowBytes, rate * MAX_WAIT_SECONDS);
+      const budgetBound = budget - windowBytes <= rate * MAX_WAIT_SECONDS;
+      const iterationPages = iterationBytes / wirePerPage;
       const iterated = (bytes: number): void => {
         windowBytes += bytes;
         if (windowBytes >= budget * (1 - 1e-9) && sim.nowSeconds < windowStart + WINDOW_SECONDS) {
@@ -196,7 +202,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
         iterate();
       };
       if (xbzrle) sendVariablePages(Math.max(wirePerPage, iterationBytes), Infinity, iterated);
-      else sendPages(Math.max(1, iterationBytes / wirePerPage), Infinity, iterated);
+      else sendPages(Math.max(1, budgetBound && tracker.fidelity === 'page' ? Math.ceil(iterationPages - 1e-9) : iterationPages), Infinity, iterated);
     };
 
     const sendPages = (pages: number, capBytesPerSecond: number, then: (bytes: number) => void): void => {
