@@ -137,6 +137,31 @@ test('qemu near saturation: both fidelities shrink the passes slowly, by whole w
   assert.ok(relErr(fluid.totalTimeSeconds, page.totalTimeSeconds) < 0.25, `fluid ${fluid.totalTimeSeconds} s vs page ${page.totalTimeSeconds} s`);
 });
 
+test('qemu: with the cap binding, a pass ends only at a window start (the check after the sleep), never part-way through a window', () => {
+  // QEMU checks convergence once per migration_iteration_run(); with the cap binding, each
+  // iteration sends until migration_rate_exceeded() and sleeps to the window's end. A window's
+  // budget (33.55 MB / 10 + 16 pages) is 833.6 pages of 4104 B: at page level the fraction must not
+  // end the iteration early — that checked and synced 1.6 ms into the window, ~100 ms before QEMU.
+  // No zero pages: at 9 B each they would let a window hold more pages than its budget's full ones.
+  const s = { vm: { memoryMiB: 256, zeroPageFraction: 0 }, network: { bandwidthBitsPerSecond: 1e10 }, workload: { type: 'sweep', writesPerSecond: 2000, bufferMiB: 64 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 32 * 1048576 } };
+  for (const fidelity of ['page', 'fluid']) {
+    const r = runScenario(scenario({ ...s, fidelity }));
+    const passes = r.roundRows.filter((x) => x.phase === 'precopy');
+    assert.ok(passes.length >= 3, `${fidelity}: ${passes.length} passes`);
+    const starts = passes.slice(1).map((x) => x.startSeconds);
+    // After the first pass the windows run back to back, WINDOW_SECONDS apart: every later pass starts a whole number of windows after the second.
+    for (const t of starts) {
+      const windows = (t - starts[0]) / WINDOW_SECONDS;
+      assert.ok(Math.abs(windows - Math.round(windows)) < 1e-6, `${fidelity}: a pass starts ${((windows - Math.floor(windows)) * WINDOW_SECONDS * 1000).toFixed(2)} ms into a window (${starts.map((x) => x.toFixed(4)).join(' ')})`);
+    }
+    // Every whole window of a later pass sends its budget's pages rounded up: 834, as QEMU's 832-834.
+    for (const x of passes.slice(1, -1)) {
+      const windows = Math.round(x.durationSeconds / WINDOW_SECONDS);
+      if (fidelity === 'page') assert.is(x.pagesSent - x.zeroPagesSent, windows * 834, `${x.pagesSent} pages in ${windows} windows`);
+    }
+  }
+});
+
 test('qemu: zero pages cost 9 bytes on the wire', () => {
   const r = runScenario(scenario({ vm: { memoryMiB: 256, zeroPageFraction: 0.5 }, workload: { type: 'idle' }, migration: { algorithm: 'precopy', policy: 'qemu' } }));
   assert.ok(relErr(r.bytesTransferred, 32768 * 4104 + 32768 * 9) < 1e-9);

@@ -180,7 +180,10 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
           windowBytes = 0;
           iterate();
         };
+        // At page level each window sends whole pages, the one crossing its budget included (as below).
+        const windowPages = Math.ceil(perWindowBytes / wirePerPage - 1e-9);
         if (xbzrle) sendVariablePages(windowsAhead * perWindowBytes, perWindowBytes / WINDOW_SECONDS, fastForwarded);
+        else if (tracker.fidelity === 'page') sendPages(windowsAhead * windowPages, (windowPages * wirePerPage) / WINDOW_SECONDS, fastForwarded);
         else sendPages((windowsAhead * perWindowBytes) / wirePerPage, perWindowBytes / WINDOW_SECONDS, fastForwarded);
         return;
       }
