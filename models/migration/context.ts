@@ -20,6 +20,7 @@ export class RunContext implements MigrationContext {
   private current: TransferHandle | null = null;
   private finished = false;
   private timer: ScheduledEvent | null = null;
+  private cancelRecord: (() => void) | null = null;
 
   constructor(
     readonly sim: Simulator,
@@ -66,7 +67,12 @@ export class RunContext implements MigrationContext {
     else this.plan.live.start(this);
   }
 
+  onCancel(record: () => void): void {
+    this.cancelRecord = record;
+  }
+
   switchover(reason: StopReason, hints: SwitchoverHints): void {
+    this.cancelRecord = null; // the live rounds are over
     this.plan.final.run(this, reason, hints);
   }
 
@@ -75,6 +81,7 @@ export class RunContext implements MigrationContext {
     if (this.finished) return;
     if (rule === 'stop-and-copy') return; // mustStop holds from now on
     if (this.recorder.suspendSeconds !== null) return; // already suspended: let the copy finish
+    this.cancelRecord?.();
     const sent = this.current ? this.link.abort(this.current) : 0;
     this.recorder.bytesByPhase.precopy += sent;
     this.recorder.status = 'cancelled';

@@ -58,6 +58,12 @@ export interface MigrationContext {
    * or cyclic from then on, no cutoff. A periodic steady state may then be skipped (steadyState.ts).
    */
   readonly timeInvariance: { fromSeconds: number; cycleSeconds: number } | null;
+  /**
+   * Registers what the live rounds record when a cancel timeout ends them mid-round (called before
+   * the transfer in flight is cut; the context then adds the part of it that arrived): a policy whose
+   * round spans many transfers counts the bytes of those already sent.
+   */
+  onCancel(record: () => void): void;
   /** Ends the live rounds (called once by the policy): the composition's final phase runs next. */
   switchover(reason: StopReason, hints: SwitchoverHints): void;
   /** Ends the migration (called once, by the final phase). */

@@ -162,6 +162,21 @@ test('qemu: with the cap binding, a pass ends only at a window start (the check 
   }
 });
 
+test('qemu: a cancelled migration counts every byte it sent, the unfinished pass\'s too (not as a pass: QEMU counts one at its sync)', () => {
+  // 256 MiB, a random writer QEMU cannot keep up with at 16 MiB/s: cancelled at 40 s (the testbed's
+  // qemu-features-0 sent 652.9 MiB). Every window sends its budget plus half a flush batch.
+  const s = { vm: { memoryMiB: 256, zeroPageFraction: 0 }, network: { bandwidthBitsPerSecond: 1e10 }, workload: { type: 'uniform', writesPerSecond: 6000, workingSetMiB: 128 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 16 * 1048576 }, limits: { maxTimeSeconds: 40, onTimeout: 'cancel' } };
+  for (const fidelity of ['page', 'fluid']) {
+    const r = runScenario(scenario({ ...s, fidelity }));
+    assert.is(r.status, 'cancelled');
+    const rate = 16 * 1048576 + (FLUSH_EXCESS_PAGES * 4104) / WINDOW_SECONDS;
+    assert.ok(relErr(r.bytesTransferred, rate * 40) < 0.005, `${fidelity}: ${r.bytesTransferred} B in 40 s, ${rate * 40} at the capped rate`);
+    const passes = r.roundRows.reduce((a, x) => a + x.bytes, 0);
+    assert.ok(r.bytesTransferred > passes, `${fidelity}: the unfinished pass's bytes count (${r.bytesTransferred} > ${passes} in the passes)`);
+    assert.ok(r.roundRows.at(-1)!.startSeconds + r.roundRows.at(-1)!.durationSeconds < 40 - 0.1, `${fidelity}: no row for the unfinished pass`);
+  }
+});
+
 test('qemu: zero pages cost 9 bytes on the wire', () => {
   const r = runScenario(scenario({ vm: { memoryMiB: 256, zeroPageFraction: 0.5 }, workload: { type: 'idle' }, migration: { algorithm: 'precopy', policy: 'qemu' } }));
   assert.ok(relErr(r.bytesTransferred, 32768 * 4104 + 32768 * 9) < 1e-9);

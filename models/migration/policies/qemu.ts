@@ -98,6 +98,18 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
     let pass = { pages: 0, zero: 0, bytes: 0 };
     const steady = new SteadyStateSkipper(ctx);
 
+    // The transfer in flight (its pages are already on the pass). A cancel counts the pass's bytes
+    // sent before it (the context adds what of it arrived), but no round: QEMU counts a pass at its sync.
+    let inFlight = { pages: 0, bytes: 0 };
+    const send = (bytes: number, cap: number, pages: number, then: (bytes: number) => void): void => {
+      inFlight = { pages, bytes };
+      ctx.send(bytes, cap, () => { inFlight = { pages: 0, bytes: 0 }; then(bytes); });
+    };
+    ctx.onCancel(() => {
+      recorder.bytesByPhase.precopy += pass.bytes - inFlight.bytes;
+      recorder.pagesTransferred += pass.pages - inFlight.pages;
+    });
+
     const closePass = (dirtied: number): void => {
       recorder.addRound({ phase: 'precopy', startAbsoluteSeconds: passStart, durationSeconds: sim.nowSeconds - passStart, pagesSent: pass.pages, zeroPagesSent: pass.zero, pagesSkipped: 0, pagesDirtied: dirtied, bytes: pass.bytes });
       passStart = sim.nowSeconds;
@@ -171,7 +183,11 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       const windowsAhead = Math.min(Math.floor(headroomWireBytes / perWindowBytes) - 1, Math.floor((nextEvent - now) / WINDOW_SECONDS));
       // Not when zero pages cost time (network.zeroPageSeconds): a window that meets a run of them
       // spends its 100 ms there and sends little, which one transfer over many windows would average away.
-      if (bandwidthKnown && windowBytes === 0 && windowsAhead >= 2 && !((wire.zeroPageSeconds ?? 0) > 0)) {
+      // Not at page level either (but XBZRLE's): there each window takes its pages by their bytes, as
+      // below, and a zero page's 9 bytes let a window run through thousands of them, so whole windows
+      // cannot be counted in full pages ahead of time.
+      const byWindow = tracker.fidelity === 'page' && !xbzrle && p.multifdChannels === null;
+      if (!byWindow && bandwidthKnown && windowBytes === 0 && windowsAhead >= 2 && !((wire.zeroPageSeconds ?? 0) > 0)) {
         // Fast-forward whole windows: no sync can happen before the pending set nears the threshold.
         const fastForwarded = (bytes: number): void => {
           const elapsed = sim.nowSeconds - windowStart;
@@ -180,21 +196,18 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
           windowBytes = 0;
           iterate();
         };
-        // At page level each window sends whole pages, the one crossing its budget included (as below).
-        const windowPages = Math.ceil(perWindowBytes / wirePerPage - 1e-9);
         if (xbzrle) sendVariablePages(windowsAhead * perWindowBytes, perWindowBytes / WINDOW_SECONDS, fastForwarded);
-        else if (tracker.fidelity === 'page') sendPages(windowsAhead * windowPages, (windowPages * wirePerPage) / WINDOW_SECONDS, fastForwarded);
         else sendPages((windowsAhead * perWindowBytes) / wirePerPage, perWindowBytes / WINDOW_SECONDS, fastForwarded);
         return;
       }
-      // One iteration: until the window budget is used or MAX_WAIT has passed. QEMU sends until the
-      // budget is *exceeded* (migration_rate_exceeded()), so at page fidelity a budget-bound iteration
-      // ends on the page that crosses it, and the next convergence check comes after the window's
-      // sleep: the budget's fraction of a page must not end the iteration early (a check ≈ 100 ms
-      // before QEMU's, with one window's pages fewer pending and one window's dirt less).
+      // One iteration (ram_save_iterate()): pages until the window's budget is *exceeded*
+      // (migration_rate_exceeded() counts the bytes sent, a zero page's 9 included) or MAX_WAIT has
+      // passed; the next convergence check comes only after it (and after the window's sleep, if the
+      // budget was used). At page level the pages are taken by their bytes (sendVariablePages): the
+      // page crossing the budget is sent, and a run of zero pages costs the budget little — taking a
+      // page count from the full page's size instead ended iterations early and checked up to 100 ms
+      // before QEMU does, with a window's pages fewer sent and its dirt not yet found.
       const iterationBytes = Math.min(budget - windowBytes, rate * MAX_WAIT_SECONDS);
-      const budgetBound = budget - windowBytes <= rate * MAX_WAIT_SECONDS;
-      const iterationPages = iterationBytes / wirePerPage;
       const iterated = (bytes: number): void => {
         windowBytes += bytes;
         if (windowBytes >= budget * (1 - 1e-9) && sim.nowSeconds < windowStart + WINDOW_SECONDS) {
@@ -205,7 +218,8 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
         iterate();
       };
       if (xbzrle) sendVariablePages(Math.max(wirePerPage, iterationBytes), Infinity, iterated);
-      else sendPages(Math.max(1, budgetBound && tracker.fidelity === 'page' ? Math.ceil(iterationPages - 1e-9) : iterationPages), Infinity, iterated);
+      else if (byWindow) sendVariablePages(budget - windowBytes, Infinity, iterated, MAX_WAIT_SECONDS);
+      else sendPages(Math.max(1, iterationBytes / wirePerPage), Infinity, iterated);
     };
 
     const sendPages = (pages: number, capBytesPerSecond: number, then: (bytes: number) => void): void => {
@@ -215,26 +229,32 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       const bytes = wire.bytes(take.pages, take.zeroPages);
       pass.pages += take.pages; pass.zero += take.zeroPages; pass.bytes += bytes;
       sentBytes += bytes;
-      ctx.send(bytes, encoderCap(wire, take.pages, take.zeroPages, bytes, capBytesPerSecond, ctx.link.soloRate()), () => then(bytes));
+      send(bytes, encoderCap(wire, take.pages, take.zeroPages, bytes, capBytesPerSecond, ctx.link.soloRate()), take.pages, then);
     };
 
     /**
-     * XBZRLE's pages cost from nothing (unchanged) to a whole page (a miss), so a byte budget is not
-     * a page count: pages are taken until their bytes reach `budgetBytes` (as QEMU checks its rate
-     * limit page by page), each round sized for whole pages so none overshoots by more than one.
+     * A page costs from a few bytes (a zero page; an unchanged XBZRLE page) to a whole page, so a byte
+     * budget is not a page count: pages are taken until their bytes reach `budgetBytes` (as QEMU
+     * checks its rate limit page by page), each round sized for full pages so none overshoots by more
+     * than one, and — for an iteration — until `maxSeconds` of the link and of zero-page checks
+     * (network.zeroPageSeconds) have passed (MAX_WAIT).
      */
-    const sendVariablePages = (budgetBytes: number, capBytesPerSecond: number, then: (bytes: number) => void): void => {
-      let bytes = 0, cpuSeconds = 0, zeroSeconds = 0;
+    const fullPageBytes = xbzrle ? qemuWire.bytesPerPage : wire.bytesPerPage;
+    const sendVariablePages = (budgetBytes: number, capBytesPerSecond: number, then: (bytes: number) => void, maxSeconds = Infinity): void => {
+      let bytes = 0, cpuSeconds = 0, zeroSeconds = 0, pages = 0;
+      const link = ctx.link.soloRate();
+      const elapsed = (): number => Math.max(cpuSeconds, bytes / link + zeroSeconds);
       do {
-        tracker.take(Math.max(1, Math.floor((budgetBytes - bytes) / qemuWire.bytesPerPage)), false, sim.nowSeconds, take);
+        const room = Math.min(budgetBytes - bytes, (maxSeconds - elapsed()) * link);
+        tracker.take(Math.max(1, Math.floor(room / fullPageBytes)), false, sim.nowSeconds, take);
         const b = wire.bytes(take.pages, take.zeroPages);
         cpuSeconds += wire.cpuSeconds?.(take.pages, take.zeroPages) ?? 0;
         zeroSeconds += take.zeroPages * (wire.zeroPageSeconds ?? 0);
-        bytes += b;
+        bytes += b; pages += take.pages;
         pass.pages += take.pages; pass.zero += take.zeroPages; pass.bytes += b;
-      } while (bytes < budgetBytes && tracker.pendingPages > 0);
+      } while (bytes < budgetBytes && tracker.pendingPages > 0 && elapsed() < maxSeconds);
       sentBytes += bytes;
-      ctx.send(bytes, streamCap(bytes, cpuSeconds, zeroSeconds, capBytesPerSecond, ctx.link.soloRate()), () => then(bytes));
+      send(bytes, streamCap(bytes, cpuSeconds, zeroSeconds, capBytesPerSecond, ctx.link.soloRate()), pages, then);
     };
     iterate();
   },
