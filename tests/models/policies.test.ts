@@ -1,5 +1,5 @@
 import { test } from 'uvu';
-import { FLUSH_EXCESS_PAGES, WINDOW_SECONDS } from '../../models/migration/policies/qemu.ts';
+import { FLUSH_BATCH_PAGES, WINDOW_SECONDS, windowBatchPages } from '../../models/migration/policies/qemu.ts';
 import * as assert from 'uvu/assert';
 import { runScenario } from '../../models/run/runScenario.ts';
 import { scenario, relErr } from '../helpers/scenario.ts';
@@ -98,8 +98,8 @@ test('qemu: switchover only when pending < measured bandwidth × downtime-limit;
     assert.is(r.stopReason, 'converged');
     const last = r.roundRows.at(-1)!;
     assert.is(last.phase, 'stopCopy');
-    // QEMU's windows send their budget plus half a flush batch (FLUSH_EXCESS_PAGES): the bandwidth it measures.
-    const rate = cap + (FLUSH_EXCESS_PAGES * 4104) / WINDOW_SECONDS;
+    // QEMU's windows send their budget up to the end of a flush batch (832 pages): the bandwidth it measures.
+    const rate = (windowBatchPages(cap, 4104) * 4104) / WINDOW_SECONDS;
     assert.ok(last.pagesSent * 4096 < rate * 0.3, `${fidelity}: stop-copy ${last.pagesSent * 4096} B under threshold ${rate * 0.3}`);
     // Before the switchover the previous passes each ended above the threshold.
     const passes = r.roundRows.filter((x) => x.phase === 'precopy');
@@ -140,8 +140,8 @@ test('qemu near saturation: both fidelities shrink the passes slowly, by whole w
 test('qemu: with the cap binding, a pass ends only at a window start (the check after the sleep), never part-way through a window', () => {
   // QEMU checks convergence once per migration_iteration_run(); with the cap binding, each
   // iteration sends until migration_rate_exceeded() and sleeps to the window's end. A window's
-  // budget (33.55 MB / 10 + 16 pages) is 833.6 pages of 4104 B: at page level the fraction must not
-  // end the iteration early — that checked and synced 1.6 ms into the window, ~100 ms before QEMU.
+  // budget (33.55 MB / 10) is 817.6 pages of 4104 B: at page level its fraction must not end the
+  // iteration early — that checked and synced 1.6 ms into the window, ~100 ms before QEMU.
   // No zero pages: at 9 B each they would let a window hold more pages than its budget's full ones.
   const s = { vm: { memoryMiB: 256, zeroPageFraction: 0 }, network: { bandwidthBitsPerSecond: 1e10 }, workload: { type: 'sweep', writesPerSecond: 2000, bufferMiB: 64 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 32 * 1048576 } };
   for (const fidelity of ['page', 'fluid']) {
@@ -154,22 +154,28 @@ test('qemu: with the cap binding, a pass ends only at a window start (the check 
       const windows = (t - starts[0]) / WINDOW_SECONDS;
       assert.ok(Math.abs(windows - Math.round(windows)) < 1e-6, `${fidelity}: a pass starts ${((windows - Math.floor(windows)) * WINDOW_SECONDS * 1000).toFixed(2)} ms into a window (${starts.map((x) => x.toFixed(4)).join(' ')})`);
     }
-    // Every whole window of a later pass sends its budget's pages rounded up: 834, as QEMU's 832-834.
+    // Every whole window of a later pass sends its budget (817.6 pages) rounded up to whole flush
+    // batches of FLUSH_BATCH_PAGES: 26 × 32 = 832, as the testbed's windows near saturation.
     for (const x of passes.slice(1, -1)) {
       const windows = Math.round(x.durationSeconds / WINDOW_SECONDS);
-      if (fidelity === 'page') assert.is(x.pagesSent - x.zeroPagesSent, windows * 834, `${x.pagesSent} pages in ${windows} windows`);
+      if (fidelity === 'page') assert.is(x.pagesSent - x.zeroPagesSent, windows * 832, `${x.pagesSent} pages in ${windows} windows`);
     }
   }
 });
 
 test('qemu: a cancelled migration counts every byte it sent, the unfinished pass\'s too (not as a pass: QEMU counts one at its sync)', () => {
   // 256 MiB, a random writer QEMU cannot keep up with at 16 MiB/s: cancelled at 40 s (the testbed's
-  // qemu-features-0 sent 652.9 MiB). Every window sends its budget plus half a flush batch.
+  // qemu-features-0 sent 684.6 MB). At page level every window sends its budget (408.8 pages)
+  // rounded up to whole flush batches, 13 × 32 = 416 pages: 682.9 MB in 40 s, at both fidelities.
   const s = { vm: { memoryMiB: 256, zeroPageFraction: 0 }, network: { bandwidthBitsPerSecond: 1e10 }, workload: { type: 'uniform', writesPerSecond: 6000, workingSetMiB: 128 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 16 * 1048576 }, limits: { maxTimeSeconds: 40, onTimeout: 'cancel' } };
   for (const fidelity of ['page', 'fluid']) {
     const r = runScenario(scenario({ ...s, fidelity }));
     assert.is(r.status, 'cancelled');
-    const rate = 16 * 1048576 + (FLUSH_EXCESS_PAGES * 4104) / WINDOW_SECONDS;
+    const budgetPages = (16 * 1048576 * WINDOW_SECONDS) / 4104;
+    const windowPages = windowBatchPages(16 * 1048576, 4104);
+    assert.is(windowPages, 416);
+    assert.ok(windowPages > budgetPages && windowPages - budgetPages < FLUSH_BATCH_PAGES);
+    const rate = (windowPages * 4104) / WINDOW_SECONDS;
     assert.ok(relErr(r.bytesTransferred, rate * 40) < 0.005, `${fidelity}: ${r.bytesTransferred} B in 40 s, ${rate * 40} at the capped rate`);
     const passes = r.roundRows.reduce((a, x) => a + x.bytes, 0);
     assert.ok(r.bytesTransferred > passes, `${fidelity}: the unfinished pass's bytes count (${r.bytesTransferred} > ${passes} in the passes)`);

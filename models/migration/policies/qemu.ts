@@ -31,8 +31,8 @@ const FINAL: SwitchoverHints = { capBytesPerSecond: Infinity, recordDirtied: fal
  *   1. pending = dirty pages not yet sent × 4096 (ram_state_pending_estimate);
  *      if pending < threshold: sync the dirty bitmap (pending_exact; dirty-sync-count + 1);
  *      if pending == 0 or pending < threshold: stop the VM and send the rest (completion).
- *   2. send pages in address order until the 100 ms window's byte budget (max-bandwidth / 10, plus
- *      half a flush batch: FLUSH_EXCESS_PAGES) is used or 50 ms have passed (MAX_WAIT), then, if the
+ *   2. send pages in address order until the 100 ms window's byte budget (max-bandwidth / 10, up to
+ *      the end of a flush batch: FLUSH_BATCH_PAGES) is used or 50 ms have passed (MAX_WAIT), then, if the
  *      budget is used, sleep to the window's end.
  *   3. at each window end (≥ 100 ms, BUFFER_DELAY): bandwidth = bytes of the window / its length;
  *      threshold = bandwidth × downtime-limit.
@@ -55,13 +55,21 @@ export const MAX_WAIT_SECONDS = 0.05; // ram.c MAX_WAIT
  * QEMU sends a little more than max-bandwidth: a window's sending stops only once the bytes
  * *flushed* to the channel pass its budget (migration-stats.c migration_rate_exceeded() compares
  * migration_transferred_bytes(), which counts flushed bytes), and the QEMUFile flushes in batches
- * of MAX_IOV_SIZE = 64 iovecs (qemu-file.c) — 32 pages, each one iovec for its header and one for
- * its data. The batch that crosses the budget is sent whole and the next window starts counting
- * afresh (migration_rate_reset()), so each window sends its budget plus on average half a batch:
- * 16 pages. (On the testbed, near saturation at 32 MiB/s: 832 pages per 100 ms window measured,
- * 817.6 + 16 = 833.6 predicted.)
+ * of MAX_IOV_SIZE = 64 iovecs (qemu-file.c) — FLUSH_BATCH_PAGES = 32 full pages, each one iovec for
+ * its header and one for its data (a run of zero pages' 9-byte records shares one). Each iteration
+ * ends with a flush (ram_save_iterate()'s end-of-section mark), so the next window's batches start
+ * afresh (migration_rate_reset()): a window sends its budget rounded up to whole batches — at
+ * 32 MiB/s, 817.6 pages' budget → 26 batches = 832 pages, as measured on the testbed near saturation
+ * (832 per 100 ms window); at 16 MiB/s, 13 batches = 416 (the testbed's cancelled 16 MiB/s run sent
+ * 0.2 % more than that in 40 s, where half a batch on average would say 1.9 % more). Page level
+ * takes the pages (zero pages among them) until the batch ends; fluid sends the batches' pages.
+ * XBZRLE's pages are copied into the QEMUFile's buffer (flushed when 32 KiB full) and take no
+ * iovecs of their own: its windows keep half a batch's average, FLUSH_EXCESS_PAGES.
  */
-export const FLUSH_EXCESS_PAGES = 16;
+export const FLUSH_BATCH_PAGES = 32;
+export const FLUSH_EXCESS_PAGES = FLUSH_BATCH_PAGES / 2;
+/** A window's pages of `bytesPerPage`: its budget at `capBytesPerSecond`, rounded up to whole flush batches. */
+export const windowBatchPages = (capBytesPerSecond: number, bytesPerPage: number): number => Math.ceil((capBytesPerSecond * WINDOW_SECONDS) / bytesPerPage / FLUSH_BATCH_PAGES) * FLUSH_BATCH_PAGES;
 /**
  * With multifd the pages go to the channels in 128-page packets, and a packet's bytes count towards
  * the window's budget only once its channel has written it (multifd.c adds to multifd_bytes after
@@ -78,8 +86,14 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
   name: 'precopy/qemu',
   start(ctx: MigrationContext): void {
     const { sim, tracker, wire, recorder } = ctx;
-    const excessBytes = p.multifdChannels !== null ? p.multifdChannels * MULTIFD_UNCOUNTED_PACKETS_PER_CHANNEL * MULTIFD_PAGES_PER_PACKET * wire.bytesPerPage : FLUSH_EXCESS_PAGES * wire.bytesPerPage;
-    const budget = Number.isFinite(cap) ? cap * WINDOW_SECONDS + excessBytes : Infinity;
+    // At page level (but XBZRLE's and multifd's) each window takes its pages by their bytes and ends
+    // on a flush batch (sendVariablePages), with no fast-forward over windows counted in full pages.
+    const byWindow = tracker.fidelity === 'page' && !(wire instanceof XbzrleStream) && p.multifdChannels === null;
+    const budget = !Number.isFinite(cap) ? Infinity
+      : p.multifdChannels !== null ? cap * WINDOW_SECONDS + p.multifdChannels * MULTIFD_UNCOUNTED_PACKETS_PER_CHANNEL * MULTIFD_PAGES_PER_PACKET * wire.bytesPerPage
+      : wire instanceof XbzrleStream ? cap * WINDOW_SECONDS + FLUSH_EXCESS_PAGES * wire.bytesPerPage
+      : byWindow ? cap * WINDOW_SECONDS // the pages that end the last batch come on top (sendVariablePages)
+      : windowBatchPages(cap, wire.bytesPerPage) * wire.bytesPerPage;
     const take = newTakeResult();
     tracker.startTracking(sim.nowSeconds);
     const xbzrle = wire instanceof XbzrleStream ? wire : null;
@@ -183,10 +197,9 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       const windowsAhead = Math.min(Math.floor(headroomWireBytes / perWindowBytes) - 1, Math.floor((nextEvent - now) / WINDOW_SECONDS));
       // Not when zero pages cost time (network.zeroPageSeconds): a window that meets a run of them
       // spends its 100 ms there and sends little, which one transfer over many windows would average away.
-      // Not at page level either (but XBZRLE's): there each window takes its pages by their bytes, as
-      // below, and a zero page's 9 bytes let a window run through thousands of them, so whole windows
-      // cannot be counted in full pages ahead of time.
-      const byWindow = tracker.fidelity === 'page' && !xbzrle && p.multifdChannels === null;
+      // Not byWindow either: there each window takes its pages by their bytes, as below, and a zero
+      // page's 9 bytes let a window run through thousands of them, so whole windows cannot be counted
+      // in full pages ahead of time.
       if (!byWindow && bandwidthKnown && windowBytes === 0 && windowsAhead >= 2 && !((wire.zeroPageSeconds ?? 0) > 0)) {
         // Fast-forward whole windows: no sync can happen before the pending set nears the threshold.
         const fastForwarded = (bytes: number): void => {
@@ -218,7 +231,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
         iterate();
       };
       if (xbzrle) sendVariablePages(Math.max(wirePerPage, iterationBytes), Infinity, iterated);
-      else if (byWindow) sendVariablePages(budget - windowBytes, Infinity, iterated, MAX_WAIT_SECONDS);
+      else if (byWindow) sendVariablePages(budget - windowBytes, Infinity, iterated, MAX_WAIT_SECONDS, FLUSH_BATCH_PAGES);
       else sendPages(Math.max(1, iterationBytes / wirePerPage), Infinity, iterated);
     };
 
@@ -237,22 +250,25 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
      * budget is not a page count: pages are taken until their bytes reach `budgetBytes` (as QEMU
      * checks its rate limit page by page), each round sized for full pages so none overshoots by more
      * than one, and — for an iteration — until `maxSeconds` of the link and of zero-page checks
-     * (network.zeroPageSeconds) have passed (MAX_WAIT).
+     * (network.zeroPageSeconds) have passed (MAX_WAIT). With `batchPages`, an iteration that used its
+     * budget goes on to the end of its flush batch of full pages (FLUSH_BATCH_PAGES).
      */
     const fullPageBytes = xbzrle ? qemuWire.bytesPerPage : wire.bytesPerPage;
-    const sendVariablePages = (budgetBytes: number, capBytesPerSecond: number, then: (bytes: number) => void, maxSeconds = Infinity): void => {
-      let bytes = 0, cpuSeconds = 0, zeroSeconds = 0, pages = 0;
+    const sendVariablePages = (budgetBytes: number, capBytesPerSecond: number, then: (bytes: number) => void, maxSeconds = Infinity, batchPages = 0): void => {
+      let bytes = 0, cpuSeconds = 0, zeroSeconds = 0, pages = 0, zero = 0;
       const link = ctx.link.soloRate();
       const elapsed = (): number => Math.max(cpuSeconds, bytes / link + zeroSeconds);
-      do {
-        const room = Math.min(budgetBytes - bytes, (maxSeconds - elapsed()) * link);
-        tracker.take(Math.max(1, Math.floor(room / fullPageBytes)), false, sim.nowSeconds, take);
+      const takePages = (n: number): void => {
+        tracker.take(n, false, sim.nowSeconds, take);
         const b = wire.bytes(take.pages, take.zeroPages);
         cpuSeconds += wire.cpuSeconds?.(take.pages, take.zeroPages) ?? 0;
         zeroSeconds += take.zeroPages * (wire.zeroPageSeconds ?? 0);
-        bytes += b; pages += take.pages;
+        bytes += b; pages += take.pages; zero += take.zeroPages;
         pass.pages += take.pages; pass.zero += take.zeroPages; pass.bytes += b;
-      } while (bytes < budgetBytes && tracker.pendingPages > 0 && elapsed() < maxSeconds);
+      };
+      do takePages(Math.max(1, Math.floor(Math.min(budgetBytes - bytes, (maxSeconds - elapsed()) * link) / fullPageBytes)));
+      while (bytes < budgetBytes && tracker.pendingPages > 0 && elapsed() < maxSeconds);
+      if (batchPages > 0 && bytes >= budgetBytes) while ((pages - zero) % batchPages !== 0 && tracker.pendingPages > 0) takePages(batchPages - ((pages - zero) % batchPages));
       sentBytes += bytes;
       send(bytes, streamCap(bytes, cpuSeconds, zeroSeconds, capBytesPerSecond, ctx.link.soloRate()), pages, then);
     };
