@@ -51,6 +51,8 @@ const FINAL: SwitchoverHints = { capBytesPerSecond: Infinity, recordDirtied: fal
  */
 export const WINDOW_SECONDS = 0.1; // BUFFER_DELAY
 export const MAX_WAIT_SECONDS = 0.05; // ram.c MAX_WAIT
+/** Window ends compared to the clock's rounding (a day into a run, 1e-12 s is below a double's resolution). */
+const clockSlack = (nowSeconds: number): number => 1e-12 * Math.max(1, nowSeconds);
 /**
  * QEMU sends a little more than max-bandwidth: a window's sending stops only once the bytes
  * *flushed* to the channel pass its budget (migration-stats.c migration_rate_exceeded() compares
@@ -132,7 +134,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
 
     const updateWindow = (): void => {
       const now = sim.nowSeconds;
-      if (now - windowStart >= WINDOW_SECONDS - 1e-12) {
+      if (now - windowStart >= WINDOW_SECONDS - clockSlack(now)) {
         const bw = windowBytes / (now - windowStart);
         thresholdBytes = bw * p.downtimeLimitSeconds;
         bandwidthKnown = true;
@@ -209,7 +211,10 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
           windowBytes = 0;
           iterate();
         };
+        // The windows' pages by their bytes too (a zero page costs 9), but never past one window's
+        // pages short of the threshold: the check there must come at a window's start.
         if (xbzrle) sendVariablePages(windowsAhead * perWindowBytes, perWindowBytes / WINDOW_SECONDS, fastForwarded);
+        else if (p.multifdChannels === null) sendVariablePages(windowsAhead * perWindowBytes, perWindowBytes / WINDOW_SECONDS, fastForwarded, Infinity, 0, (pendingBytes - thresholdBytes) / PAGE_SIZE_BYTES - perWindowBytes / wirePerPage);
         else sendPages((windowsAhead * perWindowBytes) / wirePerPage, perWindowBytes / WINDOW_SECONDS, fastForwarded);
         return;
       }
@@ -223,7 +228,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       const iterationBytes = Math.min(budget - windowBytes, rate * MAX_WAIT_SECONDS);
       const iterated = (bytes: number): void => {
         windowBytes += bytes;
-        if (windowBytes >= budget * (1 - 1e-9) && sim.nowSeconds < windowStart + WINDOW_SECONDS) {
+        if (windowBytes >= budget * (1 - 1e-9) && sim.nowSeconds < windowStart + WINDOW_SECONDS - clockSlack(sim.nowSeconds)) {
           sim.at(windowStart + WINDOW_SECONDS, () => { updateWindow(); iterate(); });
           return;
         }
@@ -232,6 +237,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       };
       if (xbzrle) sendVariablePages(Math.max(wirePerPage, iterationBytes), Infinity, iterated);
       else if (byWindow) sendVariablePages(budget - windowBytes, Infinity, iterated, MAX_WAIT_SECONDS, FLUSH_BATCH_PAGES);
+      else if (p.multifdChannels === null && Number.isFinite(budget)) sendVariablePages(budget - windowBytes, Infinity, iterated, MAX_WAIT_SECONDS);
       else sendPages(Math.max(1, iterationBytes / wirePerPage), Infinity, iterated);
     };
 
@@ -254,7 +260,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
      * budget goes on to the end of its flush batch of full pages (FLUSH_BATCH_PAGES).
      */
     const fullPageBytes = xbzrle ? qemuWire.bytesPerPage : wire.bytesPerPage;
-    const sendVariablePages = (budgetBytes: number, capBytesPerSecond: number, then: (bytes: number) => void, maxSeconds = Infinity, batchPages = 0): void => {
+    const sendVariablePages = (budgetBytes: number, capBytesPerSecond: number, then: (bytes: number) => void, maxSeconds = Infinity, batchPages = 0, maxPages = Infinity): void => {
       let bytes = 0, cpuSeconds = 0, zeroSeconds = 0, pages = 0, zero = 0;
       const link = ctx.link.soloRate();
       const elapsed = (): number => Math.max(cpuSeconds, bytes / link + zeroSeconds);
@@ -266,8 +272,16 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
         bytes += b; pages += take.pages; zero += take.zeroPages;
         pass.pages += take.pages; pass.zero += take.zeroPages; pass.bytes += b;
       };
-      do takePages(Math.max(1, Math.floor(Math.min(budgetBytes - bytes, (maxSeconds - elapsed()) * link) / fullPageBytes)));
-      while (bytes < budgetBytes && tracker.pendingPages > 0 && elapsed() < maxSeconds);
+      const room = (): number => Math.min(maxPages - pages, Math.min(budgetBytes - bytes, (maxSeconds - elapsed()) * link) / fullPageBytes);
+      if (tracker.fidelity === 'page') {
+        do takePages(Math.max(1, Math.floor(room())));
+        while (bytes < budgetBytes && tracker.pendingPages > 0 && elapsed() < maxSeconds && pages < maxPages);
+      } else {
+        // Fluid: fractions of pages, until the bytes (or the pages, or the time) are used to 1e-9.
+        for (let n = room(); n > 1e-12 * Math.max(1, pages) && tracker.pendingPages > 0; n = room()) takePages(n);
+        // A budget met to rounding is met exactly: the windows of a steady state must repeat (steadyState.ts).
+        if (Math.abs(budgetBytes - bytes) <= 1e-9 * budgetBytes) { pass.bytes += budgetBytes - bytes; bytes = budgetBytes; }
+      }
       if (batchPages > 0 && bytes >= budgetBytes) while ((pages - zero) % batchPages !== 0 && tracker.pendingPages > 0) takePages(batchPages - ((pages - zero) % batchPages));
       sentBytes += bytes;
       send(bytes, streamCap(bytes, cpuSeconds, zeroSeconds, capBytesPerSecond, ctx.link.soloRate()), pages, then);
