@@ -7,7 +7,7 @@ import { validateScenario } from '../models/scenario/validate.ts';
  * Prediction vs measurement. The simulation is run twice: from the scenario's nominal inputs, and
  * from the inputs the real run actually achieved (the dirtier's measured write rate, the measured
  * zero-page fraction of the guest, the measured setup time, and the speed of the unthrottled
- * stop-and-copy as the link rate, and the bulk rate when QEMU fell short of its cap), so model error
+ * stop-and-copy — or post-copy phase — as the link rate, and the bulk rate when QEMU fell short of its cap), so model error
  * can be told apart from input error.
  */
 export interface ValidationRow {
@@ -27,6 +27,8 @@ export function achievedScenario(s: Scenario, measured: RunResult, resolvePath: 
   raw.vm.zeroPageFraction = Math.max(0, Math.min(1, a.zeroPageFraction ?? raw.vm.zeroPageFraction));
   if ('writesPerSecond' in raw.workload && typeof a.writesPerSecond === 'number') raw.workload.writesPerSecond = a.writesPerSecond;
   if (typeof a.stopCopyBytesPerSecond === 'number' && a.stopCopyBytesPerSecond > 0) raw.network.bandwidthBitsPerSecond = a.stopCopyBytesPerSecond * 8;
+  // A post-copy phase runs uncapped on the link too, and for far longer than the switch's stop: its rate is the link's.
+  if (typeof a.postcopyBytesPerSecond === 'number' && a.postcopyBytesPerSecond > 0) raw.network.bandwidthBitsPerSecond = a.postcopyBytesPerSecond * 8;
   // Xen's whole stream goes through the meter: the rate the first pass achieved is the link's.
   if (measured.source === 'xen' && typeof a.bulkBytesPerSecond === 'number' && a.bulkBytesPerSecond > 0) raw.network.bandwidthBitsPerSecond = a.bulkBytesPerSecond * 8;
   raw.migration.setupSeconds = measured.setupTimeSeconds;

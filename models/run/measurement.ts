@@ -25,6 +25,8 @@ export interface AchievedInputs {
   bulkBytesPerSecond: number | null;
   /** Rate of the stop-and-copy, bytes/s, or null. */
   stopCopyBytesPerSecond: number | null;
+  /** Rate of the post-copy phase (its bytes over its time, uncapped like the stop-and-copy), bytes/s; absent or null without one. */
+  postcopyBytesPerSecond?: number | null;
   guestTotalPages: number;
 }
 

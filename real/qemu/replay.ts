@@ -286,6 +286,10 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
   const firstSync = m.samples.find((x) => x.dirtySync >= 2);
   const bulkRate = firstSync && firstSync.t > 0 ? firstSync.transferred / firstSync.t : null;
   const stopBytes = ram['downtime-bytes'] ?? 0;
+  // The post-copy phase: from QEMU's postcopy-active to completed, its postcopy-bytes.
+  const statusAt = (st: string): number | undefined => m.events.find((e) => e.event === 'MIGRATION' && e.data?.status === st)?.timestampSeconds;
+  const postStart = statusAt('postcopy-active'), postEnd = statusAt('completed');
+  const postcopyRate = m.postcopyStarted && postStart !== undefined && postEnd !== undefined && postEnd > postStart && (ram['postcopy-bytes'] ?? 0) > 0 ? ram['postcopy-bytes'] / (postEnd - postStart) : null;
   const features = measuredFeatures(s, m.samples, m.srcLines, m.dirtier, ram, lastRam);
   return {
     tool: 'miglab', source: 'qemu', scenarioName: s.name, seed: s.seed, algorithm: m.postcopyStarted ? (composition(s.migration).final.name === 'stop-and-copy' ? 'postcopy' : s.migration.algorithm) : 'precopy', policy: 'qemu', fidelity: s.fidelity,
@@ -329,6 +333,7 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
         zeroPageFraction: totalPages > 0 ? Math.min(1, (ram.duplicate ?? lastRam.duplicate ?? 0) / totalPages) : 0,
         bulkBytesPerSecond: bulkRate,
         stopCopyBytesPerSecond: downtime > 0 && stopBytes > 0 ? stopBytes / downtime : null,
+        postcopyBytesPerSecond: postcopyRate,
         guestTotalPages: totalPages,
       },
       dirtier: m.dirtier,

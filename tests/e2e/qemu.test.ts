@@ -99,7 +99,11 @@ t('hybrid: a guest that pre-copy cannot move completes in post-copy after migrat
   // The model's hybrid migration (models/migration/postcopy.ts) against QEMU's.
   const { rows } = compare(s, r);
   const err = (m: string) => rows.find((x) => x.metric === m)!.errorNominalPercent!;
-  assert.ok(Math.abs(err('totalTimeSeconds')) <= 15, `total time ${err('totalTimeSeconds').toFixed(1)} %`);
+  // The post-copy phase runs uncapped, as fast as this host's loopback and CPUs go (slower on a
+  // loaded machine): time is compared from the rate the run achieved there, bytes from nominal inputs.
+  const achievedTime = rows.find((x) => x.metric === 'totalTimeSeconds')!.errorAchievedPercent!;
+  assert.ok(typeof (r.measurement as QemuMeasurement).achieved?.postcopyBytesPerSecond === 'number', 'the post-copy phase\'s rate was measured');
+  assert.ok(Math.abs(achievedTime) <= 15, `total time ${achievedTime.toFixed(1)} % from the achieved post-copy rate (${err('totalTimeSeconds').toFixed(1)} % from nominal inputs)`);
   assert.ok(Math.abs(err('bytesTransferred')) <= 15, `bytes ${err('bytesTransferred').toFixed(1)} %`);
   assert.is(rows.find((x) => x.metric === 'rounds')!.measured, rows.find((x) => x.metric === 'rounds')!.predictedNominal);
   // QEMU's postcopy-requests against the model's faults with QEMU's push order: a sequential writer
@@ -194,7 +198,9 @@ t('checkpoints as background snapshots: taken on schedule while the guest runs, 
   // (A slot this close to 5 s may fall either side of it: the durations are QEMU's, the replay's clock a poll later.)
   const missing = expected.slice(cps.length);
   assert.ok(cps.length <= expected.length && missing.every((x) => x > 4.5), `checkpoints at ${cps.map((c) => c.instantSeconds.toFixed(2)).join(', ')} s for slots ${expected.map((x) => x.toFixed(2)).join(', ')} s`);
-  assert.ok(cps.length >= 2, 'at least the slots at 0 and 2 s come before the migration at 5 s');
+  // At least the slot at 0 s; on a host fast enough for the first snapshot to end before 3 s, the
+  // slot at 2 s too (the schedule above follows the measured durations, a loaded host's included).
+  assert.ok(cps.length >= 1 && (cps[0].durationSeconds > 3 || cps.length >= 2), `checkpoints ${cps.map((c) => `${c.instantSeconds.toFixed(2)} s (${c.durationSeconds.toFixed(2)} s long)`).join(', ')} before the migration at 5 s`);
   cps.forEach((c, i) => {
     assert.is(c.status, 'completed');
     assert.ok(Math.abs(c.instantSeconds - expected[i]) < 0.5, `checkpoint ${i} at ${c.instantSeconds} s, its slot ${expected[i]} s`);
