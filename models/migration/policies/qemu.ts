@@ -45,8 +45,9 @@ const FINAL: SwitchoverHints = { capBytesPerSecond: Infinity, recordDirtied: fal
  * the destination). With XBZRLE, each sync starts a new cache generation, the first ends the bulk
  * pass (pages are encoded from then on), and the stop-and-copy is its last stage.
  *
- * Speed: far from the threshold no sync can happen, so whole windows are sent as one transfer at
- * the capped rate (exact at window boundaries); near it the loop goes iteration by iteration.
+ * Speed: far from the threshold no sync can happen, so fluid (and XBZRLE, multifd) sends whole
+ * windows as one transfer at the capped rate (exact at window boundaries); near it, and at page
+ * level always, the loop goes iteration by iteration.
  * A round row is one pass between two bitmap syncs.
  */
 export const WINDOW_SECONDS = 0.1; // BUFFER_DELAY
@@ -76,7 +77,7 @@ export const windowBatchPages = (capBytesPerSecond: number, bytesPerPage: number
  * With multifd the pages go to the channels in 128-page packets, and a packet's bytes count towards
  * the window's budget only once its channel has written it (multifd.c adds to multifd_bytes after
  * the write), while the window's check reads the count before: each window lets about one packet
- * per channel through uncounted — instead of the main stream's half batch. (On the testbed, first
+ * per channel through uncounted — instead of the main stream's flush batches. (On the testbed, first
  * passes at a 32 MiB/s cap ran at 1.35× the cap with 2 channels and 1.59× with 4; this gives 1.33×
  * and 1.65×.)
  */
