@@ -91,15 +91,15 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
     const { sim, tracker, wire, recorder } = ctx;
     // At page level (but XBZRLE's and multifd's) each window takes its pages by their bytes and ends
     // on a flush batch (sendVariablePages), with no fast-forward over windows counted in full pages.
-    const byWindow = tracker.fidelity === 'page' && !(wire instanceof XbzrleStream) && p.multifdChannels === null;
+    const xbzrle = wire instanceof XbzrleStream ? wire : null;
+    const byWindow = tracker.fidelity === 'page' && !xbzrle && p.multifdChannels === null;
     const budget = !Number.isFinite(cap) ? Infinity
       : p.multifdChannels !== null ? cap * WINDOW_SECONDS + p.multifdChannels * MULTIFD_UNCOUNTED_PACKETS_PER_CHANNEL * MULTIFD_PAGES_PER_PACKET * wire.bytesPerPage
-      : wire instanceof XbzrleStream ? cap * WINDOW_SECONDS + FLUSH_EXCESS_PAGES * wire.bytesPerPage
+      : xbzrle ? cap * WINDOW_SECONDS + FLUSH_EXCESS_PAGES * wire.bytesPerPage
       : byWindow ? cap * WINDOW_SECONDS // the pages that end the last batch come on top (sendVariablePages)
       : windowBatchPages(cap, wire.bytesPerPage) * wire.bytesPerPage;
     const take = newTakeResult();
     tracker.startTracking(sim.nowSeconds);
-    const xbzrle = wire instanceof XbzrleStream ? wire : null;
     const throttled = tracker instanceof ThrottledTracker ? tracker : null;
     const ac = p.autoConverge ? new AutoConverge(p.autoConverge, sim.nowSeconds) : null;
     if (ac && !throttled) throw new Error('internal: auto-converge needs a ThrottledTracker (models/run/runScenario.ts makes one)');
@@ -237,8 +237,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
         iterate();
       };
       if (xbzrle) sendVariablePages(Math.max(wirePerPage, iterationBytes), Infinity, iterated);
-      else if (byWindow) sendVariablePages(budget - windowBytes, Infinity, iterated, MAX_WAIT_SECONDS, FLUSH_BATCH_PAGES);
-      else if (p.multifdChannels === null && Number.isFinite(budget)) sendVariablePages(budget - windowBytes, Infinity, iterated, MAX_WAIT_SECONDS);
+      else if (byWindow || (p.multifdChannels === null && Number.isFinite(budget))) sendVariablePages(budget - windowBytes, Infinity, iterated, MAX_WAIT_SECONDS, byWindow ? FLUSH_BATCH_PAGES : 0);
       else sendPages(Math.max(1, iterationBytes / wirePerPage), Infinity, iterated);
     };
 
