@@ -26,6 +26,7 @@ export function achievedScenario(s: Scenario, measured: RunResult, resolvePath: 
   const raw = structuredClone(s) as unknown as Record<string, any>;
   raw.vm.zeroPageFraction = Math.max(0, Math.min(1, a.zeroPageFraction ?? raw.vm.zeroPageFraction));
   if ('writesPerSecond' in raw.workload && typeof a.writesPerSecond === 'number') raw.workload.writesPerSecond = a.writesPerSecond;
+  if (raw.workload.type === 'sweep' && typeof a.sweepStartPage === 'number') raw.workload.startPage = a.sweepStartPage;
   if (typeof a.stopCopyBytesPerSecond === 'number' && a.stopCopyBytesPerSecond > 0) raw.network.bandwidthBitsPerSecond = a.stopCopyBytesPerSecond * 8;
   // A post-copy phase runs uncapped on the link too, and for far longer than the switch's stop: its rate is the link's.
   if (typeof a.postcopyBytesPerSecond === 'number' && a.postcopyBytesPerSecond > 0) raw.network.bandwidthBitsPerSecond = a.postcopyBytesPerSecond * 8;

@@ -65,12 +65,12 @@ function sweepOnlySegments(w: SegmentedWorkload): boolean[] {
 }
 
 /** A sweep's buffer kept as positions (ArcSet): its segment, and the sweep's pointer speed. */
-interface SweepArcs { segment: number; pagesPerSecond: number; set: ArcSet; cursor: number }
+interface SweepArcs { segment: number; pagesPerSecond: number; startPage: number; set: ArcSet; cursor: number }
 
 /**
  * The sweep whose pending pages are tracked by position: a workload of one phase whose sweep
  * (in address order, no layout) is one whole segment written by nothing else. Its pointer is then
- * rate × t pages into the buffer at time t (as at page level), so each read's dirt is a known arc.
+ * startPage + rate × t pages into the buffer at time t (as at page level), so each read's dirt is a known arc.
  * Otherwise null, and the count rule below stands in.
  */
 function positionalSweep(w: SegmentedWorkload, sweepOnly: boolean[]): SweepArcs | null {
@@ -79,7 +79,7 @@ function positionalSweep(w: SegmentedWorkload, sweepOnly: boolean[]): SweepArcs 
   if (!sw || sw.order || w.phases[0].startSeconds !== 0) return null;
   for (let s = 0; s < w.segmentPages.length; s++) {
     if (sweepOnly[s] && w.segmentFirstPage[s] === sw.firstPage && w.segmentPages[s] === sw.bufferPages) {
-      return { segment: s, pagesPerSecond: sw.pagesPerSecond, set: new ArcSet(sw.bufferPages), cursor: 0 };
+      return { segment: s, pagesPerSecond: sw.pagesPerSecond, startPage: sw.startPage, set: new ArcSet(sw.bufferPages), cursor: 0 };
     }
   }
   return null;
@@ -194,7 +194,7 @@ export class FluidTracker implements DirtyTracker {
     if (!a) return all;
     // The sweep's share exactly: its arc since the read against the positions still pending.
     const s = a.segment;
-    return all - this.scratch[s] * this.pending[s] + a.set.overlapArc(this.lastSyncSeconds * a.pagesPerSecond, (nowSeconds - this.lastSyncSeconds) * a.pagesPerSecond);
+    return all - this.scratch[s] * this.pending[s] + a.set.overlapArc(a.startPage + this.lastSyncSeconds * a.pagesPerSecond, (nowSeconds - this.lastSyncSeconds) * a.pagesPerSecond);
   }
 
   sync(nowSeconds: number): number {
@@ -203,7 +203,7 @@ export class FluidTracker implements DirtyTracker {
     const pages = this.workload.segmentPages;
     let total = 0;
     const a = this.arcs;
-    if (a) a.set.addArc(this.lastSyncSeconds * a.pagesPerSecond, (nowSeconds - this.lastSyncSeconds) * a.pagesPerSecond);
+    if (a) a.set.addArc(a.startPage + this.lastSyncSeconds * a.pagesPerSecond, (nowSeconds - this.lastSyncSeconds) * a.pagesPerSecond);
     for (let s = 0; s < this.nSeg; s++) {
       const ds = d[s];
       const p = a && s === a.segment ? a.set.pages : this.sweepArc !== NO_SWEEP && this.sweepArc[s] ? Math.min(pages[s], this.pending[s] + pages[s] * ds) : this.pending[s] + (pages[s] - this.pending[s]) * ds;

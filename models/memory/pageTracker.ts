@@ -197,8 +197,8 @@ export class PageTracker implements DirtyTracker {
       for (let s = 0; s < nSeg; s++) lambda[s] += rate[s] * dt;
       const sw = w.phases[p].sweep;
       if (sw) {
-        // Sweep pointer (pages since the phase began), continuous in time.
-        const a = (from - phaseStart) * sw.pagesPerSecond;
+        // Sweep pointer (pages since the phase began, from its start page), continuous in time.
+        const a = sw.startPage + (from - phaseStart) * sw.pagesPerSecond;
         const b = a + dt * sw.pagesPerSecond;
         const ia = Math.floor(a), ib = Math.floor(b);
         const order = sw.order;

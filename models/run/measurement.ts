@@ -27,6 +27,8 @@ export interface AchievedInputs {
   stopCopyBytesPerSecond: number | null;
   /** Rate of the post-copy phase (its bytes over its time, uncapped like the stop-and-copy), bytes/s; absent or null without one. */
   postcopyBytesPerSecond?: number | null;
+  /** Where the sweep's pointer was at time 0 (workload.startPage), from the dirtier's reports; absent for other workloads and runs from before it was recorded. */
+  sweepStartPage?: number;
   guestTotalPages: number;
 }
 

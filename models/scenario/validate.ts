@@ -163,9 +163,10 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
       else throw e;
     }
   }
-  // A sweep's physical layout (workload.layoutFile): page level only, and the file must fit its buffer.
+  // A sweep's start page within its buffer, and its physical layout (workload.layoutFile): page level only, and the file must fit its buffer.
   const sweeps: [string, WorkloadSpec][] = workload.type === 'phases' ? workload.phases.map((p, i) => [`workload.phases[${i}].workload`, p.workload]) : [['workload', workload]];
   for (const [path, w] of sweeps) {
+    if (w.type === 'sweep' && w.startPage !== undefined && w.startPage >= sweepBufferPages(w, memoryPages)) bad(`${path}.startPage`, `expected a page of the buffer, 0 to ${sweepBufferPages(w, memoryPages) - 1} (its ${sweepBufferPages(w, memoryPages)} pages), got ${w.startPage}`);
     if (w.type !== 'sweep' || w.layoutFile === undefined) continue;
     if (s.fidelity !== 'page') { bad(`${path}.layoutFile`, `a buffer's physical order is page-level: expected fidelity "page", got ${describeValue(s.fidelity)}`); continue; }
     try {

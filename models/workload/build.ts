@@ -71,7 +71,7 @@ function draftOf(spec: WorkloadSpec, totalPages: number, durationSeconds: number
       const buf = span(spec.bufferMiB);
       if (!(buf > 0 && spec.writesPerSecond > 0)) return { durationSeconds, ranges: [], sweep: null };
       const order = spec.layoutFile !== undefined ? loadBufferLayout(resolvePath(spec.layoutFile), buf) : undefined;
-      return { durationSeconds, ranges: [], sweep: { firstPage: offset, bufferPages: buf, pagesPerSecond: spec.writesPerSecond, ...(order ? { order } : {}) } };
+      return { durationSeconds, ranges: [], sweep: { firstPage: offset, bufferPages: buf, pagesPerSecond: spec.writesPerSecond, startPage: spec.startPage ?? 0, ...(order ? { order } : {}) } };
     }
     case 'zipf': {
       const ws = span(spec.workingSetMiB);

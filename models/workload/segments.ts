@@ -17,6 +17,8 @@ export interface SweepSpec {
   firstPage: number;
   bufferPages: number;
   pagesPerSecond: number;
+  /** The page (in the order the sweep writes them, 0 ≤ startPage < bufferPages) its pointer writes first when its phase begins (workload.startPage). */
+  startPage: number;
   /** The buffer's physical order (workload.layoutFile; page fidelity only): virtual page k is page firstPage + order[k]. Absent: in order. */
   order?: Int32Array;
 }

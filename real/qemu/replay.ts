@@ -18,6 +18,7 @@ import type { Scenario } from '../../models/scenario/types.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
 import { qemuCapabilities, qemuSupports } from './guest.ts';
 import { dirtierFor, dirtierKernelArgs, dirtierLinesIn, type DirtierLine, type DirtierParams } from '../dirtier.ts';
+import { achievedStartPage, dirtierReports, msUntilSweepPage, sweepClockOf, sweepPageAtMigration, sweepPointerAt } from '../sweepPointer.ts';
 import type { HostSpec, HostsSpec } from '../hosts.ts';
 import { machineFor, type QemuMachine } from './machine.ts';
 import { takeCheckpoints } from './checkpoints.ts';
@@ -105,6 +106,8 @@ class QemuReplay implements ReplaySteps {
   private maxBandwidth = 0;
   private downtimeLimitMs = 0;
   private writesBefore = 0;
+  /** The sweep's start page the run achieved (workload.startPage), null for other workloads. */
+  private startPage: number | null = null;
   private start = 0;
   private readonly samples: Sample[] = [];
   private final: Record<string, unknown> = {};
@@ -197,9 +200,13 @@ class QemuReplay implements ReplaySteps {
   async migrate(): Promise<void> {
     const s = this.s, o = this.o, qs = this.qs!;
     this.writesBefore = dirtierLines(this.src.m).length;
+    // A sweep starts where the scenario puts its pointer (workload.startPage): wait for it, at most one sweep of the buffer.
+    const clock = sweepClockOf(s, this.d);
+    if (clock) await sleep(msUntilSweepPage(dirtierReports(this.src.m.console), clock, sweepPageAtMigration(s, clock), Date.now()) / 1000);
     this.log(`migrating (max-bandwidth ${this.maxBandwidth} B/s, downtime-limit ${this.downtimeLimitMs} ms${this.caps.length ? `, ${this.caps.join(', ')}` : ''})…`);
     this.start = Date.now();
     await qs.execute('migrate', { uri: this.uri });
+    if (clock) this.startPage = achievedStartPage(s, clock, sweepPointerAt(dirtierReports(this.src.m.console), clock, this.start)!);
     let dstKilled = false;
     const maxT = s.limits.maxTimeSeconds;
     const guardSeconds = maxT + 120;
@@ -255,7 +262,7 @@ class QemuReplay implements ReplaySteps {
   collect(): RunResult {
     // The guest's heartbeat, timed on arrival here: its pause as the guest lives it.
     const guestPause = guestPauseSeconds(this.src.m.console, this.dst.m.console);
-    return toResult(this.s, { guestPauseSeconds: guestPause, final: this.final, samples: this.samples, events: this.qs!.events, wallSeconds: this.wallSeconds, cancelled: this.cancelled, forced: this.forced, postcopyStarted: this.postcopyStarted, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, version: this.version, checkpoints: this.measuredCheckpoints, srcLines: dirtierLines(this.src.m).slice(this.writesBefore), dirtier: this.d, start: this.start, hosts: { source: this.src.m.where, destination: this.dst.m.where, migrationUri: this.uri } });
+    return toResult(this.s, { guestPauseSeconds: guestPause, final: this.final, samples: this.samples, events: this.qs!.events, wallSeconds: this.wallSeconds, cancelled: this.cancelled, forced: this.forced, postcopyStarted: this.postcopyStarted, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, version: this.version, checkpoints: this.measuredCheckpoints, srcLines: dirtierLines(this.src.m).slice(this.writesBefore), dirtier: this.d, start: this.start, startPage: this.startPage, hosts: { source: this.src.m.where, destination: this.dst.m.where, migrationUri: this.uri } });
   }
 
   async cleanUp(): Promise<void> {
@@ -267,7 +274,7 @@ class QemuReplay implements ReplaySteps {
 }
 
 /** The measurement in the shape of a simulated run: QEMU's own figures, and what the guest showed. */
-function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: IntegrityCheck; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; guestPauseSeconds: number | null; hosts: QemuMeasurement['hosts']; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
+function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: IntegrityCheck; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; startPage: number | null; guestPauseSeconds: number | null; hosts: QemuMeasurement['hosts']; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
   const q = m.final;
   const ram = (q.ram ?? {}) as Record<string, number>;
   // A cancelled or failed query-migrate carries no ram object: use the last sample that had one.
@@ -334,6 +341,7 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
         bulkBytesPerSecond: bulkRate,
         stopCopyBytesPerSecond: downtime > 0 && stopBytes > 0 ? stopBytes / downtime : null,
         postcopyBytesPerSecond: postcopyRate,
+        ...(m.startPage !== null ? { sweepStartPage: m.startPage } : {}),
         guestTotalPages: totalPages,
       },
       dirtier: m.dirtier,

@@ -8,6 +8,7 @@ import { PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
 import { GuestConsole, guestPauseSeconds } from '../console.ts';
 import { dirtierFor, dirtierLinesIn, type DirtierParams } from '../dirtier.ts';
+import { achievedStartPage, dirtierReports, msUntilSweepPage, sweepClockOf, sweepPageAtMigration, sweepPointerAt } from '../sweepPointer.ts';
 import type { HostSpec, HostsSpec } from '../hosts.ts';
 import { onAbnormalExit, startProcess } from '../processes.ts';
 import { shQuote, SshHost } from '../ssh.ts';
@@ -96,6 +97,8 @@ class XenReplay implements ReplaySteps {
   private tapText = '';
   private pvText = '';
   private linesBefore = 0;
+  /** The sweep's start page the run achieved (workload.startPage), null for other workloads. */
+  private startPage: number | null = null;
   private zeroMs = 0;
   private remus: RemusOutcome | null = null;
   private guestType: 'pv' | 'pvh' | null = null;
@@ -230,7 +233,13 @@ class XenReplay implements ReplaySteps {
     const s = this.s, src = this.src, dir = src.dir;
     this.linesBefore = dirtierLinesIn(this.srcConsole!.text).length;
     this.log(`xl migrate ${this.name} → ${this.sameHost ? 'the same host (local pipe)' : this.dst.where} through the meter (${this.rateBytesPerSecond} B/s)…`);
+    // A sweep starts where the scenario puts its pointer (workload.startPage): wait for it, at most
+    // one sweep of the buffer. xl migrate's ssh start comes on top (tens of ms: a few hundred pages at
+    // thousands of writes a second), recorded as it is not.
+    const clock = sweepClockOf(s, this.d);
+    if (clock) await sleep(msUntilSweepPage(dirtierReports(this.srcConsole!), clock, sweepPageAtMigration(s, clock), Date.now()) / 1000);
     this.start = Date.now();
+    if (clock) this.startPage = achievedStartPage(s, clock, sweepPointerAt(dirtierReports(this.srcConsole!), clock, this.start)!);
     const child = startProcess('ssh', src.host.args(`exec xl -v migrate -s '' ${shQuote(this.name)} ${shQuote(`exec sh ${dir}/rune.sh`)}`), { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (b) => { this.xlOutput += b; });
     child.stderr!.on('data', (b) => { this.xlOutput += b; });
@@ -326,7 +335,7 @@ class XenReplay implements ReplaySteps {
   collect(): RunResult {
     return toResult(this.s, {
       tap: this.tapText, pv: this.pvText, xlOutput: this.xlOutput, rateBytesPerSecond: this.rateBytesPerSecond, version: this.version, wallSeconds: this.wallSeconds,
-      cancelled: this.cancelled, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, dirtier: this.d,
+      cancelled: this.cancelled, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, dirtier: this.d, startPage: this.startPage,
       srcLines: dirtierLinesIn(this.srcConsole?.text ?? '').slice(this.linesBefore),
       guestPauseSeconds: guestPauseSeconds(this.srcConsole, this.dstConsole, this.start),
       hosts: { source: this.src.where, destination: this.dst.where, migrationUri: this.sameHost ? `local pipe on ${this.src.where}` : `ssh ${this.dst.spec.migrationAddress ?? this.dst.where}` },
@@ -348,7 +357,7 @@ class XenReplay implements ReplaySteps {
 
 interface Collected {
   tap: string; pv: string; xlOutput: string; rateBytesPerSecond: number; version: string; wallSeconds: number; cancelled: boolean; failure: string | null;
-  integrity: IntegrityCheck; sourceRunning: boolean | null; dirtier: DirtierParams; srcLines: { writes: number }[]; guestPauseSeconds: number | null;
+  integrity: IntegrityCheck; sourceRunning: boolean | null; dirtier: DirtierParams; startPage: number | null; srcLines: { writes: number }[]; guestPauseSeconds: number | null;
   hosts: XenMeasurement['hosts']; synchronization: XenMeasurement['synchronization']; domain: string; domids: XenMeasurement['domids']; transport: 'local' | 'ssh';
   remus?: RemusOutcome | null;
 }
@@ -393,6 +402,7 @@ export function toResult(s: Scenario, m: Collected): RunResult {
       // The last pass is small enough to leave the meter in one of pv's bursts (a tenth of a second's
       // worth): its own rate is not the link's, so none is reported.
       stopCopyBytesPerSecond: null,
+      ...(m.startPage !== null ? { sweepStartPage: m.startPage } : {}),
       guestTotalPages: first ? first.pages : (s.vm.memoryMiB * 1048576) / PAGE_SIZE_BYTES,
     },
     dirtier: m.dirtier,

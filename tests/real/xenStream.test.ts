@@ -65,7 +65,7 @@ test('the stream tap passes the stream through unchanged and logs its records; p
 test('result: bytes by phase add up, the last pass is the stop-and-copy, Xen\'s stop rule read from the passes', () => {
   const s = loadScenario('scenarios/xen-replay-testbed.json').scenario;
   const tap = ['start 0', 'ihdr 0.2 1000', 'page 0.3 2000 1024 1024 0 1023', 'page 1.0 4200000 1024 1024 1024 2047', 'page 2.0 8400000 40 40 7 900', 'page 2.1 8570000 30 30 8 800', 'rec 2.2 8700000 8 24', 'end 2.3 8710000', 'eof 2.5 8710100'].join('\n');
-  const base = { pv: '1.0 4000000\n2.5 8710100\n', rateBytesPerSecond: 12500000, version: '4.17', wallSeconds: 3, cancelled: false, failure: null, integrity: { checked: true, ok: true }, sourceRunning: null, dirtier: dirtierFor(s, 'x'), srcLines: [{ writes: 498 }, { writes: 502 }, { writes: 500 }], guestPauseSeconds: 0.8, hosts: { source: 'h', destination: 'h', migrationUri: 'local' }, synchronization: { before: [], after: [] }, domain: 'miglab-1-a', domids: { source: 1, destination: 2 }, transport: 'local' as const };
+  const base = { pv: '1.0 4000000\n2.5 8710100\n', rateBytesPerSecond: 12500000, version: '4.17', wallSeconds: 3, cancelled: false, failure: null, integrity: { checked: true, ok: true }, sourceRunning: null, dirtier: dirtierFor(s, 'x'), startPage: null, srcLines: [{ writes: 498 }, { writes: 502 }, { writes: 500 }], guestPauseSeconds: 0.8, hosts: { source: 'h', destination: 'h', migrationUri: 'local' }, synchronization: { before: [], after: [] }, domain: 'miglab-1-a', domids: { source: 1, destination: 2 }, transport: 'local' as const };
   const r = toResult(s, { ...base, tap, xlOutput: 'Migration successful.\n' });
   assert.is(r.source, 'xen');
   assert.is(r.status, 'completed');
