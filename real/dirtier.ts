@@ -19,9 +19,10 @@ export const DIRTIER_MAX_ENTROPY_BYTES = 4088;
 /**
  * The dirtier's parameters (real/guest/dirtier.c): buffer, rate, pattern, bytes changed per write
  * (`delta`), the share of its vCPU it spends at its nominal rate (`cpu`, %), random bytes per page
- * (`entropy`).
+ * (`entropy`), and the page its sequential pointer writes first (`start`, absent: 0; the replays set
+ * it so the pointer is at the scenario's workload.startPage when the migration starts: real/sweepPointer.ts).
  */
-export interface DirtierParams { mb: number; rate: number; mode: 'seq' | 'rand'; hotmb: number; hotpct: number; delta: number; cpu: number; entropy: number }
+export interface DirtierParams { mb: number; rate: number; mode: 'seq' | 'rand'; hotmb: number; hotpct: number; delta: number; cpu: number; entropy: number; start?: number }
 
 /**
  * `cpuPercent`: the share of its vCPU the dirtier spends at its nominal rate (with auto-converge:
@@ -54,7 +55,7 @@ export function dirtierFor(s: Scenario, file: string, cpuPercent = 0, entropyByt
 
 /** The dirtier's kernel command-line parameters (real/guest/dirtier.c reads dirtier.KEY=VALUE). */
 export function dirtierKernelArgs(d: DirtierParams): string {
-  return `dirtier.mb=${d.mb} dirtier.rate=${d.rate} dirtier.mode=${d.mode} dirtier.hotmb=${d.hotmb} dirtier.hotpct=${d.hotpct} dirtier.delta=${d.delta} dirtier.cpu=${d.cpu} dirtier.entropy=${d.entropy}`;
+  return `dirtier.mb=${d.mb} dirtier.rate=${d.rate} dirtier.mode=${d.mode} dirtier.hotmb=${d.hotmb} dirtier.hotpct=${d.hotpct} dirtier.delta=${d.delta} dirtier.cpu=${d.cpu} dirtier.entropy=${d.entropy}${d.start ? ` dirtier.start=${d.start}` : ''}`;
 }
 
 export interface DirtierLine { writes: number; bad: number; t: number }

@@ -7,9 +7,10 @@ import { MIB_BYTES, PAGE_SIZE_BYTES } from '../models/units/pageSize.ts';
  * Where the guest dirtier's sequential pointer is, seen from this machine (workload.startPage).
  *
  * The dirtier (real/guest/dirtier.c) prints "DIRTIER start" and then starts its clock (t = 0) with
- * its pointer at buffer page 0; it writes at its nominal rate, paced by that clock, and once a
+ * its pointer at its `start` page; it writes at its nominal rate, paced by that clock, and once a
  * second prints `DIRTIER t=<seconds since start> writes=<writes in that second>`. So its pointer is
- * the writes reported so far plus rate × the time since the last report, modulo the buffer's pages.
+ * the start page plus the writes reported so far plus rate × the time since the last report, modulo
+ * the buffer's pages.
  * Its start on this machine's clock is the earliest of (a line's arrival − the guest time it
  * states): the console reaches here with a delay (≈ 1 ms locally, the tail's 20 ms poll over ssh)
  * that is never negative, so the least is the best. The guest's clock runs at the host's (TCG
@@ -40,13 +41,32 @@ export function dirtierReports(c: Pick<GuestConsole, 'text' | 'arrivals'>): Dirt
   return out.slice(first);
 }
 
-/** A sweep's pointer as the replay sees it: the buffer's pages and the dirtier's nominal rate. */
-export interface SweepClock { bufferPages: number; writesPerSecond: number }
+/** A sweep's pointer as the replay sees it: the buffer's pages, the dirtier's nominal rate and the page it starts at. */
+export interface SweepClock { bufferPages: number; writesPerSecond: number; firstPage: number }
 
 /** The scenario's sweep as the dirtier runs it (seq mode), or null for any other workload. */
 export function sweepClockOf(s: Scenario, d: DirtierParams): SweepClock | null {
   if (s.workload.type !== 'sweep' || d.mode !== 'seq' || !(d.rate > 0)) return null;
-  return { bufferPages: (d.mb * MIB_BYTES) / PAGE_SIZE_BYTES, writesPerSecond: d.rate };
+  return { bufferPages: (d.mb * MIB_BYTES) / PAGE_SIZE_BYTES, writesPerSecond: d.rate, firstPage: d.start ?? 0 };
+}
+
+/**
+ * How long after the dirtier's start the replays mean to start the migration (migration.startSeconds
+ * on top): the warm-up, after the dirtier's first report (1 s after its start) is seen (polled every
+ * 0.25 s), and the QMP or xl set-up before the migrate command, with room to spare. A replay that is
+ * ready later waits for the pointer's next round (at most one sweep of the buffer).
+ */
+export const sweepLeadSeconds = (warmupSeconds: number): number => warmupSeconds + 3;
+
+/**
+ * The dirtier's `start` page for a scenario's sweep: the pointer then reaches the scenario's
+ * workload.startPage (+ rate × migration.startSeconds) `leadSeconds` (+ migration.startSeconds)
+ * after the dirtier's start, so the replay's wait for it is short however slowly the sweep goes.
+ */
+export function dirtierStartPage(s: Scenario, d: DirtierParams, leadSeconds: number): number {
+  const clock = sweepClockOf(s, d);
+  if (!clock) return 0;
+  return Math.round(mod(sweepPageAtMigration(s, clock) - clock.writesPerSecond * (leadSeconds + s.migration.startSeconds), clock.bufferPages)) % clock.bufferPages;
 }
 
 const mod = (x: number, n: number): number => ((x % n) + n) % n;
@@ -65,7 +85,7 @@ export function sweepPointerAt(reports: DirtierReport[], clock: SweepClock, atMs
     lastGuestSeconds = r.guestSeconds;
   }
   const since = (atMs - startMs) / 1000 - lastGuestSeconds;
-  return mod(written + clock.writesPerSecond * since, clock.bufferPages);
+  return mod(clock.firstPage + written + clock.writesPerSecond * since, clock.bufferPages);
 }
 
 /** Milliseconds from `nowMs` until the pointer next reaches `targetPage` (0 ≤ result < one sweep of the buffer). */
@@ -87,4 +107,12 @@ export function sweepPageAtMigration(s: Scenario, clock: SweepClock): number {
 /** The start page a run achieved: its pointer at the migration's start, taken back to time 0. */
 export function achievedStartPage(s: Scenario, clock: SweepClock, pointerAtMigration: number): number {
   return Math.round(mod(pointerAtMigration - clock.writesPerSecond * s.migration.startSeconds, clock.bufferPages)) % clock.bufferPages;
+}
+
+/** Waits until the dirtier's pointer is where the migration should start it (logged when that takes a second or more). */
+export async function waitForSweepPage(s: Scenario, clock: SweepClock, reports: DirtierReport[], log: (line: string) => void): Promise<void> {
+  const target = sweepPageAtMigration(s, clock);
+  const ms = msUntilSweepPage(reports, clock, target, Date.now());
+  if (ms >= 1000) log(`waiting ${(ms / 1000).toFixed(1)} s for the dirtier's pointer to reach page ${Math.round(target)} (workload.startPage)…`);
+  await new Promise((r) => setTimeout(r, ms));
 }

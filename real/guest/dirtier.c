@@ -18,6 +18,8 @@
  *            pattern), the rest of the page is a constant, so a compressor shrinks a page to about
  *            this however often it was written
  *   tick     heartbeat period in ms: one '~' on the console each period (default 20; 0 = none)
+ *   start    the page of the buffer the seq pointer writes first when the clock starts (default 0),
+ *            so the host can have the pointer where a scenario wants it when the migration starts
  *
  * Every page of the buffer is written once first (so none is a zero page). Each write stores
  * (page << 32 | version) big-endian in the page's first 8 bytes (the version's low byte last) and
@@ -42,7 +44,7 @@
 
 #define PAGE 4096
 
-static long opt_mb = 64, opt_rate = 1000, opt_hotmb = 0, opt_hotpct = 0, opt_delta = 1, opt_tick = 20, opt_cpu = 0, opt_entropy = 0;
+static long opt_mb = 64, opt_rate = 1000, opt_hotmb = 0, opt_hotpct = 0, opt_delta = 1, opt_tick = 20, opt_cpu = 0, opt_entropy = 0, opt_start = 0;
 static int opt_rand = 0;
 
 static void set_opt(const char *kv) {
@@ -61,6 +63,7 @@ static void set_opt(const char *kv) {
   else if (n == 3 && !strncmp(p, "cpu", 3)) opt_cpu = atol(v);
   else if (n == 7 && !strncmp(p, "entropy", 7)) opt_entropy = atol(v);
   else if (n == 4 && !strncmp(p, "tick", 4)) opt_tick = atol(v);
+  else if (n == 5 && !strncmp(p, "start", 5)) opt_start = atol(v);
 }
 
 static void read_cmdline(void) {
@@ -152,10 +155,10 @@ int main(int argc, char **argv) {
     double spin_seconds = (double)opt_cpu / 100.0 / (double)opt_rate - write_seconds;
     units_per_write = spin_seconds > 0 ? (uint64_t)(per_second * spin_seconds) : 0;
   }
-  printf("DIRTIER start pages=%zu rate=%ld mode=%s hot=%zu hotpct=%ld delta=%ld cpu=%ld units=%llu write_us=%.2f entropy=%ld\n", pages, opt_rate, opt_rand ? "rand" : "seq", hot, opt_hotpct, opt_delta, opt_cpu, (unsigned long long)units_per_write, write_seconds * 1e6, opt_entropy);
+  printf("DIRTIER start pages=%zu rate=%ld mode=%s hot=%zu hotpct=%ld delta=%ld cpu=%ld units=%llu write_us=%.2f entropy=%ld first=%ld\n", pages, opt_rate, opt_rand ? "rand" : "seq", hot, opt_hotpct, opt_delta, opt_cpu, (unsigned long long)units_per_write, write_seconds * 1e6, opt_entropy, opt_start > 0 ? opt_start % (long)pages : 0L);
   fflush(stdout);
 
-  size_t cursor = 0;
+  size_t cursor = opt_start > 0 ? (size_t)opt_start % pages : 0;
   double t0 = now(), last_report = t0;
   uint64_t writes = 0, writes_in_second = 0, distinct = 0;
   double owed = 0;

@@ -18,7 +18,7 @@ import type { Scenario } from '../../models/scenario/types.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
 import { qemuCapabilities, qemuSupports } from './guest.ts';
 import { dirtierFor, dirtierKernelArgs, dirtierLinesIn, type DirtierLine, type DirtierParams } from '../dirtier.ts';
-import { achievedStartPage, dirtierReports, msUntilSweepPage, sweepClockOf, sweepPageAtMigration, sweepPointerAt } from '../sweepPointer.ts';
+import { achievedStartPage, dirtierReports, dirtierStartPage, sweepLeadSeconds, sweepClockOf, sweepPointerAt, waitForSweepPage } from '../sweepPointer.ts';
 import type { HostSpec, HostsSpec } from '../hosts.ts';
 import { machineFor, type QemuMachine } from './machine.ts';
 import { takeCheckpoints } from './checkpoints.ts';
@@ -123,7 +123,8 @@ class QemuReplay implements ReplaySteps {
     this.log = o.log ?? (() => {});
     this.settings = qemuReplaySettings(s);
     ({ capabilities: this.caps, postcopyAfterSeconds: this.postcopyAfterSeconds } = qemuCapabilities(s));
-    this.d = dirtierFor(s, s.name, this.settings.dirtierCpuPercent, this.settings.dirtierEntropyBytes);
+    const d = dirtierFor(s, s.name, this.settings.dirtierCpuPercent, this.settings.dirtierEntropyBytes);
+    this.d = { ...d, start: dirtierStartPage(s, d, sweepLeadSeconds(this.settings.warmupSeconds)) };
     rmSync(o.workDir, { recursive: true, force: true });
     mkdirSync(o.workDir, { recursive: true });
     this.forgetWorkDir = onAbnormalExit(() => rmSync(o.workDir, { recursive: true, force: true }));
@@ -202,7 +203,7 @@ class QemuReplay implements ReplaySteps {
     this.writesBefore = dirtierLines(this.src.m).length;
     // A sweep starts where the scenario puts its pointer (workload.startPage): wait for it, at most one sweep of the buffer.
     const clock = sweepClockOf(s, this.d);
-    if (clock) await sleep(msUntilSweepPage(dirtierReports(this.src.m.console), clock, sweepPageAtMigration(s, clock), Date.now()) / 1000);
+    if (clock) await waitForSweepPage(s, clock, dirtierReports(this.src.m.console), this.log);
     this.log(`migrating (max-bandwidth ${this.maxBandwidth} B/s, downtime-limit ${this.downtimeLimitMs} ms${this.caps.length ? `, ${this.caps.join(', ')}` : ''})…`);
     this.start = Date.now();
     await qs.execute('migrate', { uri: this.uri });

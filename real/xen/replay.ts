@@ -8,7 +8,7 @@ import { PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
 import { GuestConsole, guestPauseSeconds } from '../console.ts';
 import { dirtierFor, dirtierLinesIn, type DirtierParams } from '../dirtier.ts';
-import { achievedStartPage, dirtierReports, msUntilSweepPage, sweepClockOf, sweepPageAtMigration, sweepPointerAt } from '../sweepPointer.ts';
+import { achievedStartPage, dirtierReports, dirtierStartPage, sweepLeadSeconds, sweepClockOf, sweepPointerAt, waitForSweepPage } from '../sweepPointer.ts';
 import type { HostSpec, HostsSpec } from '../hosts.ts';
 import { onAbnormalExit, startProcess } from '../processes.ts';
 import { shQuote, SshHost } from '../ssh.ts';
@@ -106,7 +106,8 @@ class XenReplay implements ReplaySteps {
   constructor(private readonly s: Scenario, private readonly o: ReplayOptions, hosts: HostsSpec) {
     this.log = o.log ?? (() => {});
     this.settings = xenReplaySettings(s);
-    this.d = dirtierFor(s, s.name);
+    const d = dirtierFor(s, s.name);
+    this.d = { ...d, start: dirtierStartPage(s, d, sweepLeadSeconds(this.settings.warmupSeconds)) };
     const runId = `${process.pid}-${Date.now().toString(36)}`;
     this.name = `miglab-${runId}`;
     const side = (name: 'source' | 'destination', spec: HostSpec): Side => ({
@@ -237,7 +238,7 @@ class XenReplay implements ReplaySteps {
     // one sweep of the buffer. xl migrate's ssh start comes on top (tens of ms: a few hundred pages at
     // thousands of writes a second), recorded as it is not.
     const clock = sweepClockOf(s, this.d);
-    if (clock) await sleep(msUntilSweepPage(dirtierReports(this.srcConsole!), clock, sweepPageAtMigration(s, clock), Date.now()) / 1000);
+    if (clock) await waitForSweepPage(s, clock, dirtierReports(this.srcConsole!), this.log);
     this.start = Date.now();
     if (clock) this.startPage = achievedStartPage(s, clock, sweepPointerAt(dirtierReports(this.srcConsole!), clock, this.start)!);
     const child = startProcess('ssh', src.host.args(`exec xl -v migrate -s '' ${shQuote(this.name)} ${shQuote(`exec sh ${dir}/rune.sh`)}`), { stdio: ['ignore', 'pipe', 'pipe'] });

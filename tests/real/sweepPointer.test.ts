@@ -1,6 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { dirtierReports, msUntilSweepPage, sweepPointerAt, achievedStartPage, sweepPageAtMigration } from '../../real/sweepPointer.ts';
+import { dirtierReports, msUntilSweepPage, sweepPointerAt, achievedStartPage, sweepPageAtMigration, dirtierStartPage, sweepClockOf } from '../../real/sweepPointer.ts';
+import { dirtierFor } from '../../real/dirtier.ts';
 import { validateScenario } from '../../models/scenario/validate.ts';
 
 /** A console as the replay sees it: chunks of text, each with its arrival time here (ms). */
@@ -8,7 +9,7 @@ function consoleOf(chunks: [number, string][]): { text: string; arrivals: { ms: 
   return { text: chunks.map((c) => c[1]).join(''), arrivals: chunks.map(([ms, text]) => ({ ms, text })) };
 }
 
-const clock = { bufferPages: 16384, writesPerSecond: 8000 };
+const clock = { bufferPages: 16384, writesPerSecond: 8000, firstPage: 0 };
 
 test('the pointer: reported writes, then the nominal rate since the last report, modulo the buffer', () => {
   // The dirtier starts at host time 10,000 ms (its start line arrives 2 ms late), then reports
@@ -57,6 +58,26 @@ test('the start page at the migration, and back from it', () => {
   assert.is(sweepPageAtMigration(s, clock), 3616);
   assert.is(achievedStartPage(s, clock, 3616), 16000);
   assert.is(achievedStartPage(s, clock, 3615.6), 16000);
+});
+
+test('the dirtier starts its pointer so that it reaches the start page a lead after its start', () => {
+  const s = validateScenario({ name: 'x', vm: { memoryMiB: 256 }, workload: { type: 'sweep', writesPerSecond: 100, bufferMiB: 160, startPage: 5 }, migration: { algorithm: 'precopy', policy: 'qemu', startSeconds: 2 }, network: { bandwidthBitsPerSecond: 1e9 } }, 'x', (p) => p);
+  const d = dirtierFor(s, 'x');
+  // A slow sweep of a large buffer (40,960 pages at 100/s: 410 s a round). At the migration, 2 s
+  // after time 0, the pointer must be at 5 + 200; it gets there 5 s (lead) + 2 s after the
+  // dirtier's start when it starts 700 pages before.
+  const start = dirtierStartPage(s, d, 5);
+  assert.is(start, 40960 + 205 - 700);
+  const c = sweepClockOf(s, { ...d, start })!;
+  assert.is(c.firstPage, start);
+  const r = dirtierReports(consoleOf([[1000, 'DIRTIER start pages=40960\n']]));
+  // 7 s after the dirtier's start its pointer is where the migration wants it: no wait.
+  assert.ok(Math.abs(sweepPointerAt(r, c, 8000)! - 205) < 1e-6);
+  assert.ok(Math.abs(msUntilSweepPage(r, c, sweepPageAtMigration(s, c), 8000)) < 1e-6);
+  // Ready 1 s early: a wait of 1 s, not a round of the buffer.
+  assert.ok(Math.abs(msUntilSweepPage(r, c, sweepPageAtMigration(s, c), 7000) - 1000) < 1e-6);
+  assert.is(achievedStartPage(s, c, 205), 5);
+  assert.is(dirtierStartPage(validateScenario({ ...s, workload: { type: 'uniform', writesPerSecond: 100 } }, 'x', (p) => p), d, 5), 0);
 });
 
 test.run();
