@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../../models/input/errors.ts';
@@ -83,6 +83,15 @@ export class OutputLock {
       }
     } finally {
       rmSync(mine, { force: true });
+    }
+    // A miglab killed (-9) between writing its private file and removing it left that file: with the
+    // lock held, remove such files of this output whose process is gone from this host.
+    const prefix = `.${basename(path)}.`;
+    for (const f of readdirSync(dirname(path))) {
+      if (!f.startsWith(prefix) || !/^\d+\.tmp$/.test(f.slice(prefix.length))) continue;
+      // Killed while writing it, the file may not even hold its owner: its name has the PID.
+      const owner = readOwner(join(dirname(path), f)) ?? { pid: Number(f.slice(prefix.length, -'.tmp'.length)), host: me.host };
+      if (owner.host === me.host && owner.pid !== process.pid && !processAlive(owner.pid)) rmSync(join(dirname(path), f), { force: true });
     }
     installHooks();
     held.add(path);
