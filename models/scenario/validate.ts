@@ -166,11 +166,13 @@ export function validateScenario(raw: unknown, file: string, resolvePath: (p: st
   // A sweep's start page within its buffer, and its physical layout (workload.layoutFile): page level only, and the file must fit its buffer.
   const sweeps: [string, WorkloadSpec][] = workload.type === 'phases' ? workload.phases.map((p, i) => [`workload.phases[${i}].workload`, p.workload]) : [['workload', workload]];
   for (const [path, w] of sweeps) {
-    if (w.type === 'sweep' && w.startPage !== undefined && w.startPage >= sweepBufferPages(w, memoryPages)) bad(`${path}.startPage`, `expected a page of the buffer, 0 to ${sweepBufferPages(w, memoryPages) - 1} (its ${sweepBufferPages(w, memoryPages)} pages), got ${w.startPage}`);
-    if (w.type !== 'sweep' || w.layoutFile === undefined) continue;
+    if (w.type !== 'sweep') continue;
+    const bufferPages = sweepBufferPages(w, memoryPages);
+    if (w.startPage !== undefined && w.startPage >= bufferPages) bad(`${path}.startPage`, `expected a page of the buffer, 0 to ${bufferPages - 1} (its ${bufferPages} pages), got ${w.startPage}`);
+    if (w.layoutFile === undefined) continue;
     if (s.fidelity !== 'page') { bad(`${path}.layoutFile`, `a buffer's physical order is page-level: expected fidelity "page", got ${describeValue(s.fidelity)}`); continue; }
     try {
-      loadBufferLayout(resolvePath(w.layoutFile), sweepBufferPages(w, memoryPages));
+      loadBufferLayout(resolvePath(w.layoutFile), bufferPages);
     } catch (e) {
       if (e instanceof LayoutFormatError) bad(`${path}.layoutFile`, e.message);
       else throw e;

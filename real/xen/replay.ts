@@ -236,7 +236,7 @@ class XenReplay implements ReplaySteps {
     this.log(`xl migrate ${this.name} → ${this.sameHost ? 'the same host (local pipe)' : this.dst.where} through the meter (${this.rateBytesPerSecond} B/s)…`);
     // A sweep starts where the scenario puts its pointer (workload.startPage): wait for it, at most
     // one sweep of the buffer. xl migrate's ssh start comes on top (tens of ms: a few hundred pages at
-    // thousands of writes a second), recorded as it is not.
+    // thousands of writes a second) and is not in the recorded start page.
     const clock = sweepClockOf(s, this.d);
     if (clock) await waitForSweepPage(s, clock, dirtierReports(this.srcConsole!), this.log);
     this.start = Date.now();

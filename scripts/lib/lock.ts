@@ -55,6 +55,9 @@ function releasePath(path: string): void {
   held.delete(path);
 }
 
+/** A miglab's private copy of the lock it is taking (`.<lock file's name>.<PID>.tmp`), linked into place. */
+const privateFile = (path: string, pid: number): string => join(dirname(path), `.${basename(path)}.${pid}.tmp`);
+
 export class OutputLock {
   private constructor(readonly path: string) {}
 
@@ -62,7 +65,7 @@ export class OutputLock {
   static acquire(dir: string, name: string): OutputLock {
     const path = join(dir, `.${name}.lock`);
     const me: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString(), command: process.argv.slice(2).join(' ').slice(0, 500) };
-    const mine = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+    const mine = privateFile(path, process.pid);
     writeFileSync(mine, JSON.stringify(me) + '\n');
     try {
       for (let attempt = 0; ; attempt++) {
@@ -86,12 +89,12 @@ export class OutputLock {
     }
     // A miglab killed (-9) between writing its private file and removing it left that file: with the
     // lock held, remove such files of this output whose process is gone from this host.
-    const prefix = `.${basename(path)}.`;
     for (const f of readdirSync(dirname(path))) {
-      if (!f.startsWith(prefix) || !/^\d+\.tmp$/.test(f.slice(prefix.length))) continue;
+      const pid = Number(/^(\d+)\.tmp$/.exec(f.startsWith(`.${basename(path)}.`) ? f.slice(basename(path).length + 2) : '')?.[1]);
+      if (!Number.isInteger(pid) || pid === process.pid) continue;
       // Killed while writing it, the file may not even hold its owner: its name has the PID.
-      const owner = readOwner(join(dirname(path), f)) ?? { pid: Number(f.slice(prefix.length, -'.tmp'.length)), host: me.host };
-      if (owner.host === me.host && owner.pid !== process.pid && !processAlive(owner.pid)) rmSync(join(dirname(path), f), { force: true });
+      const owner = readOwner(privateFile(path, pid)) ?? { pid, host: me.host };
+      if (owner.host === me.host && !processAlive(owner.pid)) rmSync(privateFile(path, pid), { force: true });
     }
     installHooks();
     held.add(path);
