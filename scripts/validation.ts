@@ -38,11 +38,22 @@ const fidelityFlag = process.argv.indexOf('--fidelity');
 const FIDELITY = fidelityFlag > 0 ? (process.argv[fidelityFlag + 1] as 'page' | 'fluid') : null;
 if (FIDELITY !== null && FIDELITY !== 'page' && FIDELITY !== 'fluid') { console.error(`--fidelity: expected page or fluid, got ${JSON.stringify(FIDELITY)}`); process.exit(2); }
 /** Each set of real runs and the backend that measured it. */
-const SET_BACKENDS: Record<string, 'qemu' | 'xen'> = { 'qemu-validation-set': 'qemu', 'qemu-validation-repeats': 'qemu', 'xen-validation-set': 'xen', 'xen-fig2': 'xen', 'qemu-features': 'qemu', 'qemu-multifd': 'qemu', 'qemu-nonconverging': 'qemu' };
+const SET_BACKENDS: Record<string, 'qemu' | 'xen'> = { 'qemu-validation-set': 'qemu', 'qemu-validation-repeats': 'qemu', 'xen-validation-set': 'xen', 'xen-fig2': 'xen', 'qemu-features': 'qemu', 'qemu-multifd': 'qemu', 'qemu-nonconverging': 'qemu', 'qemu-validation-holdout': 'qemu' };
 const SETS = Object.keys(SET_BACKENDS);
 /** The sets of QEMU's convergence features (issue 14): tabled per feature, apart from plain pre-copy's. */
-const FEATURE_SETS = new Set(['qemu-features', 'qemu-multifd', 'qemu-nonconverging']);
 const BACKEND_TITLES = { qemu: 'QEMU 10 (policy qemu)', xen: 'Xen 4.17 (policy xen, `xl migrate`)' } as const;
+const FEATURE_SETS = new Set(['qemu-features', 'qemu-multifd', 'qemu-nonconverging']);
+/**
+ * Held-out sets: points written and predicted before their replay (their predicted-before.csv), on
+ * another machine with that machine's host inputs: tabled on their own, not pooled with the first host's.
+ */
+const HOLDOUT_SETS = new Set(['qemu-validation-holdout']);
+/** The tables: each backend's main sets, then the held-out sets (the feature sets have their own, featureSection). */
+interface Group { backend: 'qemu' | 'xen'; title: string; sets: string[] }
+const GROUPS: Group[] = [
+  ...(['qemu', 'xen'] as const).map((backend) => ({ backend, title: BACKEND_TITLES[backend], sets: SETS.filter((x) => SET_BACKENDS[x] === backend && !FEATURE_SETS.has(x) && !HOLDOUT_SETS.has(x)) })),
+  { backend: 'qemu', title: `${BACKEND_TITLES.qemu}, held out: written and predicted before the replay (predicted-before.csv), replayed on the third machine with its host inputs`, sets: [...HOLDOUT_SETS] },
+];
 /** Targets of issue 12: time and bytes median 3 % / max 8 %; downtime within max(2 ms, 15 %). */
 const METRICS = ['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds', 'rounds', 'converged'] as const;
 /** What the features report, compared where a run has them: the throttle reached, XBZRLE's cache hits. */
@@ -172,7 +183,7 @@ function spreadFloor(metric: Metric, targetPercent: number): string {
   }).filter((p) => p.floor > targetPercent);
   if (wide.length === 0) return '';
   const excluded = new Set(wide.flatMap((p) => p.rs.map((r) => r.scenario)));
-  const others = abs(rows.filter((r) => r.backend === 'qemu' && !FEATURE_SETS.has(r.set) && r.metric === metric && !excluded.has(r.scenario)).map((r) => r.errorPercent ?? NaN).filter(Number.isFinite));
+  const others = abs(rows.filter((r) => GROUPS[0].sets.includes(r.set) && r.metric === metric && !excluded.has(r.scenario)).map((r) => r.errorPercent ?? NaN).filter(Number.isFinite));
   return `${metric}: at ${wide.map((p) => `${p.point} (runs ${p.rs.map((r) => formatMetric(metric, r.measured)).join(', ')})`).join('; ')} no single prediction can be within ${wide.map((p) => `${f1(p.floor)} %`).join(', ')} of every run, more than the ${targetPercent} % target; the other runs' largest error is ${f1(others[others.length - 1])} %.`;
 }
 
@@ -181,9 +192,9 @@ function spreadFloor(metric: Metric, targetPercent: number): string {
  * write rate 1 % off either way. Where that is more than the target, no prediction from a nominal
  * rate can promise the target, and what a run can check is whether it lies in the band.
  */
-function conditioning(backend: 'qemu' | 'xen', metric: 'totalTimeSeconds' | 'bytesTransferred', targetPercent: number): string {
+function conditioning(sets: string[], metric: 'totalTimeSeconds' | 'bytesTransferred', targetPercent: number): string {
   const byPoint = new Map<string, Row[]>();
-  for (const r of rows) if (r.backend === backend && r.metric === metric && r.band) byPoint.set(r.point, [...(byPoint.get(r.point) ?? []), r]);
+  for (const r of rows) if (sets.includes(r.set) && r.metric === metric && r.band) byPoint.set(r.point, [...(byPoint.get(r.point) ?? []), r]);
   if (byPoint.size === 0) return '';
   const width = (r: Row): number => (Math.max(r.band![1] - r.predicted, r.predicted - r.band![0]) / r.predicted) * 100;
   const points = [...byPoint.entries()].map(([point, rs]) => ({ point, rs, width: Math.max(...rs.map(width)) }));
@@ -198,11 +209,11 @@ function conditioning(backend: 'qemu' | 'xen', metric: 'totalTimeSeconds' | 'byt
   return `${metric}: a write rate up to ${RATE_BAND_FRACTION * 100} % off moves the prediction by at most ${f1(Math.max(0, ...narrow.map((p) => p.width)))} % at ${narrow.length} of ${points.length} points, where the largest error is ${f1(narrowErrs[narrowErrs.length - 1] ?? NaN)} %${described.length ? `; ${described.join('; ')}` : ''}.`;
 }
 
-function section(backend: 'qemu' | 'xen'): string {
-  const mine = rows.filter((r) => r.backend === backend && !FEATURE_SETS.has(r.set));
-  const sets = SETS.filter((x) => SET_BACKENDS[x] === backend && !FEATURE_SETS.has(x));
+function section({ backend, title, sets }: Group): string {
+  const mine = rows.filter((r) => sets.includes(r.set));
+  if (mine.length === 0) return '';
   const runsHere = new Set(mine.map((r) => `${r.set}/${r.scenario}`)).size;
-  const hasRepeats = backend === 'qemu';
+  const hasRepeats = sets.includes('qemu-validation-repeats');
   const lines = [`| metric | runs | median \\|error\\| | max \\|error\\| | target |${hasRepeats ? ' testbed spread (8 points × 3 runs: max/min − 1, median / max) |' : ''}`, `|---|---|---|---|---|${hasRepeats ? '---|' : ''}`];
   const tail = (metric: Metric): string => (hasRepeats ? ` ${spread(metric)} |` : '');
   for (const metric of METRICS) {
@@ -222,8 +233,8 @@ function section(backend: 'qemu' | 'xen'): string {
   }
   const worst = mine.filter((r) => (r.metric === 'totalTimeSeconds' || r.metric === 'bytesTransferred' || (backend === 'xen' && r.metric === 'downtimeSeconds')) && r.errorPercent !== null).sort((a, b) => Math.abs(b.errorPercent!) - Math.abs(a.errorPercent!)).slice(0, 8);
   const floors = hasRepeats ? (['totalTimeSeconds', 'bytesTransferred'] as const).map((m) => spreadFloor(m, 8)).filter(Boolean) : [];
-  const conditioned = (['totalTimeSeconds', 'bytesTransferred'] as const).map((m) => conditioning(backend, m, 8)).filter(Boolean);
-  return `## ${BACKEND_TITLES[backend]}: ${runsHere} runs (${sets.join(', ')})
+  const conditioned = (['totalTimeSeconds', 'bytesTransferred'] as const).map((m) => conditioning(sets, m, 8)).filter(Boolean);
+  return `## ${title}: ${runsHere} runs (${sets.join(', ')})
 
 ${lines.join('\n')}
 ${floors.length ? `\nThe testbed's spread against the target: ${floors.join(' ')}\n` : ''}${conditioned.length ? `\nThe model's conditioning (each run predicted again with its write rate up to ${RATE_BAND_FRACTION * 100} % lower and higher; nothing fitted): ${conditioned.join(' ')}\n` : ''}
@@ -267,7 +278,6 @@ ${lines.join('\n')}
 ${perRun.join('\n')}
 `;
 }
-const backendsPresent = (['qemu', 'xen'] as const).filter((b) => rows.some((r) => r.backend === b));
 const table = `# Validation: miglab against real hypervisors, from nominal inputs
 
 ${runs} real runs (\`scenarios/validation/\`), re-predicted in ${seconds.toFixed(2)} s by \`npm run validation\` from each
@@ -278,7 +288,7 @@ sync, \`scripts/experiments/qemu-calibration.ts\`; a buffer's layout per size,
 \`scripts/experiments/qemu-buffer-layout.ts\`; the switchover, \`--measure-switchover\`; Xen: the
 idle guest's switchover, \`miglab testbed xen --measure-switchover\`) — at ${FIDELITY ?? 'the fidelity each scenario states'}${FIDELITY === 'fluid' ? ' (buffer layouts dropped: page level only)' : ''}.
 
-${backendsPresent.map(section).join('\n')}
+${GROUPS.map(section).filter(Boolean).join('\n')}
 ${featureSection()}`;
 writeFileAtomic(join(OUT, 'README.md'), table);
 const cols = ['set', 'scenario', 'point', 'feature', 'metric', 'measured', 'predicted', 'errorPercent'] as const;

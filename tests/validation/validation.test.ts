@@ -18,6 +18,9 @@ test('npm run validation: every committed QEMU run re-predicted, table and plots
     assert.match(table, /\| totalTimeSeconds \| \d+ \| [\d.]+ % \|/);
     // QEMU's convergence features (issue 14): a row per feature, and the figure of the remedies.
     for (const feature of ['auto-converge', 'XBZRLE', 'multifd, zstd', 'post-copy (after pre-copy)', 'plain pre-copy (control)']) assert.match(table, new RegExp(`^\\| ${feature.replace(/[()]/g, '\\$&')} \\| \\d+ \\|`, 'm'), feature);
+    // The held-out set (predicted before its replay) is tabled on its own, with its 12 runs.
+    assert.match(table, /^## QEMU 10 \(policy qemu\), held out: .*: 12 runs \(qemu-validation-holdout\)$/m);
+    assert.ok(existsSync('results/validation/qemu-validation-holdout/predicted-before.csv'));
     for (const f of ['predicted-vs-measured.png', 'error-cdf.png', 'qemu-features.png']) assert.ok(existsSync(join(out, f)), f);
   } finally {
     rmSync(out, { recursive: true, force: true });
