@@ -30,6 +30,21 @@ export function solveSwitchover(points: SwitchoverPoint[]): { fixedSeconds: numb
 }
 
 /**
+ * The switchover from the small final passes only: those up to `maxBytes` (null with fewer than
+ * two sizes at least 1 MiB apart). Most migrations end with at most cap × downtime limit left
+ * (64 MiB/s × 250 ms = 16 MiB), and the switchover need not be one line beyond that: on the third
+ * machine it took 2–3 ms + 1 ms per MiB up to 15 MiB but 2–3 ms per MiB from 21 MiB on
+ * (scenarios/calibration/qemu-switchover-sizes.json), so a fit over all sizes lets the largest
+ * passes set the rate the small ones are predicted with.
+ */
+export const SMALL_FINAL_PASS_BYTES = 16 * 1024 * 1024;
+export function solveSwitchoverUpTo(points: SwitchoverPoint[], maxBytes: number): ReturnType<typeof solveSwitchover> | null {
+  const small = points.filter((p) => p.bytes <= maxBytes);
+  if (small.length < 2 || Math.max(...small.map((p) => p.bytes)) - Math.min(...small.map((p) => p.bytes)) < 1024 * 1024) return null;
+  return solveSwitchover(small);
+}
+
+/**
  * The hosts' time per zero page (network.zeroPageSeconds), from uncapped migrations of a mostly-zero
  * (idle, large) guest: its first pass is the stream's time for the non-zero bytes at the final
  * pass's rate (`bytesPerSecond`, solveSwitchover) plus the zero pages' — the two are pipelined in

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { solveSwitchover, solveZeroPageSeconds } from '../../models/migration/switchover.ts';
+import { SMALL_FINAL_PASS_BYTES, solveSwitchover, solveSwitchoverUpTo, solveZeroPageSeconds } from '../../models/migration/switchover.ts';
 
 test('the switchover from measured migrations: fixed part and final-pass rate, hand-worked', () => {
   // 2 ms + bytes / 2 GB/s: 4 MB → 4 ms, 40 MB → 22 ms, 100 MB → 52 ms.
@@ -16,6 +16,21 @@ test('the switchover from measured migrations: fixed part and final-pass rate, h
 test('final passes that did not take longer with their size are refused, not turned into an infinite rate', () => {
   assert.throws(() => solveSwitchover([{ downtimeSeconds: 0.004, bytes: 4e6 }, { downtimeSeconds: 0.004, bytes: 9e6 }]), /longer downtimes for larger final passes/);
   assert.throws(() => solveSwitchover([{ downtimeSeconds: 0.009, bytes: 4e6 }, { downtimeSeconds: 0.004, bytes: 9e6 }]), /longer downtimes/);
+});
+
+test('the switchover from the small final passes only: a knee past them does not set their rate', () => {
+  const MiB = 1024 * 1024;
+  // 2 ms + 1 ms per MiB up to 16 MiB, far slower beyond (the third machine's shape): 2, 8 MiB twice each, 46 MiB twice.
+  const pts = [[2, 4], [2, 4], [8, 10], [8, 10], [46, 110], [46, 110]].map(([mib, ms]) => ({ bytes: mib * MiB, downtimeSeconds: ms / 1000 }));
+  const small = solveSwitchoverUpTo(pts, SMALL_FINAL_PASS_BYTES)!;
+  assert.ok(Math.abs(small.fixedSeconds - 0.002) < 1e-9, String(small.fixedSeconds));
+  assert.ok(Math.abs(small.bytesPerSecond - 1000 * MiB) < 1e-6 * MiB, String(small.bytesPerSecond));
+  // The fit over all sizes puts the rate 2.5× lower and no fixed part: 8 MiB predicted at 20 ms, not 10.
+  const all = solveSwitchover(pts);
+  assert.ok(all.bytesPerSecond < 0.5 * small.bytesPerSecond);
+  // One size among the small passes (or none) gives no line.
+  assert.is(solveSwitchoverUpTo(pts.filter((p) => p.bytes !== 8 * MiB), SMALL_FINAL_PASS_BYTES), null);
+  assert.is(solveSwitchoverUpTo([], SMALL_FINAL_PASS_BYTES), null);
 });
 
 test('the time per zero page: the first pass less its bytes at the final pass\'s rate, over its zero pages; the median', () => {
