@@ -42,8 +42,9 @@ export function segmentWritten(w: SegmentedWorkload, s: number): boolean {
  * (`miglab testbed qemu --measure-footprint`): its idle footprint N0 (vm.footprint.idleMiB: what
  * the OS, page cache and daemons hold, plus memory they freed without zeroing it) and the freed
  * part F of it (vm.footprint.reusableMiB). A workload that writes W pages allocates them; the guest's
- * allocator hands out recently freed (dirty) pages before never-touched (zero) ones, though not
- * strictly: the non-zero memory is N0 + W − F·(1 − exp(−W / (REUSE_SPREAD·F))), the rest is zero.
+ * allocator hands out freed (dirty) pages among never-touched (zero) ones, a steady share of each
+ * allocation until the freed ones run out: the non-zero memory is N0 + W − min(F, REUSE_FRACTION·W),
+ * the rest is zero.
  * Assumed: the workload's pages have all been written before the migration starts (a program
  * touches the buffer it allocates; the testbed's dirtier fills its buffer first).
  */
@@ -51,35 +52,39 @@ export function zeroFractionFromFootprint(totalPages: number, footprintPages: nu
   return Math.min(1, Math.max(0, totalPages - footprintPages - workloadPages + reusedPages(workloadPages, reusablePages)) / totalPages);
 }
 
-/** Of W newly written pages, how many land on the footprint's F freed pages: F·(1 − exp(−W / (REUSE_SPREAD·F))). Any unit. */
+/** Of W newly written pages, how many land on the footprint's F freed pages: min(F, REUSE_FRACTION·W). Any unit. */
 export function reusedPages(workload: number, reusable: number): number {
-  return reusable > 0 ? reusable * (1 - Math.exp(-workload / (REUSE_SPREAD * reusable))) : 0;
+  return Math.max(0, Math.min(reusable, REUSE_FRACTION * workload));
 }
 
 /**
- * The footprint (N0, F) from two measured non-zero sizes (`miglab testbed qemu --measure-footprint`):
- * the idle guest with its dirtier's small buffer b, and the guest with a large buffer B (all in
- * MiB). Inverts non-zero(W) = N0 + W − reusedPages(W, F) by fixed-point iteration.
+ * The footprint (N0, F) from two measured non-zero sizes (`miglab testbed qemu --measure-footprint`,
+ * all in MiB): the idle guest, and the guest with a large buffer of B MiB. N0 is the idle guest as
+ * measured — on the testbed with its dirtier's heartbeat buffer of 1 MiB (real/dirtier.ts
+ * IDLE_DIRTIER_MIB), which a workload's own buffer replaces: within (1 − REUSE_FRACTION) MiB, the
+ * same either way. With the large buffer past the freed pages (REUSE_FRACTION·B ≥ F), F = N0 + B −
+ * big: the model then gives both measured sizes back exactly. Where it is not, the large buffer's
+ * size does not depend on F: refused, a larger buffer is needed.
  */
-export function solveFootprint(idleNonZero: number, b: number, bigNonZero: number, B: number): { idleMiB: number; reusableMiB: number } {
-  let f = Math.max(0, idleNonZero - b + B - bigNonZero);
-  let n0 = idleNonZero;
-  for (let i = 0; i < 50; i++) {
-    n0 = idleNonZero - b + reusedPages(b, f);
-    const r = n0 + B - bigNonZero;
-    f = r <= 0 ? 0 : Math.min(n0, r / (1 - Math.exp(-B / (REUSE_SPREAD * Math.max(f, 1e-9)))));
-  }
-  return { idleMiB: n0, reusableMiB: f };
+export function solveFootprint(idleNonZero: number, bigNonZero: number, B: number): { idleMiB: number; reusableMiB: number } {
+  const f = Math.min(idleNonZero, Math.max(0, idleNonZero + B - bigNonZero));
+  // At F = REUSE_FRACTION·B the large buffer may not have got past the freed pages (any larger F gives the same non-zero size).
+  if (f >= REUSE_FRACTION * B * (1 - 1e-9)) throw new Error(`the footprint's freed part (at least ${f.toFixed(1)} MiB) may be more than a ${B} MiB buffer reuses (${REUSE_FRACTION} of it): measure with a buffer of at least ${Math.ceil((2 * f) / REUSE_FRACTION)} MiB`);
+  return { idleMiB: idleNonZero, reusableMiB: f };
 }
 
 /**
- * How gradually a new allocation reuses the freed pages, in units of F. A calibration on the QEMU
- * testbed (Debian 6.1 cloud kernel + busybox initramfs, 256/512/1024 MiB guests): QEMU's zero-page
- * counts after buffers of 1–512 MiB (2026-11-30) fit 1.4 with the interior points within 0.14 % of
- * guest memory (F = 24, 24, 15 MiB); 1.0 (strict reuse first) within 0.85 %; no reuse (N0 + W) off
- * by up to 7.9 %. Data and procedure: scripts/experiments/footprint-reuse.md.
+ * The share of a new allocation's pages that land on the footprint's freed pages, until those run
+ * out. A calibration on the QEMU testbed (Debian 6.1 cloud kernel + busybox initramfs), from runs of
+ * its own (scenarios/calibration/qemu-footprint-reuse.json, 2026-12-02: the 256 MiB guest with
+ * buffers of 16–160 MiB, twice each, reproducible to 0.01 MiB; 512 and 1024 MiB guests): what the
+ * 256 MiB guest's buffers reused grows by ≈ 0.57 MiB a MiB up to ≈ 40 MiB and then stays at F
+ * (8.7, 18.3, 22.2, 22.3, 22.7, 23.0 and 22.7 MiB for 16, 32, 48, 64, 96, 128 and 160 MiB). With
+ * 0.57 the interior points are within 0.5 MiB (0.19 % of guest memory); the former rule, a gradual
+ * exponential (F·(1 − exp(−W / 1.4F)), fitted to 2026-11-30's data), was off by up to 4 MiB at
+ * 32–48 MiB. Data and procedure: scripts/experiments/footprint-reuse.md.
  */
-export const REUSE_SPREAD = 1.4;
+export const REUSE_FRACTION = 0.57;
 
 const cutAtTop = new WeakMap<SegmentedWorkload, Map<number, SegmentedWorkload>>();
 

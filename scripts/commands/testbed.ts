@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { InputError } from '../../models/input/errors.ts';
 import { validateScenario } from '../../models/scenario/validate.ts';
 import { QemuBackend } from '../../real/qemu/replay.ts';
-import { GUEST_RESERVED_MIB, IDLE_DIRTIER_MIB } from '../../real/dirtier.ts';
+import { GUEST_RESERVED_MIB } from '../../real/dirtier.ts';
 import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
 import { SMALL_FINAL_PASS_BYTES, solveSwitchover, solveSwitchoverUpTo, solveZeroPageSeconds, type SwitchoverPoint, type ZeroPagePoint } from '../../models/migration/switchover.ts';
@@ -116,7 +116,7 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     const idle = await migrate({ type: 'idle' }, 'idle');
     const bufferMiB = Math.max(64, Math.floor((memoryMiB - GUEST_RESERVED_MIB) / 2));
     const big = await migrate({ type: 'sweep', writesPerSecond: 100, bufferMiB }, 'buffer');
-    const fp = solveFootprint(nonZeroMiB(idle), IDLE_DIRTIER_MIB, nonZeroMiB(big), bufferMiB);
+    const fp = solveFootprint(nonZeroMiB(idle), nonZeroMiB(big), bufferMiB);
     const map = await idleGuestMemoryMap(b.paths!, memoryMiB, workDir, log);
     const topMiB = Math.min(topBlockMiB(map), fp.idleMiB);
     const dumpMiB = (map.reduce((a, x) => a + x, 0) * PAGE_SIZE_BYTES) / MIB_BYTES;
