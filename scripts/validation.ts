@@ -114,7 +114,7 @@ for (const set of SETS) {
     // The main sets' time and bytes again with the write rate 1 % off each way: how well-conditioned each point is.
     const band = FEATURE_SETS.has(set) ? null : rateBand(s, predict, ['totalTimeSeconds', 'bytesTransferred'] as const, (r, m) => r[m]);
     runs++;
-    const point = describe(measured);
+    const point = describe({ ...measured, scenario: written }); // the scenario as written now (a run recorded before a parameter existed lacks it)
     const feature = featureOf(set, written);
     const add = (metric: Metric, m: number, p: number): void => { rows.push({ backend: SET_BACKENDS[set], set, feature, scenario: name, point, metric, measured: m, predicted: p, errorPercent: m === 0 ? (p === 0 ? 0 : null) : ((p - m) / m) * 100 }); };
     for (const metric of METRICS) {

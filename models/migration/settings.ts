@@ -16,6 +16,7 @@ export interface MigrationSettings {
   policy?: PolicyName;
   downtimeLimitSeconds?: number;
   maxBandwidthBytesPerSecond?: number | null;
+  windowOverrunSeconds?: number;
   autoConverge?: AutoConvergeParameters;
   xbzrle?: XbzrleParameters;
   multifd?: MultifdParameters;

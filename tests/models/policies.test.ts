@@ -143,21 +143,23 @@ test('qemu: with the cap binding, a pass ends only at a window start (the check 
   // budget (33.55 MB / 10) is 817.6 pages of 4104 B: at page level its fraction must not end the
   // iteration early — that checked and synced 1.6 ms into the window, ~100 ms before QEMU.
   // No zero pages: at 9 B each they would let a window hold more pages than its budget's full ones.
-  const s = { vm: { memoryMiB: 256, zeroPageFraction: 0 }, network: { bandwidthBitsPerSecond: 1e10 }, workload: { type: 'sweep', writesPerSecond: 2000, bufferMiB: 64 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 32 * 1048576 } };
+  // Each window that used its budget lasts 100 ms + the host's overrun (migration.windowOverrunSeconds).
+  const overrun = 0.0005, W = WINDOW_SECONDS + overrun;
+  const s = { vm: { memoryMiB: 256, zeroPageFraction: 0 }, network: { bandwidthBitsPerSecond: 1e10 }, workload: { type: 'sweep', writesPerSecond: 2000, bufferMiB: 64 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 32 * 1048576, windowOverrunSeconds: overrun } };
   for (const fidelity of ['page', 'fluid']) {
     const r = runScenario(scenario({ ...s, fidelity }));
     const passes = r.roundRows.filter((x) => x.phase === 'precopy');
     assert.ok(passes.length >= 3, `${fidelity}: ${passes.length} passes`);
     const starts = passes.slice(1).map((x) => x.startSeconds);
-    // After the first pass the windows run back to back, WINDOW_SECONDS apart: every later pass starts a whole number of windows after the second.
+    // After the first pass the windows run back to back, W apart: every later pass starts a whole number of windows after the second.
     for (const t of starts) {
-      const windows = (t - starts[0]) / WINDOW_SECONDS;
-      assert.ok(Math.abs(windows - Math.round(windows)) < 1e-6, `${fidelity}: a pass starts ${((windows - Math.floor(windows)) * WINDOW_SECONDS * 1000).toFixed(2)} ms into a window (${starts.map((x) => x.toFixed(4)).join(' ')})`);
+      const windows = (t - starts[0]) / W;
+      assert.ok(Math.abs(windows - Math.round(windows)) < 1e-6, `${fidelity}: a pass starts ${((windows - Math.floor(windows)) * W * 1000).toFixed(2)} ms into a window (${starts.map((x) => x.toFixed(4)).join(' ')})`);
     }
     // Every whole window of a later pass sends its budget (817.6 pages) rounded up to whole flush
     // batches of FLUSH_BATCH_PAGES: 26 × 32 = 832, as the testbed's windows near saturation.
     for (const x of passes.slice(1, -1)) {
-      const windows = Math.round(x.durationSeconds / WINDOW_SECONDS);
+      const windows = Math.round(x.durationSeconds / W);
       if (fidelity === 'page') assert.is(x.pagesSent - x.zeroPagesSent, windows * 832, `${x.pagesSent} pages in ${windows} windows`);
     }
   }
@@ -171,12 +173,13 @@ test('qemu fluid: whole windows sent at once keep the 100 ms grid, so the passes
   // With zero pages costing 9 bytes, the pages run out before the windows' bytes: the last window
   // is part-sent. It must go on to its budget and its end, as QEMU's iteration does; restarting the
   // windows there put every later check 35 ms off page level's, and the switchover a pass early.
-  const s = { vm: { memoryMiB: 2048, zeroPageFraction: 0.1 }, workload: { type: 'uniform', writesPerSecond: 8000, workingSetMiB: 256 }, network: { bandwidthBitsPerSecond: 1e10 }, migration: { algorithm: 'precopy', policy: 'qemu' } };
+  const overrun = 0.0005, W = WINDOW_SECONDS + overrun; // each window, its budget used, lasts 100 ms + the overrun
+  const s = { vm: { memoryMiB: 2048, zeroPageFraction: 0.1 }, workload: { type: 'uniform', writesPerSecond: 8000, workingSetMiB: 256 }, network: { bandwidthBitsPerSecond: 1e10 }, migration: { algorithm: 'precopy', policy: 'qemu', windowOverrunSeconds: overrun } };
   const fluid = runScenario(scenario({ ...s, fidelity: 'fluid' }));
   const page = runScenario(scenario({ ...s, fidelity: 'page' }));
   const starts = (r: typeof fluid): string => r.roundRows.map((x) => x.startSeconds.toFixed(3)).join(' ');
   for (const x of fluid.roundRows) {
-    const windows = x.startSeconds / WINDOW_SECONDS;
+    const windows = x.startSeconds / W;
     assert.ok(Math.abs(windows - Math.round(windows)) < 1e-6, `fluid: a pass starts ${x.startSeconds} s, off the window grid (${starts(fluid)})`);
   }
   assert.is(fluid.rounds, page.rounds, `fluid ${starts(fluid)} / page ${starts(page)}`);
@@ -293,6 +296,25 @@ test('same scenario and seed → identical results; another seed differs at page
   const mk = (seed: number) => runScenario(scenario({ seed, fidelity: 'page', workload: { type: 'hotcold', writesPerSecond: 20000, hotSetMiB: 16, hotWriteFraction: 0.8 }, migration: { algorithm: 'precopy', policy: 'qemu' } }));
   assert.equal(JSON.stringify(mk(3)), JSON.stringify(mk(3)));
   assert.not.equal(JSON.stringify(mk(3).roundRows), JSON.stringify(mk(4).roundRows));
+});
+
+
+test('qemu: a window that used its budget lasts 100 ms + the host\'s overrun, its budget unchanged; near saturation that slows the passes', () => {
+  // migration_rate_limit() sleeps to the window's end in whole ms and wakes late (migration.windowOverrunSeconds).
+  // A 64 MiB guest of non-zero pages, no writes, a 1 ms limit: one pass of all 16,384 pages, 832 a window at 32 MiB/s.
+  const idle = (windowOverrunSeconds: number) => runScenario(scenario({ fidelity: 'page', vm: { memoryMiB: 64, zeroPageFraction: 0 }, workload: { type: 'idle' }, network: { bandwidthBitsPerSecond: 1e10 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 32 * 1048576, downtimeLimitSeconds: 0.001, windowOverrunSeconds } }));
+  const a = idle(0), b = idle(0.001);
+  assert.is(b.bytesTransferred, a.bytesTransferred, 'the same bytes: the budget per window is max-bandwidth / 10 whatever the window lasts');
+  const sleptWindows = Math.floor(16384 / 832); // the windows that used their budget and slept (the last one ran out of pages)
+  assert.ok(Math.abs(b.totalTimeSeconds - a.totalTimeSeconds - sleptWindows * 0.001) < 1e-9, `${a.totalTimeSeconds} → ${b.totalTimeSeconds} s`);
+  // Near saturation (the validation sets' 7,800 pages/s against 832 pages a window) each window
+  // shrinks the backlog by the small difference, and 0.5 ms more of writes a window slows it.
+  const nearSat = (windowOverrunSeconds: number, fidelity: string) => runScenario(scenario({ fidelity, vm: { memoryMiB: 256, zeroPageFraction: 0.5 }, workload: { type: 'sweep', writesPerSecond: 7800, bufferMiB: 64 }, network: { bandwidthBitsPerSecond: 1e10 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 32 * 1048576, windowOverrunSeconds }, limits: { maxTimeSeconds: 120 } }));
+  for (const fidelity of ['page', 'fluid']) {
+    const x = nearSat(0, fidelity), y = nearSat(0.0005, fidelity);
+    assert.ok(x.converged && y.converged, fidelity);
+    assert.ok(y.totalTimeSeconds > 1.03 * x.totalTimeSeconds, `${fidelity}: ${x.totalTimeSeconds} → ${y.totalTimeSeconds} s`);
+  }
 });
 
 test.run();

@@ -15,8 +15,8 @@ import { AutoConverge, type AutoConvergeParameters } from './qemuAutoConverge.ts
  * wire's (network/wire/xbzrle.ts; this policy tells it of each sync), the throttle the tracker's
  * (memory/throttledTracker.ts; this policy sets it).
  */
-export interface QemuParameters { downtimeLimitSeconds: number; maxBandwidthBytesPerSecond: number | null; autoConverge: AutoConvergeParameters | null; multifdChannels: number | null }
-export const QEMU_PARAMETERS = ['downtimeLimitSeconds', 'maxBandwidthBytesPerSecond'] as const;
+export interface QemuParameters { downtimeLimitSeconds: number; maxBandwidthBytesPerSecond: number | null; windowOverrunSeconds: number; autoConverge: AutoConvergeParameters | null; multifdChannels: number | null }
+export const QEMU_PARAMETERS = ['downtimeLimitSeconds', 'maxBandwidthBytesPerSecond', 'windowOverrunSeconds'] as const;
 /** The capabilities' sections (absent: off): auto-converge read here, XBZRLE and multifd by the wire (models/run/runScenario.ts). */
 export const QEMU_FEATURES = ['autoConverge', 'xbzrle', 'multifd'] as const;
 
@@ -35,7 +35,8 @@ const FINAL: SwitchoverHints = { capBytesPerSecond: Infinity, recordDirtied: fal
  *      the end of a flush batch: FLUSH_BATCH_PAGES) is used or 50 ms have passed (MAX_WAIT), then, if the
  *      budget is used, sleep to the window's end.
  *   3. at each window end (≥ 100 ms, BUFFER_DELAY): bandwidth = bytes of the window / its length;
- *      threshold = bandwidth × downtime-limit.
+ *      threshold = bandwidth × downtime-limit. A window whose budget was used lasts 100 ms plus
+ *      migration.windowOverrunSeconds (below).
  * There is no iteration cap: a guest that dirties faster than the link never completes (the
  * scenario's max time then cancels or forces the stop). The rate limit is lifted at switchover.
  *
@@ -51,6 +52,17 @@ const FINAL: SwitchoverHints = { capBytesPerSecond: Infinity, recordDirtied: fal
  * A round row is one pass between two bitmap syncs.
  */
 export const WINDOW_SECONDS = 0.1; // BUFFER_DELAY
+/*
+ * A window that used its budget lasts longer than 100 ms. The migration thread sleeps to its end
+ * (migration_rate_limit(): qemu_sem_timedwait() for the window's start + BUFFER_DELAY − now, in
+ * whole milliseconds of QEMU_CLOCK_REALTIME) and the next window starts when it has woken and read
+ * the clock again (migration_update_counters() → update_iteration_initial_status()): the rounding
+ * to milliseconds averages out, the thread's wake-up does not. That overrun is the host's
+ * (migration.windowOverrunSeconds; scenario.schema.json gives where its default comes from), and
+ * the byte budget stays max-bandwidth / 10 per window whatever its length — so a capped migration
+ * sends a little under its cap, and near saturation, where each window shrinks the backlog by the
+ * small difference between its budget and the guest's writes in it, the passes take longer.
+ */
 export const MAX_WAIT_SECONDS = 0.05; // ram.c MAX_WAIT
 /** Window ends compared to the clock's rounding (a day into a run, 1e-12 s is below a double's resolution). */
 const clockSlack = (nowSeconds: number): number => 1e-12 * Math.max(1, nowSeconds);
@@ -193,11 +205,13 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
       const rate = ctx.link.soloRate();
       const wirePerPage = wire.bytesPerPage;
       const perWindowBytes = Math.min(budget, rate * WINDOW_SECONDS);
+      // A window that sends its budget sleeps to its end and overruns it; one the link limits does not sleep.
+      const windowSeconds = WINDOW_SECONDS + (perWindowBytes >= budget ? p.windowOverrunSeconds : 0);
       const headroomWireBytes = ((pendingBytes - thresholdBytes) / PAGE_SIZE_BYTES) * wirePerPage;
       // …but not past the time a stop is due (a forced stop-and-copy, hybrid's switch to post-copy)
       // or the dirty-sync timer's next tick.
       const nextEvent = Math.min(ctx.stopDueAtSeconds, ac ? ac.nextTimerSeconds : Infinity);
-      const windowsAhead = Math.min(Math.floor(headroomWireBytes / perWindowBytes) - 1, Math.floor((nextEvent - now) / WINDOW_SECONDS));
+      const windowsAhead = Math.min(Math.floor(headroomWireBytes / perWindowBytes) - 1, Math.floor((nextEvent - now) / windowSeconds));
       // Not when zero pages cost time (network.zeroPageSeconds): a window that meets a run of them
       // spends its 100 ms there and sends little, which one transfer over many windows would average away.
       // Not byWindow either: there each window takes its pages by their bytes, as below, and a zero
@@ -217,7 +231,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
           const partial = p.multifdChannels === null && bytes < windowsAhead * perWindowBytes * (1 - 1e-9) ? Math.max(0, bytes - full * perWindowBytes) : 0;
           const now = sim.nowSeconds;
           if (partial > 1e-9 * perWindowBytes && tracker.pendingPages > 0) {
-            const partialSeconds = (partial / perWindowBytes) * WINDOW_SECONDS;
+            const partialSeconds = (partial / perWindowBytes) * windowSeconds;
             if (full > 0) thresholdBytes = ((bytes - partial) / (now - partialSeconds - windowStart)) * p.downtimeLimitSeconds;
             windowStart = now - partialSeconds;
             windowBytes = partial;
@@ -232,9 +246,9 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
         };
         // The windows' pages by their bytes too (a zero page costs 9), but never past one window's
         // pages short of the threshold: the check there must come at a window's start.
-        if (xbzrle) sendVariablePages(windowsAhead * perWindowBytes, perWindowBytes / WINDOW_SECONDS, fastForwarded);
-        else if (p.multifdChannels === null) sendVariablePages(windowsAhead * perWindowBytes, perWindowBytes / WINDOW_SECONDS, fastForwarded, Infinity, 0, (pendingBytes - thresholdBytes) / PAGE_SIZE_BYTES - perWindowBytes / wirePerPage);
-        else sendPages((windowsAhead * perWindowBytes) / wirePerPage, perWindowBytes / WINDOW_SECONDS, fastForwarded);
+        if (xbzrle) sendVariablePages(windowsAhead * perWindowBytes, perWindowBytes / windowSeconds, fastForwarded);
+        else if (p.multifdChannels === null) sendVariablePages(windowsAhead * perWindowBytes, perWindowBytes / windowSeconds, fastForwarded, Infinity, 0, (pendingBytes - thresholdBytes) / PAGE_SIZE_BYTES - perWindowBytes / wirePerPage);
+        else sendPages((windowsAhead * perWindowBytes) / wirePerPage, perWindowBytes / windowSeconds, fastForwarded);
         return;
       }
       // One iteration (ram_save_iterate()): pages until the window's budget is *exceeded*
@@ -250,7 +264,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
     const iterated = (bytes: number): void => {
       windowBytes += bytes;
       if (windowBytes >= budget * (1 - 1e-9) && sim.nowSeconds < windowStart + WINDOW_SECONDS - clockSlack(sim.nowSeconds)) {
-        sim.at(windowStart + WINDOW_SECONDS, () => { updateWindow(); iterate(); });
+        sim.at(windowStart + WINDOW_SECONDS + p.windowOverrunSeconds, () => { updateWindow(); iterate(); });
         return;
       }
       updateWindow();
