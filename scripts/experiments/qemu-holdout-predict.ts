@@ -5,15 +5,22 @@
  * predicted-before.csv, committed before its replay), so what the model said beforehand is on record.
  *   npx tsx scripts/experiments/qemu-holdout-predict.ts [set]
  */
+import { stringify } from 'csv-stringify/sync';
 import { runScenario } from '../../models/run/runScenario.ts';
 import { loadSweep } from '../sweep/spec.ts';
 import { SweepRunner } from '../sweep/runs.ts';
+import { withoutLayout } from '../lib/withoutLayout.ts';
+
 const set = process.argv[2] ?? 'qemu-validation-holdout';
 const runner = new SweepRunner(loadSweep(`scenarios/validation/${set}.json`));
-console.log('run,fidelity,converged,totalTimeSeconds,bytesTransferred,downtimeSeconds,rounds');
-for (let i = 0; i < runner.design.points.length * runner.design.replicates; i++) for (const fid of ['page', 'fluid'] as const) {
-  let s = runner.scenarioFor(i);
-  s = { ...s, fidelity: fid, workload: fid === 'fluid' ? { ...s.workload, layoutFile: undefined } as any : s.workload };
-  const r = runScenario(s, { resolvePath: runner.resolvePath });
-  console.log([`${set}-${i}`, fid, r.converged, r.totalTimeSeconds.toFixed(3), r.bytesTransferred, r.downtimeSeconds.toFixed(4), r.rounds].join(','));
+const rows: (string | number)[][] = [];
+for (let i = 0; i < runner.design.totalRuns; i++) {
+  const written = runner.scenarioFor(i);
+  for (const fidelity of ['page', 'fluid'] as const) {
+    // A buffer's physical layout (workload.layoutFile) is page-level only: fluid predicts in address order.
+    const s = { ...written, fidelity, workload: fidelity === 'fluid' ? withoutLayout(written.workload) : written.workload };
+    const r = runScenario(s, { resolvePath: runner.resolvePath });
+    rows.push([`${set}-${i}`, fidelity, String(r.converged), r.totalTimeSeconds.toFixed(3), r.bytesTransferred, r.downtimeSeconds.toFixed(4), r.rounds]);
+  }
 }
+process.stdout.write(stringify(rows, { header: true, columns: ['run', 'fidelity', 'converged', 'totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds', 'rounds'] }));

@@ -221,7 +221,7 @@ export function qemuPolicy(p: QemuParameters): LivePolicy {
         // Fast-forward whole windows: no sync can happen before the pending set nears the threshold.
         // Where the pages ran out first (the cap below, or nothing left pending), the last window is
         // part-sent: it goes on as QEMU's iteration does — sending to its budget, then sleeping to its
-        // end — before the next check, so the windows keep their 100 ms grid. (Restarting the windows
+        // end — before the next check, so the windows keep their grid. (Restarting the windows
         // there put fluid's later checks part-way into page level's windows, and its switchover a
         // pass early: scenarios/precopy-qemu.json.)
         const fastForwarded = (bytes: number): void => {
