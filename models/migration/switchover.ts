@@ -19,29 +19,39 @@
  */
 export interface SwitchoverPoint { downtimeSeconds: number; bytes: number }
 
-export function solveSwitchover(points: SwitchoverPoint[]): { fixedSeconds: number; bytesPerSecond: number; bitsPerSecond: number } {
+export interface SwitchoverFit { fixedSeconds: number; bytesPerSecond: number; bitsPerSecond: number }
+
+/** The least-squares line through the points, or null where downtime does not grow with the final pass. */
+function fitSwitchover(points: SwitchoverPoint[]): SwitchoverFit | null {
   const n = points.length;
   const mx = points.reduce((a, p) => a + p.bytes, 0) / n, my = points.reduce((a, p) => a + p.downtimeSeconds, 0) / n;
   const sxx = points.reduce((a, p) => a + (p.bytes - mx) ** 2, 0), sxy = points.reduce((a, p) => a + (p.bytes - mx) * (p.downtimeSeconds - my), 0);
   const slope = sxx > 0 ? sxy / sxx : NaN;
-  if (!(slope > 0)) throw new Error(`the switchover needs longer downtimes for larger final passes, got ${points.map((p) => `${p.bytes} bytes in ${p.downtimeSeconds} s`).join('; ')}`);
+  if (!(slope > 0)) return null;
   const bytesPerSecond = 1 / slope;
   return { fixedSeconds: Math.max(0, my - slope * mx), bytesPerSecond, bitsPerSecond: bytesPerSecond * 8 };
 }
 
+export function solveSwitchover(points: SwitchoverPoint[]): SwitchoverFit {
+  const fit = fitSwitchover(points);
+  if (!fit) throw new Error(`the switchover needs longer downtimes for larger final passes, got ${points.map((p) => `${p.bytes} bytes in ${p.downtimeSeconds} s`).join('; ')}`);
+  return fit;
+}
+
 /**
  * The switchover from the small final passes only: those up to `maxBytes` (null with fewer than
- * two sizes at least 1 MiB apart). Most migrations end with at most cap × downtime limit left
+ * two sizes at least 1 MiB apart, or where their downtimes do not grow with their size — on a busy
+ * host the few ms of an idle guest's switchover can take longer than an 8 MiB one's). Most migrations end with at most cap × downtime limit left
  * (64 MiB/s × 250 ms = 16 MiB), and the switchover need not be one line beyond that: on the third
  * machine it took 2–3 ms + 1 ms per MiB up to 15 MiB but 2–3 ms per MiB from 21 MiB on
  * (scenarios/calibration/qemu-switchover-sizes.json), so a fit over all sizes lets the largest
  * passes set the rate the small ones are predicted with.
  */
 export const SMALL_FINAL_PASS_BYTES = 16 * 1024 * 1024;
-export function solveSwitchoverUpTo(points: SwitchoverPoint[], maxBytes: number): ReturnType<typeof solveSwitchover> | null {
+export function solveSwitchoverUpTo(points: SwitchoverPoint[], maxBytes: number): SwitchoverFit | null {
   const small = points.filter((p) => p.bytes <= maxBytes);
   if (small.length < 2 || Math.max(...small.map((p) => p.bytes)) - Math.min(...small.map((p) => p.bytes)) < 1024 * 1024) return null;
-  return solveSwitchover(small);
+  return fitSwitchover(small);
 }
 
 /**

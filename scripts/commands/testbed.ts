@@ -148,6 +148,7 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     const small = solveSwitchoverUpTo(points, SMALL_FINAL_PASS_BYTES);
     const advice = (f: { fixedSeconds: number; bitsPerSecond: number }): string => `"migration": { "resumeSeconds": ${f.fixedSeconds.toFixed(4)} } (the fixed part) and a final pass at ${(f.bitsPerSecond / 1e9).toPrecision(3)} Gbit/s: "network": { "bandwidthBitsPerSecond": ${f.bitsPerSecond.toPrecision(3)} } unless the link is slower`;
     if (small) console.log(`→ for QEMU on these hosts, final passes up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB (cap × downtime limit up to that): ${advice(small)}`);
+    else console.log(`(no line through the final passes up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB alone: their downtimes did not grow with their size — a busy host; measure again when it is quiet)`);
     console.log(`→ for QEMU on these hosts, ${small ? 'larger final passes (all six migrations)' : 'all final passes'}: ${advice(sw)}`);
     // The zero pages: the idle 1024 MiB guest (≈ 90 % zero pages, in long runs) uncapped, three times.
     const zeroPoints: ZeroPagePoint[] = [];
