@@ -1,9 +1,12 @@
 import type { Measurement } from '../../models/run/measurement.ts';
 import type { DirtierParams } from '../dirtier.ts';
+import type { GuestImage } from './guestImage.ts';
 
 /** A QEMU replay's measurement: the common fields plus QEMU's own. */
 export interface QemuMeasurement extends Measurement {
   qemuVersion: string;
+  /** The guest's kernel and initramfs (absent in runs recorded before 2026-12-02). */
+  guestImage?: GuestImage;
   /** query-migrate polls made. */
   samples: number;
   /** MIGRATION, MIGRATION_PASS, STOP and RESUME events, seconds after the migrate command. */

@@ -13,6 +13,7 @@ import type { IntegrityCheck, MeasuredCheckpoint } from '../../models/run/measur
 import { qemuReplaySettings, type QemuReplaySettingsResolved } from '../../models/scenario/validate.ts';
 import { runReplay, type ReplaySteps } from '../steps.ts';
 import type { QemuMeasurement } from './measurement.ts';
+import { localGuestImage, type GuestImage } from './guestImage.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
@@ -263,7 +264,7 @@ class QemuReplay implements ReplaySteps {
   collect(): RunResult {
     // The guest's heartbeat, timed on arrival here: its pause as the guest lives it.
     const guestPause = guestPauseSeconds(this.src.m.console, this.dst.m.console);
-    return toResult(this.s, { guestPauseSeconds: guestPause, final: this.final, samples: this.samples, events: this.qs!.events, wallSeconds: this.wallSeconds, cancelled: this.cancelled, forced: this.forced, postcopyStarted: this.postcopyStarted, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, version: this.version, checkpoints: this.measuredCheckpoints, srcLines: dirtierLines(this.src.m).slice(this.writesBefore), dirtier: this.d, start: this.start, startPage: this.startPage, hosts: { source: this.src.m.where, destination: this.dst.m.where, migrationUri: this.uri } });
+    return toResult(this.s, { guestPauseSeconds: guestPause, final: this.final, samples: this.samples, events: this.qs!.events, wallSeconds: this.wallSeconds, cancelled: this.cancelled, forced: this.forced, postcopyStarted: this.postcopyStarted, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, version: this.version, checkpoints: this.measuredCheckpoints, srcLines: dirtierLines(this.src.m).slice(this.writesBefore), dirtier: this.d, start: this.start, startPage: this.startPage, guestImage: localGuestImage(this.src.paths.kernel, this.src.paths.initrd, this.hosts.source.ssh === undefined), hosts: { source: this.src.m.where, destination: this.dst.m.where, migrationUri: this.uri } });
   }
 
   async cleanUp(): Promise<void> {
@@ -275,7 +276,7 @@ class QemuReplay implements ReplaySteps {
 }
 
 /** The measurement in the shape of a simulated run: QEMU's own figures, and what the guest showed. */
-function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: IntegrityCheck; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; startPage: number | null; guestPauseSeconds: number | null; hosts: QemuMeasurement['hosts']; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
+function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: IntegrityCheck; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; startPage: number | null; guestImage: GuestImage; guestPauseSeconds: number | null; hosts: QemuMeasurement['hosts']; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
   const q = m.final;
   const ram = (q.ram ?? {}) as Record<string, number>;
   // A cancelled or failed query-migrate carries no ram object: use the last sample that had one.
@@ -323,6 +324,7 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
     scenario: s,
     measurement: <QemuMeasurement>{
       qemuVersion: m.version,
+      guestImage: m.guestImage,
       hosts: m.hosts,
       // From the guest's heartbeat (one every 20 ms, timed on arrival here): the last from the
       // source to the first from the destination. Resolution ≈ the heartbeat period.

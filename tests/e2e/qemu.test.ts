@@ -59,6 +59,9 @@ t('converging pre-copy: completes, guest intact, numbers consistent with QEMU, p
   assert.is(r.totalTimeSeconds, q['total-time'] / 1000);
   assert.is(r.downtimeSeconds, q.downtime / 1000);
   assert.is(r.rounds, q.ram['dirty-sync-count'] - 1); // minus the setup sync
+  // The guest image it ran: the testbed kernel's own version string, the initramfs by its hash-named file.
+  assert.match(String(m.guestImage?.kernelVersion), /^\d+\.\d+\.\d+\S* \(/);
+  assert.match(String(m.guestImage?.initrd), /^initramfs-[0-9a-f]+\.cpio\.gz$/);
   assert.ok(Math.abs(r.bytesByPhase.precopy + r.bytesByPhase.stopCopy - r.bytesTransferred) <= 0.01 * r.bytesTransferred);
   assert.ok(Math.abs((m.achieved as any).writesPerSecond - 2000) / 2000 < 0.05, 'the dirtier ran at its rate');
   assert.ok((m.events as { event: string }[]).some((e) => e.event === 'MIGRATION_PASS'));
