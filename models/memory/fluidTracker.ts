@@ -94,6 +94,10 @@ export class FluidTracker implements DirtyTracker {
   private readonly pending: number[];
   private readonly pendingZero: number[];
   private readonly zeroContent: number[];
+  /** Pending pages of each segment never sent since the migration began (the destination has nothing of them yet). */
+  private readonly newAtDestination: number[];
+  /** Expected pages the destination received content for the first time (DirtyTracker.firstContentPages). */
+  firstContentPages = 0;
   private readonly scratch: number[];
   /** Per segment: written by a sequential sweep and by nothing else, in every phase. */
   private readonly sweepOnly: boolean[];
@@ -113,6 +117,7 @@ export class FluidTracker implements DirtyTracker {
     this.pending = new Array<number>(this.nSeg).fill(0);
     this.pendingZero = new Array<number>(this.nSeg).fill(0);
     this.zeroContent = new Array<number>(this.nSeg).fill(0);
+    this.newAtDestination = new Array<number>(this.nSeg).fill(0);
     this.scratch = new Array<number>(this.nSeg).fill(0);
     this.sweepOnly = sweepOnlySegments(workload);
     this.sweepArc = this.sweepOnly === NO_SWEEP ? NO_SWEEP : new Array<boolean>(this.nSeg).fill(false);
@@ -140,7 +145,7 @@ export class FluidTracker implements DirtyTracker {
       this.scratchTo = NaN;
       for (let s = 0; s < this.nSeg; s++) this.zeroContent[s] *= 1 - this.scratch[s];
     }
-    for (let s = 0; s < this.nSeg; s++) { this.pending[s] = this.workload.segmentPages[s]; this.pendingZero[s] = this.zeroContent[s]; }
+    for (let s = 0; s < this.nSeg; s++) { this.pending[s] = this.workload.segmentPages[s]; this.pendingZero[s] = this.zeroContent[s]; this.newAtDestination[s] = this.pending[s]; }
     this.pendingTotal = this.totalPages;
     if (this.selfBallooning) {
       // The balloon holds the free (zero) pages where the workload never writes: not pending, ever.
@@ -149,6 +154,7 @@ export class FluidTracker implements DirtyTracker {
         if (segmentWritten(this.workload, s)) continue;
         this.balloonedPages += this.zeroContent[s];
         this.pending[s] -= this.zeroContent[s];
+        this.newAtDestination[s] = this.pending[s];
         this.pendingZero[s] = 0;
       }
       this.pendingTotal -= this.balloonedPages;
@@ -231,6 +237,7 @@ export class FluidTracker implements DirtyTracker {
     for (let s = 0; s < this.nSeg; s++) {
       const t = this.pending[s] * f;
       const z = this.pendingZero[s] * f;
+      this.sentNew(s, t, t > 0 ? f : 0, t > 0 ? 1 - z / t : 0);
       sent += t;
       zero += z;
       this.pending[s] -= t;
@@ -260,6 +267,7 @@ export class FluidTracker implements DirtyTracker {
       if (t > 0) {
         const d = skipRedirtied ? segmentDirtyFraction(this.workload, s, this.lastSyncSeconds, nowSeconds) : 0;
         const z = this.pendingZero[s] * (t / p);
+        this.sentNew(s, t * (1 - d), t / p, 1 - z / t);
         skipped += t * d;
         sent += t * (1 - d);
         zero += z * (1 - d);
@@ -275,6 +283,20 @@ export class FluidTracker implements DirtyTracker {
     }
     if (!(this.pendingTotal > 1e-9)) this.pendingTotal = 0;
     out.pages = sent; out.zeroPages = zero; out.skippedPages = skipped;
+  }
+
+  /**
+   * `share` of segment `s`'s pending pages leave it (`sent` of them sent, a `contentShare` of those
+   * non-zero): the never-sent ones among them in proportion (exact for a segment the first pass has
+   * not reached: all its pending pages are new), their non-zero ones the destination's first content.
+   * (A zero page sent and written afterwards is not counted again here; page level counts it.)
+   */
+  private sentNew(s: number, sent: number, share: number, contentShare: number): void {
+    const p = this.pending[s];
+    if (!(p > 0) || !(this.newAtDestination[s] > 0)) return;
+    const n = this.newAtDestination[s] * Math.min(1, share);
+    this.newAtDestination[s] -= n;
+    this.firstContentPages += n * (sent / (p * Math.min(1, share))) * contentShare;
   }
 
   takeByRewriteRate(maxPages: number, ratePagesPerSecond: number, fromSeconds: number, toSeconds: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): number {

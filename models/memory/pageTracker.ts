@@ -23,6 +23,10 @@ export class PageTracker implements DirtyTracker {
   private readonly pendingBits: Uint32Array;
   private readonly dirtyBits: Uint32Array;
   private readonly zeroBits: Uint32Array;
+  /** Pages whose content the destination has not received yet (set at the start of a migration; cleared when the page is sent non-zero). */
+  private readonly newAtDestinationBits: Uint32Array;
+  /** Pages the destination received content for the first time, since the tracker began (DirtyTracker.firstContentPages). */
+  firstContentPages = 0;
   /** Page versions: incremented on every write interval that touches the page (when enabled). */
   readonly versions: Uint32Array | null;
   private dirtyList: Int32Array;
@@ -74,6 +78,7 @@ export class PageTracker implements DirtyTracker {
     this.pendingBits = new Uint32Array(this.words);
     this.dirtyBits = new Uint32Array(this.words);
     this.zeroBits = new Uint32Array(this.words);
+    this.newAtDestinationBits = new Uint32Array(this.words);
     this.versions = trackVersions ? new Uint32Array(this.totalPages) : null;
     this.dirtyList = new Int32Array(1024);
     this.lambda = workload.kind === 'segments' ? new Float64Array(workload.segmentPages.length) : new Float64Array(0);
@@ -128,6 +133,8 @@ export class PageTracker implements DirtyTracker {
     this.pendingBits.fill(0xffffffff);
     const tail = this.totalPages & 31;
     if (tail) this.pendingBits[this.words - 1] = (1 << tail) - 1;
+    // A fresh destination holds none of it (with a baseline, above, it holds the checkpoint's image).
+    this.newAtDestinationBits.set(this.pendingBits);
     this.pendingCount = this.totalPages;
     this.pendingDirtyCount = 0;
     this.cursorWord = 0;
@@ -286,6 +293,7 @@ export class PageTracker implements DirtyTracker {
         c.sent++;
         const zero = (this.zeroBits[w] & low) !== 0;
         if (zero) c.zeros++;
+        else if ((this.newAtDestinationBits[w] & low) !== 0) { this.newAtDestinationBits[w] &= ~low; this.firstContentPages++; }
         if (this.onTaken) this.onTaken((w << 5) + (31 - Math.clz32(low)), zero);
       }
     }
@@ -357,6 +365,7 @@ export class PageTracker implements DirtyTracker {
           out.pages++;
           const zero = (this.zeroBits[w] & bit) !== 0;
           if (zero) out.zeroPages++;
+          else if ((this.newAtDestinationBits[w] & bit) !== 0) { this.newAtDestinationBits[w] &= ~bit; this.firstContentPages++; }
           if (this.onTaken) this.onTaken(p, zero);
         }
       }

@@ -79,6 +79,7 @@ export class ThrottledTracker implements DirtyTracker {
     this.inner.serveFaults(order);
   }
   pendingToBoundary(): number { return this.inner.pendingToBoundary ? this.inner.pendingToBoundary() : Infinity; }
+  get firstContentPages(): number { return this.inner.firstContentPages; }
   get onTaken(): DirtyTracker['onTaken'] { return this.inner.onTaken; }
   get versions(): Uint32Array | null | undefined { return this.inner.versions; }
   set onTaken(f: DirtyTracker['onTaken']) { this.inner.onTaken = f; }

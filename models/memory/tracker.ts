@@ -65,6 +65,13 @@ export interface DirtyTracker {
    * legacy Xen's scan does. Returns the rewriting rate of the pages scanned (sent or skipped).
    */
   takeByRewriteRate?(maxPages: number, ratePagesPerSecond: number, fromSeconds: number, toSeconds: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): number;
+  /**
+   * Pages the destination has received content for the first time since the migration began: each
+   * page sent non-zero that was never sent non-zero before (page level: exactly, per page; fluid:
+   * expected, from each segment's never-sent share). The final phase reads how many its pages add:
+   * the destination backs that memory as it first writes it (migration.firstTouchSecondsPerPage).
+   */
+  readonly firstContentPages: number;
   /** Faults served since `serveFaults` (page level). */
   readonly faultsServed?: number;
   /** Fluid only: pending pages from the scan position to the end of its memory segment. */

@@ -13,6 +13,7 @@ export interface MigrationSettings {
   startSeconds: number;
   setupSeconds: number;
   resumeSeconds: number;
+  firstTouchSecondsPerPage: number;
   policy?: PolicyName;
   downtimeLimitSeconds?: number;
   maxBandwidthBytesPerSecond?: number | null;

@@ -7,7 +7,7 @@ import { QemuBackend } from '../../real/qemu/replay.ts';
 import { GUEST_RESERVED_MIB } from '../../real/dirtier.ts';
 import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
-import { SMALL_FINAL_PASS_BYTES, solveSwitchover, solveSwitchoverUpTo, solveZeroPageSeconds, type SwitchoverPoint, type ZeroPagePoint } from '../../models/migration/switchover.ts';
+import { SMALL_FINAL_PASS_BYTES, solveSwitchover, solveSwitchoverUpTo, solveSwitchoverWithFirstTouch, solveZeroPageSeconds, type FirstTouchSwitchoverPoint, type ZeroPagePoint } from '../../models/migration/switchover.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../lib/files.ts';
 import type { RunResult } from '../../models/run/result.ts';
@@ -31,12 +31,16 @@ $MIGLAB_QEMU_DIR (default /var/tmp/miglab-qemu) and prints the paths. Idempotent
                         non-zero pages per MiB, to DIR/qemu-<MiB>.json (→ vm.footprint.mapFile;
                         an existing file is not replaced)
   --measure-switchover  then migrate a 256 MiB guest, idle and with most of its memory written
-                        (final passes of ≈ 0, 25 and 64 MiB, twice each), and print what
-                        predicting QEMU's downtime on these hosts needs: the
-                        switchover's fixed part (→ migration.resumeSeconds) and the rate of the
-                        uncapped final pass (→ network.bandwidthBitsPerSecond, when the link is
-                        faster than that); then migrate the idle 1024 MiB guest uncapped three
-                        times and print the hosts' time per zero page (→ network.zeroPageSeconds)
+                        (final passes that are the first pass's tail, ≈ 2-8 and 46 MiB), and
+                        busy (a 64 MiB sweep at 2000 pages/s: final passes of pages sent
+                        before, ≈ 3, 8 and 12 MiB), twice each, and print what predicting QEMU's
+                        downtime on these hosts needs: the switchover's fixed part
+                        (→ migration.resumeSeconds), the rate of the uncapped final pass
+                        (→ network.bandwidthBitsPerSecond, when the link is faster than that)
+                        and the destination's time for each page new to it
+                        (→ migration.firstTouchSecondsPerPage); then migrate the idle 1024 MiB
+                        guest uncapped three times and print the hosts' time per zero page
+                        (→ network.zeroPageSeconds)
   --memory-mib LIST     guest sizes for the measurements (default 256,1024)
 
 xen: builds the Xen testbed from Debian's packages (scripts/testbeds/xen-setup.sh: Xen 4.17
@@ -136,20 +140,35 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     // the uncapped rate. Twice each. Two lines are printed: through the passes up to 16 MiB (what
     // most migrations end with) and through all of them.
     const capBytesPerSecond = 64 * MIB_BYTES;
-    const points: SwitchoverPoint[] = [];
+    const points: FirstTouchSwitchoverPoint[] = [];
     for (let rep = 0; rep < 2; rep++) {
       for (const [workload, limit] of [[{ type: 'idle' }, 0.3], [{ type: 'sweep', writesPerSecond: 100, bufferMiB: 256 - GUEST_RESERVED_MIB }, 0.4], [{ type: 'sweep', writesPerSecond: 100, bufferMiB: 256 - GUEST_RESERVED_MIB }, 1]] as const) {
         const r = await migrateOnce(b, 256, workload, `switchover-${rep}`, limit, workDir, log, capBytesPerSecond);
-        points.push({ downtimeSeconds: r.downtimeSeconds, bytes: r.bytesByPhase.stopCopy });
-        console.log(`256 MiB guest, ${workload.type}, downtime limit ${limit * 1e3} ms: downtime ${(r.downtimeSeconds * 1e3).toFixed(0)} ms for ${(r.bytesByPhase.stopCopy / MIB_BYTES).toFixed(2)} MiB left`);
+        // The tail of the first pass: memory the destination never had (the guest barely writes).
+        points.push({ downtimeSeconds: r.downtimeSeconds, bytes: r.bytesByPhase.stopCopy, firstTouchPages: r.bytesByPhase.stopCopy / PAGE_SIZE_BYTES });
+        console.log(`256 MiB guest, ${workload.type}, downtime limit ${limit * 1e3} ms: downtime ${(r.downtimeSeconds * 1e3).toFixed(0)} ms for ${(r.bytesByPhase.stopCopy / MIB_BYTES).toFixed(2)} MiB left (the first pass's tail)`);
+      }
+      // A busy guest after several passes: its final pass is pages written again since an earlier
+      // pass sent them, none of them new to the destination.
+      for (const limit of [0.15, 0.3, 0.5]) {
+        const r = await migrateOnce(b, 256, { type: 'sweep', writesPerSecond: 2000, bufferMiB: 64 }, `switchover-busy-${rep}`, limit, workDir, log, 32 * MIB_BYTES);
+        if (r.rounds < 3) throw new Error(`the busy 256 MiB guest converged after ${r.rounds - 1} live pass(es): its final pass would hold the first pass's tail, not pages sent before`);
+        points.push({ downtimeSeconds: r.downtimeSeconds, bytes: r.bytesByPhase.stopCopy, firstTouchPages: 0 });
+        console.log(`256 MiB guest, sweep 64 MiB at 2000 pages/s, downtime limit ${limit * 1e3} ms: downtime ${(r.downtimeSeconds * 1e3).toFixed(0)} ms for ${(r.bytesByPhase.stopCopy / MIB_BYTES).toFixed(2)} MiB left (pages sent before, after ${r.rounds - 1} passes)`);
       }
     }
-    const sw = solveSwitchover(points);
-    const small = solveSwitchoverUpTo(points, SMALL_FINAL_PASS_BYTES);
     const advice = (f: { fixedSeconds: number; bitsPerSecond: number }): string => `"migration": { "resumeSeconds": ${f.fixedSeconds.toFixed(4)} } (the fixed part) and a final pass at ${(f.bitsPerSecond / 1e9).toPrecision(3)} Gbit/s: "network": { "bandwidthBitsPerSecond": ${f.bitsPerSecond.toPrecision(3)} } unless the link is slower`;
-    if (small) console.log(`→ for QEMU on these hosts, final passes up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB (cap × downtime limit up to that): ${advice(small)}`);
-    else console.log(`(no line through the final passes up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB alone: their downtimes did not grow with their size — a busy host; measure again when it is quiet)`);
-    console.log(`→ for QEMU on these hosts, ${small ? 'larger final passes (all six migrations)' : 'all final passes'}: ${advice(sw)}`);
+    const touch = solveSwitchoverWithFirstTouch(points);
+    if (touch) console.log(`→ for QEMU on these hosts: ${advice(touch)}, and the destination's first touch: "migration": { "firstTouchSecondsPerPage": ${touch.firstTouchSecondsPerPage.toPrecision(3)} } (all ${points.length} migrations, the first touch apart)`);
+    else console.log('(the first touch could not be told apart: the tails did not take longer than the busy guests\' final passes of their size — a busy host; measure again when it is quiet)');
+    // Without the first touch apart (as before): the tails' line, up to 16 MiB and over all sizes.
+    const tails = points.filter((p) => p.firstTouchPages > 0);
+    const sw = solveSwitchover(tails);
+    const small = solveSwitchoverUpTo(tails, SMALL_FINAL_PASS_BYTES);
+    const plain = touch ? '(without migration.firstTouchSecondsPerPage) ' : '';
+    if (small) console.log(`→ ${plain}for QEMU on these hosts, final passes up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB (cap × downtime limit up to that): ${advice(small)}`);
+    else console.log(`(no line through the tails up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB alone: their downtimes did not grow with their size — a busy host; measure again when it is quiet)`);
+    console.log(`→ ${plain}for QEMU on these hosts, ${small ? 'larger final passes (the six tails)' : 'all final passes (the six tails)'}: ${advice(sw)}`);
     // The zero pages: the idle 1024 MiB guest (≈ 90 % zero pages, in long runs) uncapped, three times.
     const zeroPoints: ZeroPagePoint[] = [];
     for (let rep = 0; rep < 3; rep++) {
@@ -159,7 +178,9 @@ export async function testbedCommand(argv: string[]): Promise<number> {
       zeroPoints.push(p);
       console.log(`1024 MiB guest, idle, uncapped: ${(p.firstPassSeconds * 1e3).toFixed(0)} ms before the switchover for ${zeroPages} zero pages and ${(p.firstPassBytes / MIB_BYTES).toFixed(1)} MiB sent`);
     }
-    const zeroPageSeconds = solveZeroPageSeconds(zeroPoints, sw.bytesPerSecond);
+    // The first pass's non-zero pages are new to the destination: at the busy passes' rate plus their first touch where that was told apart.
+    const firstPassBytesPerSecond = touch ? 1 / (1 / touch.bytesPerSecond + touch.firstTouchSecondsPerPage / PAGE_SIZE_BYTES) : sw.bytesPerSecond;
+    const zeroPageSeconds = solveZeroPageSeconds(zeroPoints, firstPassBytesPerSecond);
     console.log(`→ the hosts' time per zero page: "network": { "zeroPageSeconds": ${zeroPageSeconds.toPrecision(3)} } (median of three)`);
   }
   return 0;

@@ -10,5 +10,5 @@ import type { Composition } from '../types.ts';
  * then stop-and-copy.
  */
 export function cowCheckpoint(m: MigrationSettings): Composition {
-  return { startsFrom: 'last-checkpoint', live: livePolicy(m), final: stopAndCopyPhase(m.resumeSeconds), cutoff: null };
+  return { startsFrom: 'last-checkpoint', live: livePolicy(m), final: stopAndCopyPhase(m.resumeSeconds, m.firstTouchSecondsPerPage), cutoff: null };
 }

@@ -16,7 +16,7 @@ import type { Composition, FinalPhase, MigrationContext, SwitchoverHints } from 
 export function hybrid(m: MigrationSettings): Composition {
   const { postcopyPush } = pick(m, 'hybrid', ['postcopyPush']);
   const toPostcopy = postcopyPhase({ push: postcopyPush, capBytesPerSecond: Infinity, resumeSeconds: m.resumeSeconds });
-  const toStopAndCopy = stopAndCopyPhase(m.resumeSeconds);
+  const toStopAndCopy = stopAndCopyPhase(m.resumeSeconds, m.firstTouchSecondsPerPage);
   const final: FinalPhase = {
     name: 'postcopy unless converged',
     run(ctx: MigrationContext, reason: StopReason, hints: SwitchoverHints): void {
