@@ -51,6 +51,12 @@ export interface RunResult extends Omit<MigrationOutcome, 'roundRows'> {
   balloonedPages?: number;
   /** QEMU with multifd: what its channels carried. */
   multifd?: MultifdSummary;
+  /**
+   * `miglab run --rate-band`: the lowest and highest prediction with every write rate as written and
+   * up to `writeRateFraction` lower and higher (scripts/lib/rateBand.ts) — how much the prediction hangs
+   * on the rate, which no writer keeps exactly (wide near saturation).
+   */
+  rateBand?: { writeRateFraction: number; totalTimeSeconds: [number, number]; bytesTransferred: [number, number]; downtimeSeconds: [number, number]; rounds: [number, number] };
   /** What the scenario asks of a real hypervisor that the model does not simulate (absent when nothing). */
   warnings?: string[];
   /** Measured runs only: what the real system reported and achieved. */

@@ -37,6 +37,27 @@ test('--json prints the summary alone on stdout; --set changes the scenario', ()
   assert.type(s.bytesByPhase.precopy, 'number');
 });
 
+test('--rate-band: the prediction again with the write rate 1 % off each way; near saturation it says the point is a band', () => {
+  const far = miglab(['run', 'scenarios/qemu-replay-converging.json', '--rate-band', '--out', join(scratch, 'band-far')]);
+  assert.is(far.status, 0, far.stderr);
+  const f = JSON.parse(readFileSync(join(scratch, 'band-far', 'summary.json'), 'utf8'));
+  assert.is(f.rateBand.writeRateFraction, 0.01);
+  for (const m of ['totalTimeSeconds', 'bytesTransferred', 'downtimeSeconds', 'rounds']) assert.ok(f.rateBand[m][0] <= f[m] && f[m] <= f.rateBand[m][1], `${m}: ${f.rateBand[m]} around ${f[m]}`);
+  assert.ok((f.rateBand.totalTimeSeconds[1] - f.rateBand.totalTimeSeconds[0]) / f.totalTimeSeconds < 0.05, JSON.stringify(f.rateBand));
+  assert.match(far.stdout, /with every write rate up to 1 % lower and higher/);
+  assert.not.match(far.stdout, /a band, not a number/);
+  // The validation set's near-saturation point (a 64 MiB sweep at 7,800 pages/s against 32 MiB/s).
+  const near = miglab(['run', 'scenarios/qemu-replay-converging.json', '--rate-band', '--json', '--no-write', '--set', 'workload.writesPerSecond=7800', '--set', 'limits.maxTimeSeconds=90']);
+  assert.is(near.status, 0, near.stderr);
+  const n = JSON.parse(near.stdout);
+  assert.ok((n.rateBand.totalTimeSeconds[1] - n.rateBand.totalTimeSeconds[0]) / n.totalTimeSeconds > 0.1, JSON.stringify(n.rateBand));
+  const text = miglab(['run', 'scenarios/qemu-replay-converging.json', '--rate-band', '--no-write', '--set', 'workload.writesPerSecond=7800', '--set', 'limits.maxTimeSeconds=90']);
+  assert.match(text.stdout, /a prediction here is a band, not a number/);
+  const idle = miglab(['run', 'scenarios/qemu-replay-converging.json', '--rate-band', '--no-write', '--set', 'workload={"type":"idle"}']);
+  assert.is(idle.status, 2);
+  assert.match(idle.stderr, /qemu-replay-converging\.json: workload: expected one with a write rate \(idle has none\)/);
+});
+
 test('bad input exits 2 with the message alone', () => {
   const r = miglab(['run', 'tests/fixtures/bad/unknown-policy.json']);
   assert.is(r.status, 2);
