@@ -118,7 +118,7 @@ for (const set of SETS) {
     const predict = (x: typeof s): RunResult => runScenario(x, { keepRounds: false, resolvePath: runners.get(set)!.resolvePath });
     const predicted = predict(s);
     // The main sets' time and bytes again with the write rate 1 % off each way: how well-conditioned each point is.
-    const band = FEATURE_SETS.has(set) ? null : rateBand(s, predict, ['totalTimeSeconds', 'bytesTransferred'] as const, (r, m) => r[m]);
+    const band = FEATURE_SETS.has(set) ? null : rateBand(s, predicted, predict, ['totalTimeSeconds', 'bytesTransferred'] as const, (r, m) => r[m]);
     runs++;
     const point = describe({ ...measured, scenario: written }); // the scenario as written now (a run recorded before a parameter existed lacks it)
     const feature = featureOf(set, written);
@@ -128,7 +128,7 @@ for (const set of SETS) {
       const p = metric === 'converged' ? (predicted.converged ? 1 : 0) : predicted[metric];
       add(metric, m, p);
       const b = band && (metric === 'totalTimeSeconds' || metric === 'bytesTransferred') ? band.get(metric)! : null;
-      if (b) rows[rows.length - 1].band = [Math.min(p, b[0]), Math.max(p, b[1])];
+      if (b) rows[rows.length - 1].band = b;
     }
     rows[rows.length - METRICS.length].outcome = { measured: outcome(measured), predicted: outcome(predicted) };
     for (const [metric, get] of Object.entries(FEATURE_METRICS)) {

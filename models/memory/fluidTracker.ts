@@ -237,7 +237,7 @@ export class FluidTracker implements DirtyTracker {
     for (let s = 0; s < this.nSeg; s++) {
       const t = this.pending[s] * f;
       const z = this.pendingZero[s] * f;
-      this.sentNew(s, t, t > 0 ? f : 0, t > 0 ? 1 - z / t : 0);
+      if (t > 0) this.sentNew(s, f, 1, 1 - z / t);
       sent += t;
       zero += z;
       this.pending[s] -= t;
@@ -267,7 +267,7 @@ export class FluidTracker implements DirtyTracker {
       if (t > 0) {
         const d = skipRedirtied ? segmentDirtyFraction(this.workload, s, this.lastSyncSeconds, nowSeconds) : 0;
         const z = this.pendingZero[s] * (t / p);
-        this.sentNew(s, t * (1 - d), t / p, 1 - z / t);
+        this.sentNew(s, t / p, 1 - d, 1 - z / t);
         skipped += t * d;
         sent += t * (1 - d);
         zero += z * (1 - d);
@@ -286,17 +286,17 @@ export class FluidTracker implements DirtyTracker {
   }
 
   /**
-   * `share` of segment `s`'s pending pages leave it (`sent` of them sent, a `contentShare` of those
-   * non-zero): the never-sent ones among them in proportion (exact for a segment the first pass has
-   * not reached: all its pending pages are new), their non-zero ones the destination's first content.
-   * (A zero page sent and written afterwards is not counted again here; page level counts it.)
+   * A `share` of segment `s`'s pending pages leave it, a `sentShare` of those sent (the rest skipped)
+   * and a `contentShare` of the sent non-zero: the never-sent pages among them go in proportion
+   * (exact for a segment the first pass has not reached: all its pending pages are new), and their
+   * sent non-zero ones are the destination's first content. (A zero page sent and written afterwards
+   * is not counted again here; page level counts it.)
    */
-  private sentNew(s: number, sent: number, share: number, contentShare: number): void {
-    const p = this.pending[s];
-    if (!(p > 0) || !(this.newAtDestination[s] > 0)) return;
+  private sentNew(s: number, share: number, sentShare: number, contentShare: number): void {
+    if (!(this.newAtDestination[s] > 0) || !(share > 0)) return;
     const n = this.newAtDestination[s] * Math.min(1, share);
     this.newAtDestination[s] -= n;
-    this.firstContentPages += n * (sent / (p * Math.min(1, share))) * contentShare;
+    this.firstContentPages += n * sentShare * contentShare;
   }
 
   takeByRewriteRate(maxPages: number, ratePagesPerSecond: number, fromSeconds: number, toSeconds: number, skipRedirtied: boolean, nowSeconds: number, out: TakeResult): number {

@@ -65,10 +65,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   const result = runScenario(loaded.scenario, { resolvePath });
   for (const w of result.warnings ?? []) console.error(`warning: ${loaded.file}: ${w}`);
   if (values['rate-band']) {
-    const band = rateBand(loaded.scenario, (s) => runScenario(s, { keepRounds: false, resolvePath }), BAND_METRICS, (r, m) => r[m]);
+    const band = rateBand(loaded.scenario, result, (s) => runScenario(s, { keepRounds: false, resolvePath }), BAND_METRICS, (r, m) => r[m]);
     if (!band) throw new InputError(`miglab run --rate-band: ${loaded.file}: workload: expected one with a write rate (${loaded.scenario.workload.type} has none)`);
-    const withNominal = (m: (typeof BAND_METRICS)[number]): [number, number] => [Math.min(result[m], band.get(m)![0]), Math.max(result[m], band.get(m)![1])];
-    result.rateBand = { writeRateFraction: RATE_BAND_FRACTION, totalTimeSeconds: withNominal('totalTimeSeconds'), bytesTransferred: withNominal('bytesTransferred'), downtimeSeconds: withNominal('downtimeSeconds'), rounds: withNominal('rounds') };
+    result.rateBand = { writeRateFraction: RATE_BAND_FRACTION, totalTimeSeconds: band.get('totalTimeSeconds')!, bytesTransferred: band.get('bytesTransferred')!, downtimeSeconds: band.get('downtimeSeconds')!, rounds: band.get('rounds')! };
   }
   if (!values['no-write']) {
     const dir = values.out ? resolve(values.out) : resolve('results', loaded.scenario.name);

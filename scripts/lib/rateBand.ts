@@ -28,11 +28,14 @@ export function withRateScaled(w: WorkloadSpec, factor: number): WorkloadSpec | 
 /** Where the band is sampled: near saturation a prediction is not monotonic in the rate (passes are whole). */
 const BAND_STEPS = [-1, -0.5, 0.5, 1];
 
-/** The lowest and highest of `metrics` over the scenario predicted at its write rates × (1 + k·RATE_BAND_FRACTION); null for a workload with no rate. */
-export function rateBand<M extends string>(s: Scenario, predict: (s: Scenario) => RunResult, metrics: readonly M[], get: (r: RunResult, m: M) => number): Map<M, [number, number]> | null {
+/**
+ * The lowest and highest of `metrics` over the scenario predicted at its write rates as written
+ * (`nominal`, already predicted) and × (1 + k·RATE_BAND_FRACTION); null for a workload with no rate.
+ */
+export function rateBand<M extends string>(s: Scenario, nominal: RunResult, predict: (s: Scenario) => RunResult, metrics: readonly M[], get: (r: RunResult, m: M) => number): Map<M, [number, number]> | null {
   const variants = BAND_STEPS.map((k) => withRateScaled(s.workload, 1 + k * RATE_BAND_FRACTION));
   if (variants.some((w) => w === null)) return null;
-  const results = variants.map((w) => predict({ ...s, workload: w! }));
+  const results = [nominal, ...variants.map((w) => predict({ ...s, workload: w! }))];
   return new Map(metrics.map((m) => {
     const v = results.map((r) => get(r, m));
     return [m, [Math.min(...v), Math.max(...v)]];

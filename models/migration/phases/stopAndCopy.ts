@@ -9,7 +9,7 @@ import type { FinalPhase, MigrationContext, SwitchoverHints } from '../types.ts'
  * first time in this pass (`firstTouchSecondsPerPage` each, after the last byte: it writes them as
  * they arrive, and the stream waits for it).
  */
-export function stopAndCopyPhase(resumeSeconds: number, firstTouchSecondsPerPage = 0): FinalPhase {
+export function stopAndCopyPhase(resumeSeconds: number, firstTouchSecondsPerPage: number): FinalPhase {
   return {
     name: 'stop-and-copy',
     run(ctx: MigrationContext, reason: StopReason, hints: SwitchoverHints): void {
