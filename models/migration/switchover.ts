@@ -17,6 +17,8 @@
  * behind: 0.9 GB/s for 200 MiB against 2.5 GB/s for 20-65 MiB), so the fit uses passes of the
  * size migrations end with.
  */
+import { median } from '../stats/median.ts';
+
 export interface SwitchoverPoint { downtimeSeconds: number; bytes: number }
 
 export interface SwitchoverFit { fixedSeconds: number; bytesPerSecond: number; bitsPerSecond: number }
@@ -77,11 +79,6 @@ export function solveSwitchoverWithFirstTouch(points: FirstTouchSwitchoverPoint[
   const each = tails.map((p) => Math.max(0, p.downtimeSeconds - line.fixedSeconds - p.bytes / line.bytesPerSecond) / p.firstTouchPages);
   return { ...line, firstTouchSecondsPerPage: median(each) };
 }
-
-const median = (xs: number[]): number => {
-  const v = [...xs].sort((a, b) => a - b), m = v.length >> 1;
-  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-};
 
 /**
  * The hosts' time per zero page (network.zeroPageSeconds), from uncapped migrations of a mostly-zero

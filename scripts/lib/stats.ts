@@ -17,8 +17,4 @@ export function summarize(xs: number[]): Summary {
   return { n, mean, std, ciLow: mean - half, ciHigh: mean + half, min: Math.min(...xs), max: Math.max(...xs) };
 }
 
-/** The median (the mean of the middle two for an even count); NaN for none. */
-export function median(xs: readonly number[]): number {
-  const a = [...xs].sort((x, y) => x - y);
-  return a.length === 0 ? NaN : a.length % 2 ? a[(a.length - 1) / 2] : (a[a.length / 2 - 1] + a[a.length / 2]) / 2;
-}
+export { median } from '../../models/stats/median.ts';
