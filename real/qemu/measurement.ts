@@ -7,6 +7,12 @@ export interface QemuMeasurement extends Measurement {
   qemuVersion: string;
   /** The guest's kernel and initramfs (absent in runs recorded before 2026-12-02). */
   guestImage?: GuestImage;
+  /**
+   * Seconds this host took to back a fresh 4 KiB page just before the migrate command (real/hostMemoryProbe.ts,
+   * 64 MiB): what the zero pages' and the destination's first-touch costs rest on. null for remote hosts;
+   * absent in runs recorded before 2026-12-02's fifth machine.
+   */
+  hostFirstTouchSecondsPerPage?: number | null;
   /** query-migrate polls made. */
   samples: number;
   /** MIGRATION, MIGRATION_PASS, STOP and RESUME events, seconds after the migrate command. */

@@ -14,6 +14,7 @@ import { qemuReplaySettings, type QemuReplaySettingsResolved } from '../../model
 import { runReplay, type ReplaySteps } from '../steps.ts';
 import type { QemuMeasurement } from './measurement.ts';
 import { localGuestImage, type GuestImage } from './guestImage.ts';
+import { firstTouchSecondsPerPage } from '../hostMemoryProbe.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import type { Scenario } from '../../models/scenario/types.ts';
 import type { ReplayBackend, ReplayOptions } from '../backend.ts';
@@ -110,6 +111,8 @@ class QemuReplay implements ReplaySteps {
   /** The sweep's start page the run achieved (workload.startPage), null for other workloads. */
   private startPage: number | null = null;
   private start = 0;
+  /** This host's time to back a fresh page just before the migration (hostMemoryProbe.ts); null for remote hosts. */
+  private hostFirstTouch: number | null = null;
   private readonly samples: Sample[] = [];
   private final: Record<string, unknown> = {};
   private cancelled = false;
@@ -202,6 +205,8 @@ class QemuReplay implements ReplaySteps {
   async migrate(): Promise<void> {
     const s = this.s, o = this.o, qs = this.qs!;
     this.writesBefore = dirtierLines(this.src.m).length;
+    // Before the sweep pointer's wait, so the probe's ≈ 0.1–2 s cannot move the start page.
+    if (this.hosts.source.ssh === undefined && this.hosts.destination.ssh === undefined) this.hostFirstTouch = firstTouchSecondsPerPage();
     // A sweep starts where the scenario puts its pointer (workload.startPage): wait for it, at most one sweep of the buffer.
     const clock = sweepClockOf(s, this.d);
     if (clock) await waitForSweepPage(s, clock, dirtierReports(this.src.m.console), this.log);
@@ -264,7 +269,7 @@ class QemuReplay implements ReplaySteps {
   collect(): RunResult {
     // The guest's heartbeat, timed on arrival here: its pause as the guest lives it.
     const guestPause = guestPauseSeconds(this.src.m.console, this.dst.m.console);
-    return toResult(this.s, { guestPauseSeconds: guestPause, final: this.final, samples: this.samples, events: this.qs!.events, wallSeconds: this.wallSeconds, cancelled: this.cancelled, forced: this.forced, postcopyStarted: this.postcopyStarted, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, version: this.version, checkpoints: this.measuredCheckpoints, srcLines: dirtierLines(this.src.m).slice(this.writesBefore), dirtier: this.d, start: this.start, startPage: this.startPage, guestImage: localGuestImage(this.src.paths.kernel, this.src.paths.initrd, this.hosts.source.ssh === undefined), hosts: { source: this.src.m.where, destination: this.dst.m.where, migrationUri: this.uri } });
+    return toResult(this.s, { guestPauseSeconds: guestPause, final: this.final, samples: this.samples, events: this.qs!.events, wallSeconds: this.wallSeconds, cancelled: this.cancelled, forced: this.forced, postcopyStarted: this.postcopyStarted, failure: this.failure, integrity: this.integrity, sourceRunning: this.sourceRunning, version: this.version, checkpoints: this.measuredCheckpoints, srcLines: dirtierLines(this.src.m).slice(this.writesBefore), dirtier: this.d, start: this.start, startPage: this.startPage, guestImage: localGuestImage(this.src.paths.kernel, this.src.paths.initrd, this.hosts.source.ssh === undefined), hostFirstTouchSecondsPerPage: this.hostFirstTouch, hosts: { source: this.src.m.where, destination: this.dst.m.where, migrationUri: this.uri } });
   }
 
   async cleanUp(): Promise<void> {
@@ -276,7 +281,7 @@ class QemuReplay implements ReplaySteps {
 }
 
 /** The measurement in the shape of a simulated run: QEMU's own figures, and what the guest showed. */
-function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: IntegrityCheck; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; startPage: number | null; guestImage: GuestImage; guestPauseSeconds: number | null; hosts: QemuMeasurement['hosts']; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
+function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sample[]; events: { event: string; data?: Record<string, unknown>; timestampSeconds: number }[]; wallSeconds: number; cancelled: boolean; forced: boolean; postcopyStarted: boolean; failure: string | null; integrity: IntegrityCheck; sourceRunning: boolean | null; version: string; srcLines: DirtierLine[]; dirtier: DirtierParams; start: number; startPage: number | null; guestImage: GuestImage; hostFirstTouchSecondsPerPage: number | null; guestPauseSeconds: number | null; hosts: QemuMeasurement['hosts']; checkpoints: { checkpoints: MeasuredCheckpoint[]; migrationWaitSeconds: number } | null }): RunResult {
   const q = m.final;
   const ram = (q.ram ?? {}) as Record<string, number>;
   // A cancelled or failed query-migrate carries no ram object: use the last sample that had one.
@@ -325,6 +330,7 @@ function toResult(s: Scenario, m: { final: Record<string, unknown>; samples: Sam
     measurement: <QemuMeasurement>{
       qemuVersion: m.version,
       guestImage: m.guestImage,
+      hostFirstTouchSecondsPerPage: m.hostFirstTouchSecondsPerPage,
       hosts: m.hosts,
       // From the guest's heartbeat (one every 20 ms, timed on arrival here): the last from the
       // source to the first from the destination. Resolution ≈ the heartbeat period.

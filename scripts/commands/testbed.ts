@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { InputError } from '../../models/input/errors.ts';
 import { validateScenario } from '../../models/scenario/validate.ts';
 import { QemuBackend } from '../../real/qemu/replay.ts';
+import { firstTouchSecondsPerPage } from '../../real/hostMemoryProbe.ts';
 import { GUEST_RESERVED_MIB } from '../../real/dirtier.ts';
 import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
@@ -169,6 +170,8 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     if (small) console.log(`→ ${plain}for QEMU on these hosts, final passes up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB (cap × downtime limit up to that): ${advice(small)}`);
     else console.log(`(no line through the tails up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB alone: their downtimes did not grow with their size — a busy host; measure again when it is quiet)`);
     console.log(`→ ${plain}for QEMU on these hosts, ${small ? 'larger final passes (the six tails)' : 'all final passes (the six tails)'}: ${advice(sw)}`);
+    // What those inputs rest on, and may drift with: this host's time to back a fresh page (real/hostMemoryProbe.ts).
+    console.log(`this host backs a fresh page in ${(firstTouchSecondsPerPage() * 1e6).toFixed(2)} us now (each replay records the same probe: measurement.hostFirstTouchSecondsPerPage)`);
     // The zero pages: the idle 1024 MiB guest (≈ 90 % zero pages, in long runs) uncapped, three times.
     const zeroPoints: ZeroPagePoint[] = [];
     for (let rep = 0; rep < 3; rep++) {

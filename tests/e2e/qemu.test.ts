@@ -62,6 +62,8 @@ t('converging pre-copy: completes, guest intact, numbers consistent with QEMU, p
   // The guest image it ran: the testbed kernel's own version string, the initramfs by its hash-named file.
   assert.match(String(m.guestImage?.kernelVersion), /^\d+\.\d+\.\d+\S* \(/);
   assert.match(String(m.guestImage?.initrd), /^initramfs-[0-9a-f]+\.cpio\.gz$/);
+  // The host's memory-backing time, probed before the migrate command (a local replay): a time per page.
+  assert.ok(typeof m.hostFirstTouchSecondsPerPage === 'number' && m.hostFirstTouchSecondsPerPage > 0 && m.hostFirstTouchSecondsPerPage < 1, String(m.hostFirstTouchSecondsPerPage));
   assert.ok(Math.abs(r.bytesByPhase.precopy + r.bytesByPhase.stopCopy - r.bytesTransferred) <= 0.01 * r.bytesTransferred);
   assert.ok(Math.abs((m.achieved as any).writesPerSecond - 2000) / 2000 < 0.05, 'the dirtier ran at its rate');
   assert.ok((m.events as { event: string }[]).some((e) => e.event === 'MIGRATION_PASS'));
