@@ -8,13 +8,13 @@ import { firstTouchSecondsPerPage } from '../../real/hostMemoryProbe.ts';
 import { GUEST_RESERVED_MIB } from '../../real/dirtier.ts';
 import { solveFootprint } from '../../models/memory/zeroPages.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
+import { migrateOnce, zeroPagePoint } from '../lib/qemuTestbed.ts';
 import { SMALL_FINAL_PASS_BYTES, solveSwitchover, solveSwitchoverUpTo, solveSwitchoverWithFirstTouch, solveZeroPageSeconds, type FirstTouchSwitchoverPoint, type ZeroPagePoint } from '../../models/migration/switchover.ts';
 import { existsSync, mkdirSync } from 'node:fs';
 import { writeFileAtomic } from '../lib/files.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import { idleGuestMemoryMap, topBlockMiB } from '../../real/qemu/memoryMap.ts';
-import type { QemuMeasurement } from '../../real/qemu/measurement.ts';
 
 export const testbedHelp = `miglab testbed qemu [--measure-footprint [--map-dir DIR]] [--measure-switchover] [--memory-mib 256,1024]
 miglab testbed xen [start | start-two | stop | status] [--measure-switchover]
@@ -179,10 +179,9 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     const zeroPoints: ZeroPagePoint[] = [];
     for (let rep = 0; rep < 3; rep++) {
       const r = await migrateOnce(b, 1024, { type: 'idle' }, `zero-pages-${rep}`, 0.3, workDir, log, 16 * 1024 * MIB_BYTES);
-      const zeroPages = Number(((r.measurement as QemuMeasurement | undefined)?.finalQueryMigrate as { ram?: { duplicate?: number } } | undefined)?.ram?.duplicate ?? NaN);
-      const p = { firstPassSeconds: r.totalTimeSeconds - r.downtimeSeconds - r.setupTimeSeconds, firstPassBytes: r.bytesByPhase.precopy, zeroPages };
+      const p = zeroPagePoint(r);
       zeroPoints.push(p);
-      console.log(`1024 MiB guest, idle, uncapped: ${(p.firstPassSeconds * 1e3).toFixed(0)} ms before the switchover for ${zeroPages} zero pages and ${(p.firstPassBytes / MIB_BYTES).toFixed(1)} MiB sent`);
+      console.log(`1024 MiB guest, idle, uncapped: ${(p.firstPassSeconds * 1e3).toFixed(0)} ms before the switchover for ${p.zeroPages} zero pages and ${(p.firstPassBytes / MIB_BYTES).toFixed(1)} MiB sent`);
     }
     // The first pass's non-zero pages are new to the destination: at the busy passes' rate plus their first touch where that was told apart.
     const firstPassBytesPerSecond = touch ? 1 / (1 / touch.bytesPerSecond + touch.firstTouchSecondsPerPage / PAGE_SIZE_BYTES) : sw.bytesPerSecond;
@@ -190,18 +189,6 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     console.log(`→ the hosts' time per zero page: "network": { "zeroPageSeconds": ${zeroPageSeconds.toPrecision(3)} } (median of three)`);
   }
   return 0;
-}
-
-/** One migration on the testbed (at 256 MiB/s unless told); anything but completed is an error. */
-async function migrateOnce(b: QemuBackend, memoryMiB: number, workload: Record<string, unknown>, tag: string, downtimeLimitSeconds: number, workDir: string, log: (l: string) => void, capBytesPerSecond = 268435456): Promise<RunResult> {
-  const s = validateScenario({
-    name: `testbed-${memoryMiB}-${tag}`, vm: { memoryMiB }, workload, network: { bandwidthBitsPerSecond: 1e10 },
-    migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: capBytesPerSecond, downtimeLimitSeconds }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' },
-    real: { qemu: { warmupSeconds: 2 } },
-  }, 'miglab testbed qemu', (p) => p);
-  const r = await b.replay(s, { workDir, log });
-  if (r.status !== 'completed') throw new Error(`the ${tag} ${memoryMiB} MiB guest did not migrate (${r.status}: ${r.measurement?.failureReason ?? ''})`);
-  return r;
 }
 
 /** The guest's share of memory that is not zero pages (QEMU's duplicate count). */

@@ -25,7 +25,9 @@ if (!set || costs.length === 0 || !costs.every((c) => c >= 0 && c < 1e-3)) {
   console.error('usage: qemu-zero-page-band.ts <set> <seconds per zero page, 0 to 0.001>… [--runs DIR]…');
   process.exit(2);
 }
-const runner = new SweepRunner(loadSweep(`scenarios/validation/${set}.json`));
+const runner = ((): SweepRunner => {
+  try { return new SweepRunner(loadSweep(`scenarios/validation/${set}.json`)); } catch (e) { console.error((e as Error).message); process.exit(2); }
+})();
 const dirs = [join('results/validation', set, 'runs'), ...values.runs!];
 const time = (s: ReturnType<SweepRunner['scenarioFor']>): number => runScenario(s, { keepRounds: false, resolvePath: runner.resolvePath }).totalTimeSeconds;
 let inside = 0, outside = 0;

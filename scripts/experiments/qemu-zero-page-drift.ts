@@ -15,18 +15,20 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { validateScenario } from '../../models/scenario/validate.ts';
 import { solveZeroPageSeconds } from '../../models/migration/switchover.ts';
 import { MIB_BYTES } from '../../models/units/pageSize.ts';
 import { QemuBackend } from '../../real/qemu/replay.ts';
 import type { QemuMeasurement } from '../../real/qemu/measurement.ts';
 import { parseWholeNumber } from '../lib/cliArgs.ts';
+import { migrateOnce, zeroPagePoint } from '../lib/qemuTestbed.ts';
+import type { RunResult } from '../../models/run/result.ts';
 
 const { values } = parseArgs({ options: { 'memory-mib': { type: 'string', default: '1024' }, runs: { type: 'string', default: '4' }, gap: { type: 'string', default: '0' }, 'cap-mib': { type: 'string' }, gbit: { type: 'string', default: '9.05' } } });
-const memoryMiB = parseWholeNumber('--memory-mib', values['memory-mib'], 64, 16384);
-const runs = parseWholeNumber('--runs', values.runs, 1, 100);
+const flag = (f: () => number): number => { try { return f(); } catch (e) { console.error((e as Error).message); process.exit(2); } };
+const memoryMiB = flag(() => parseWholeNumber('--memory-mib', values['memory-mib'], 64, 16384));
+const runs = flag(() => parseWholeNumber('--runs', values.runs, 1, 100));
 const gapSeconds = Number(values.gap);
-const capBytesPerSecond = values['cap-mib'] ? parseWholeNumber('--cap-mib', values['cap-mib'], 1, 1 << 20) * MIB_BYTES : 16 * 1024 * MIB_BYTES;
+const capBytesPerSecond = values['cap-mib'] ? flag(() => parseWholeNumber('--cap-mib', values['cap-mib'], 1, 1 << 20)) * MIB_BYTES : 16 * 1024 * MIB_BYTES;
 const finalPassBytesPerSecond = (Number(values.gbit) * 1e9) / 8;
 if (!(gapSeconds >= 0) || !(finalPassBytesPerSecond > 0)) { console.error('--gap: expected seconds ≥ 0; --gbit: expected a rate > 0'); process.exit(2); }
 
@@ -47,11 +49,6 @@ function qemuRssKiB(): Map<number, number> {
 const backend = new QemuBackend();
 for (let k = 0; k < runs; k++) {
   if (k > 0 && gapSeconds > 0) await new Promise((r) => setTimeout(r, gapSeconds * 1000));
-  const s = validateScenario({
-    name: `zero-page-drift-${memoryMiB}-${k}`, vm: { memoryMiB }, workload: { type: 'idle' }, network: { bandwidthBitsPerSecond: 1e10 },
-    migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: capBytesPerSecond, downtimeLimitSeconds: 0.3 },
-    limits: { maxTimeSeconds: 120, onTimeout: 'cancel' }, real: { qemu: { warmupSeconds: 2 } },
-  }, 'qemu-zero-page-drift', (p) => p);
   // Growth from each process's size when the migration began (the source's boot is not counted).
   let migrating = false;
   const atStart = new Map<number, number>(), peak = new Map<number, number>();
@@ -62,12 +59,13 @@ for (let k = 0; k < runs; k++) {
       peak.set(pid, Math.max(peak.get(pid) ?? 0, kib));
     }
   }, 100);
-  const r = await backend.replay(s, { workDir: join(tmpdir(), `miglab-zero-drift-${process.pid}`), log: (l) => { if (l.startsWith('migrating')) migrating = true; } });
-  clearInterval(sampler);
-  if (r.status !== 'completed') { console.error(`run ${k}: ${r.status}`); continue; }
-  const zeroPages = Number(((r.measurement as QemuMeasurement | undefined)?.finalQueryMigrate as { ram?: { duplicate?: number } } | undefined)?.ram?.duplicate ?? NaN);
-  const p = { firstPassSeconds: r.totalTimeSeconds - r.downtimeSeconds - r.setupTimeSeconds, firstPassBytes: r.bytesByPhase.precopy, zeroPages };
+  const log = (l: string): void => { if (l.startsWith('migrating')) migrating = true; };
+  let r: RunResult;
+  try { r = await migrateOnce(backend, memoryMiB, { type: 'idle' }, `zero-page-drift-${k}`, 0.3, join(tmpdir(), `miglab-zero-drift-${process.pid}`), log, capBytesPerSecond); }
+  catch (e) { console.error(`run ${k}: ${(e as Error).message}`); continue; }
+  finally { clearInterval(sampler); }
+  const p = zeroPagePoint(r);
   const perZero = solveZeroPageSeconds([p], finalPassBytesPerSecond);
   const grown = [...peak].map(([pid, kib]) => (kib - (atStart.get(pid) ?? kib)) / 1024).filter((m) => m > 0).sort((a, b) => b - a);
-  console.log(`run ${k}: first pass ${(p.firstPassSeconds * 1e3).toFixed(0)} ms for ${zeroPages} zero pages and ${(p.firstPassBytes / MIB_BYTES).toFixed(1)} MiB sent → ${(perZero * 1e6).toFixed(2)} us per zero page (the host backed a fresh page in ${(((r.measurement as QemuMeasurement).hostFirstTouchSecondsPerPage ?? NaN) * 1e6).toFixed(2)} us just before); the QEMUs' memory grew by ${grown.map((m) => `${m.toFixed(0)} MiB`).join(' and ') || 'nothing seen'} during the migration`);
+  console.log(`run ${k}: first pass ${(p.firstPassSeconds * 1e3).toFixed(0)} ms for ${p.zeroPages} zero pages and ${(p.firstPassBytes / MIB_BYTES).toFixed(1)} MiB sent → ${(perZero * 1e6).toFixed(2)} us per zero page (the host backed a fresh page in ${(((r.measurement as QemuMeasurement).hostFirstTouchSecondsPerPage ?? NaN) * 1e6).toFixed(2)} us just before); the QEMUs' memory grew by ${grown.map((m) => `${m.toFixed(0)} MiB`).join(' and ') || 'nothing seen'} during the migration`);
 }
