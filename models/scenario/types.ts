@@ -37,6 +37,7 @@ export interface QemuReplaySettings {
   postcopyAfterSeconds?: number;
   warmupSeconds?: number;
   bootTimeoutSeconds?: number;
+  preallocateMemory?: boolean;
 }
 
 /** Only the fields that apply to the chosen algorithm and policy are present (see MigrationSettings). */

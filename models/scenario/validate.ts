@@ -352,6 +352,8 @@ export interface QemuReplaySettingsResolved {
   dirtierEntropyBytes: number;
   warmupSeconds: number;
   bootTimeoutSeconds: number;
+  /** Back all guest memory on both hosts before the guest boots (QEMU's -mem-prealloc). */
+  preallocateMemory: boolean;
 }
 
 let qemuSection: ReturnType<Ajv['compile']> | null = null;
@@ -375,6 +377,7 @@ export function qemuReplaySettings(s: Scenario): QemuReplaySettingsResolved {
     dirtierEntropyBytes: m.multifd?.compressedPageBytes ?? 0,
     warmupSeconds: q.warmupSeconds,
     bootTimeoutSeconds: q.bootTimeoutSeconds,
+    preallocateMemory: q.preallocateMemory,
   };
 }
 

@@ -52,10 +52,10 @@ function freePort(): Promise<number> {
 }
 
 /** QEMU's arguments for the testbed guest (the machine adds its serial log and QMP socket). */
-export function guestCommandLine(p: QemuPaths, memoryMiB: number, d: DirtierParams, incoming: boolean): string[] {
+export function guestCommandLine(p: QemuPaths, memoryMiB: number, d: DirtierParams, incoming: boolean, preallocateMemory = false): string[] {
   const append = `console=ttyS0 panic=-1 quiet ${dirtierKernelArgs(d)}`;
   return [
-    '-machine', 'q35', '-accel', 'tcg', '-cpu', 'qemu64', '-m', `${Math.round(memoryMiB)}M`, '-smp', '1', '-nodefaults', '-no-user-config',
+    '-machine', 'q35', '-accel', 'tcg', '-cpu', 'qemu64', '-m', `${Math.round(memoryMiB)}M`, ...(preallocateMemory ? ['-mem-prealloc'] : []), '-smp', '1', '-nodefaults', '-no-user-config',
     '-display', 'none', '-no-reboot', '-kernel', p.kernel, '-initrd', p.initrd, '-append', append,
     ...(incoming ? ['-incoming', 'defer'] : []),
   ];
@@ -142,7 +142,7 @@ class QemuReplay implements ReplaySteps {
   }
 
   private commandLine(p: QemuPaths, incoming: boolean): string[] {
-    return guestCommandLine(p, this.s.vm.memoryMiB, this.d, incoming);
+    return guestCommandLine(p, this.s.vm.memoryMiB, this.d, incoming, this.settings.preallocateMemory);
   }
 
   async boot(): Promise<void> {

@@ -16,7 +16,7 @@ import type { RunResult } from '../../models/run/result.ts';
 import { MIB_BYTES, PAGE_SIZE_BYTES } from '../../models/units/pageSize.ts';
 import { idleGuestMemoryMap, topBlockMiB } from '../../real/qemu/memoryMap.ts';
 
-export const testbedHelp = `miglab testbed qemu [--measure-footprint [--map-dir DIR]] [--measure-switchover] [--memory-mib 256,1024]
+export const testbedHelp = `miglab testbed qemu [--measure-footprint [--map-dir DIR]] [--measure-switchover [--preallocate]] [--memory-mib 256,1024]
 miglab testbed xen [start | start-two | stop | status] [--measure-switchover]
 
 Prepares the QEMU testbed on this machine from Debian's packages (QEMU 10 from bookworm-backports,
@@ -42,6 +42,11 @@ $MIGLAB_QEMU_DIR (default /var/tmp/miglab-qemu) and prints the paths. Idempotent
                         (→ migration.firstTouchSecondsPerPage); then migrate the idle 1024 MiB
                         guest uncapped three times and print the hosts' time per zero page
                         (→ network.zeroPageSeconds)
+  --preallocate         with --measure-switchover: both QEMUs back all guest memory before the
+                        guest boots (-mem-prealloc), as scenarios with
+                        real.qemu.preallocateMemory replay: no page is new to its host, so there
+                        is no first touch to tell apart (one line through all final passes), and
+                        the zero pages cost only QEMU's check of them
   --memory-mib LIST     guest sizes for the measurements (default 256,1024)
 
 xen: builds the Xen testbed from Debian's packages (scripts/testbeds/xen-setup.sh: Xen 4.17
@@ -97,7 +102,7 @@ async function xenTestbed(action: string, measureSwitchover: boolean): Promise<n
 }
 
 export async function testbedCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { 'measure-footprint': { type: 'boolean' }, 'measure-switchover': { type: 'boolean' }, 'memory-mib': { type: 'string' }, 'map-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { 'measure-footprint': { type: 'boolean' }, 'measure-switchover': { type: 'boolean' }, 'memory-mib': { type: 'string' }, 'map-dir': { type: 'string' }, preallocate: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } });
   if (values.help) { console.log(testbedHelp); return 0; }
   if (positionals[0] === 'xen') {
     const action = positionals[1] ?? 'start';
@@ -106,6 +111,8 @@ export async function testbedCommand(argv: string[]): Promise<number> {
   }
   if (positionals[0] !== 'qemu' || positionals.length !== 1) throw new InputError(`miglab testbed: expected qemu or xen, got ${JSON.stringify(positionals.join(' ') || null)}\n\n${testbedHelp}`);
   const mapDir = values['map-dir'];
+  const preallocateMemory = values.preallocate === true;
+  if (preallocateMemory && !values['measure-switchover']) throw new InputError('miglab testbed qemu: --preallocate: expected it with --measure-switchover (the host inputs it changes), got it without');
   if (mapDir !== undefined && !values['measure-footprint']) throw new InputError('miglab testbed qemu: --map-dir: expected it with --measure-footprint (the map comes from its dump), got it alone');
   const sizes = (values['memory-mib'] ?? '256,1024').split(',').map((x) => parseWholeNumber('--memory-mib', x, 128, 16384));
   const b = new QemuBackend();
@@ -144,10 +151,10 @@ export async function testbedCommand(argv: string[]): Promise<number> {
     const points: FirstTouchSwitchoverPoint[] = [];
     for (let rep = 0; rep < 2; rep++) {
       for (const [workload, limit] of [[{ type: 'idle' }, 0.3], [{ type: 'sweep', writesPerSecond: 100, bufferMiB: 256 - GUEST_RESERVED_MIB }, 0.4], [{ type: 'sweep', writesPerSecond: 100, bufferMiB: 256 - GUEST_RESERVED_MIB }, 1]] as const) {
-        const r = await migrateOnce(b, 256, workload, `switchover-${rep}`, limit, workDir, log, capBytesPerSecond);
-        // The tail of the first pass: memory the destination never had (the guest barely writes).
-        points.push({ downtimeSeconds: r.downtimeSeconds, bytes: r.bytesByPhase.stopCopy, firstTouchPages: r.bytesByPhase.stopCopy / PAGE_SIZE_BYTES });
-        console.log(`256 MiB guest, ${workload.type}, downtime limit ${limit * 1e3} ms: downtime ${(r.downtimeSeconds * 1e3).toFixed(0)} ms for ${(r.bytesByPhase.stopCopy / MIB_BYTES).toFixed(2)} MiB left (the first pass's tail)`);
+        const r = await migrateOnce(b, 256, workload, `switchover-${rep}`, limit, workDir, log, { capBytesPerSecond, preallocateMemory });
+        // The tail of the first pass: memory the destination never had (the guest barely writes) — unless it backed all of it first.
+        points.push({ downtimeSeconds: r.downtimeSeconds, bytes: r.bytesByPhase.stopCopy, firstTouchPages: preallocateMemory ? 0 : r.bytesByPhase.stopCopy / PAGE_SIZE_BYTES });
+        console.log(`256 MiB guest, ${workload.type}, downtime limit ${limit * 1e3} ms: downtime ${(r.downtimeSeconds * 1e3).toFixed(0)} ms for ${(r.bytesByPhase.stopCopy / MIB_BYTES).toFixed(2)} MiB left (the first pass's tail${preallocateMemory ? ', memory the destination backed before the guest booted' : ''})`);
       }
       // A busy guest after several passes: its final pass is pages written again since an earlier
       // pass sent them, none of them new to the destination. The 30 ms limit ends with well under
@@ -155,36 +162,45 @@ export async function testbedCommand(argv: string[]): Promise<number> {
       // not only on its slope through passes of 3-15 MiB (on the fifth machine that line said
       // 0.6 ms where near-empty final passes took 2-5 ms).
       for (const limit of [0.03, 0.15, 0.3, 0.5]) {
-        const r = await migrateOnce(b, 256, { type: 'sweep', writesPerSecond: 2000, bufferMiB: 64 }, `switchover-busy-${rep}`, limit, workDir, log, 32 * MIB_BYTES);
+        const r = await migrateOnce(b, 256, { type: 'sweep', writesPerSecond: 2000, bufferMiB: 64 }, `switchover-busy-${rep}`, limit, workDir, log, { capBytesPerSecond: 32 * MIB_BYTES, preallocateMemory });
         if (r.rounds < 3) { console.log(`256 MiB guest, sweep 64 MiB at 2000 pages/s, downtime limit ${limit * 1e3} ms: converged after its first pass (a slow writer on a busy host?), so its final pass is the tail, not pages sent before: left out`); continue; }
         points.push({ downtimeSeconds: r.downtimeSeconds, bytes: r.bytesByPhase.stopCopy, firstTouchPages: 0 });
         console.log(`256 MiB guest, sweep 64 MiB at 2000 pages/s, downtime limit ${limit * 1e3} ms: downtime ${(r.downtimeSeconds * 1e3).toFixed(0)} ms for ${(r.bytesByPhase.stopCopy / MIB_BYTES).toFixed(2)} MiB left (pages sent before, after ${r.rounds - 1} passes)`);
       }
     }
     const advice = (f: { fixedSeconds: number; bitsPerSecond: number }): string => `"migration": { "resumeSeconds": ${f.fixedSeconds.toFixed(4)} } (the fixed part) and a final pass at ${(f.bitsPerSecond / 1e9).toPrecision(3)} Gbit/s: "network": { "bandwidthBitsPerSecond": ${f.bitsPerSecond.toPrecision(3)} } unless the link is slower`;
-    const touch = solveSwitchoverWithFirstTouch(points);
-    if (touch) console.log(`→ for QEMU on these hosts: ${advice(touch)}, and the destination's first touch: "migration": { "firstTouchSecondsPerPage": ${touch.firstTouchSecondsPerPage.toPrecision(3)} } (all ${points.length} migrations, the first touch apart)`);
-    else console.log('(the first touch could not be told apart: the tails did not take longer than the busy guests\' final passes of their size — a busy host; measure again when it is quiet)');
-    // Without the first touch apart (as before): the tails' line, up to 16 MiB and over all sizes.
-    const tails = points.filter((p) => p.firstTouchPages > 0);
-    const sw = solveSwitchover(tails);
-    const small = solveSwitchoverUpTo(tails, SMALL_FINAL_PASS_BYTES);
-    const plain = touch ? '(without migration.firstTouchSecondsPerPage) ' : '';
-    if (small) console.log(`→ ${plain}for QEMU on these hosts, final passes up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB (cap × downtime limit up to that): ${advice(small)}`);
-    else console.log(`(no line through the tails up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB alone: their downtimes did not grow with their size — a busy host; measure again when it is quiet)`);
-    console.log(`→ ${plain}for QEMU on these hosts, ${small ? 'larger final passes (the six tails)' : 'all final passes (the six tails)'}: ${advice(sw)}`);
+    // The first pass's non-zero pages are new to the destination (unless preallocated): at the final passes' rate plus their first touch where that was told apart.
+    let firstPassBytesPerSecond: number;
+    if (preallocateMemory) {
+      // Every page the final pass sends was backed at the destination before the guest booted: one line through all of them.
+      const all = solveSwitchover(points);
+      firstPassBytesPerSecond = all.bytesPerSecond;
+      console.log(`→ for QEMU on these hosts, guest memory preallocated (real.qemu.preallocateMemory): ${advice(all)}, and no first touch: "migration": { "firstTouchSecondsPerPage": 0 } (all ${points.length} migrations)`);
+    } else {
+      const touch = solveSwitchoverWithFirstTouch(points);
+      if (touch) console.log(`→ for QEMU on these hosts: ${advice(touch)}, and the destination's first touch: "migration": { "firstTouchSecondsPerPage": ${touch.firstTouchSecondsPerPage.toPrecision(3)} } (all ${points.length} migrations, the first touch apart)`);
+      else console.log('(the first touch could not be told apart: the tails did not take longer than the busy guests\' final passes of their size — a busy host; measure again when it is quiet)');
+      // Without the first touch apart (as before): the tails' line, up to 16 MiB and over all sizes.
+      const tails = points.filter((p) => p.firstTouchPages > 0);
+      const sw = solveSwitchover(tails);
+      const small = solveSwitchoverUpTo(tails, SMALL_FINAL_PASS_BYTES);
+      const plain = touch ? '(without migration.firstTouchSecondsPerPage) ' : '';
+      if (small) console.log(`→ ${plain}for QEMU on these hosts, final passes up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB (cap × downtime limit up to that): ${advice(small)}`);
+      else console.log(`(no line through the tails up to ${SMALL_FINAL_PASS_BYTES / MIB_BYTES} MiB alone: their downtimes did not grow with their size — a busy host; measure again when it is quiet)`);
+      console.log(`→ ${plain}for QEMU on these hosts, ${small ? 'larger final passes (the six tails)' : 'all final passes (the six tails)'}: ${advice(sw)}`);
+      firstPassBytesPerSecond = touch ? 1 / (1 / touch.bytesPerSecond + touch.firstTouchSecondsPerPage / PAGE_SIZE_BYTES) : sw.bytesPerSecond;
+    }
     // What those inputs rest on, and may drift with: this host's time to back a fresh page (real/hostMemoryProbe.ts).
     console.log(`this host backs a fresh page in ${(firstTouchSecondsPerPage() * 1e6).toFixed(2)} us now (each replay records the same probe: measurement.hostFirstTouchSecondsPerPage)`);
     // The zero pages: the idle 1024 MiB guest (≈ 90 % zero pages, in long runs) uncapped, three times.
     const zeroPoints: ZeroPagePoint[] = [];
     for (let rep = 0; rep < 3; rep++) {
-      const r = await migrateOnce(b, 1024, { type: 'idle' }, `zero-pages-${rep}`, 0.3, workDir, log, 16 * 1024 * MIB_BYTES);
+      // Preallocated, the first pass is fast enough (≈ 0.1 s) that a 300 ms limit would leave part of it, zero pages among them, to the final pass, which solveZeroPageSeconds counts as first-pass zero pages: 30 ms leaves only the idle guest's own dirt.
+      const r = await migrateOnce(b, 1024, { type: 'idle' }, `zero-pages-${rep}`, preallocateMemory ? 0.03 : 0.3, workDir, log, { capBytesPerSecond: 16 * 1024 * MIB_BYTES, preallocateMemory });
       const p = zeroPagePoint(r);
       zeroPoints.push(p);
       console.log(`1024 MiB guest, idle, uncapped: ${(p.firstPassSeconds * 1e3).toFixed(0)} ms before the switchover for ${p.zeroPages} zero pages and ${(p.firstPassBytes / MIB_BYTES).toFixed(1)} MiB sent`);
     }
-    // The first pass's non-zero pages are new to the destination: at the busy passes' rate plus their first touch where that was told apart.
-    const firstPassBytesPerSecond = touch ? 1 / (1 / touch.bytesPerSecond + touch.firstTouchSecondsPerPage / PAGE_SIZE_BYTES) : sw.bytesPerSecond;
     const zeroPageSeconds = solveZeroPageSeconds(zeroPoints, firstPassBytesPerSecond);
     console.log(`→ the hosts' time per zero page: "network": { "zeroPageSeconds": ${zeroPageSeconds.toPrecision(3)} } (median of three)`);
   }

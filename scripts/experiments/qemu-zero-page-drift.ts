@@ -61,7 +61,7 @@ for (let k = 0; k < runs; k++) {
   }, 100);
   const log = (l: string): void => { if (l.startsWith('migrating')) migrating = true; };
   let r: RunResult;
-  try { r = await migrateOnce(backend, memoryMiB, { type: 'idle' }, `zero-page-drift-${k}`, 0.3, join(tmpdir(), `miglab-zero-drift-${process.pid}`), log, capBytesPerSecond); }
+  try { r = await migrateOnce(backend, memoryMiB, { type: 'idle' }, `zero-page-drift-${k}`, 0.3, join(tmpdir(), `miglab-zero-drift-${process.pid}`), log, { capBytesPerSecond }); }
   catch (e) { console.error(`run ${k}: ${(e as Error).message}`); continue; }
   finally { clearInterval(sampler); }
   const p = zeroPagePoint(r);

@@ -4,12 +4,15 @@ import type { RunResult } from '../../models/run/result.ts';
 import type { QemuBackend } from '../../real/qemu/replay.ts';
 import type { QemuMeasurement } from '../../real/qemu/measurement.ts';
 
+/** How migrateOnce runs: QEMU's max-bandwidth, and whether both QEMUs back the guest's memory before it boots (real.qemu.preallocateMemory). */
+export interface MigrateOnceOptions { capBytesPerSecond?: number; preallocateMemory?: boolean }
+
 /** One migration on the testbed (at 256 MiB/s unless told); anything but completed is an error. */
-export async function migrateOnce(b: QemuBackend, memoryMiB: number, workload: Record<string, unknown>, tag: string, downtimeLimitSeconds: number, workDir: string, log: (l: string) => void, capBytesPerSecond = 268435456): Promise<RunResult> {
+export async function migrateOnce(b: QemuBackend, memoryMiB: number, workload: Record<string, unknown>, tag: string, downtimeLimitSeconds: number, workDir: string, log: (l: string) => void, { capBytesPerSecond = 268435456, preallocateMemory = false }: MigrateOnceOptions = {}): Promise<RunResult> {
   const s = validateScenario({
     name: `testbed-${memoryMiB}-${tag}`, vm: { memoryMiB }, workload, network: { bandwidthBitsPerSecond: 1e10 },
     migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: capBytesPerSecond, downtimeLimitSeconds }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' },
-    real: { qemu: { warmupSeconds: 2 } },
+    real: { qemu: { warmupSeconds: 2, preallocateMemory } },
   }, 'miglab testbed qemu', (p) => p);
   const r = await b.replay(s, { workDir, log });
   if (r.status !== 'completed') throw new Error(`the ${tag} ${memoryMiB} MiB guest did not migrate (${r.status}: ${r.measurement?.failureReason ?? ''})`);

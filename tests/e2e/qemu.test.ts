@@ -5,7 +5,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { QemuBackend } from '../../real/qemu/replay.ts';
+import { QemuBackend, guestCommandLine } from '../../real/qemu/replay.ts';
+import { qemuReplaySettings } from '../../models/scenario/validate.ts';
 import { liveProcesses } from '../../real/processes.ts';
 import { loadScenario } from '../../models/scenario/load.ts';
 import { compare } from '../../real/validation.ts';
@@ -316,6 +317,20 @@ test('QEMU replays pre-copy and hybrid with its own policy; hybrid needs its swi
   assert.throws(() => qemuSupports(byRounds, 'x.json'), /x\.json: migration\.postcopyAfterSeconds: replaying hybrid on QEMU needs the switch time/);
   const xen = loadScenario('scenarios/qemu-replay-postcopy.json', ['migration={"algorithm":"hybrid","policy":"xen","postcopyAfterSeconds":3}']).scenario;
   assert.throws(() => qemuSupports(xen, 'x.json'), /x\.json: migration: replaying on QEMU needs live rounds of policy "qemu"/);
+});
+
+test('preallocated guest memory: -mem-prealloc on both QEMUs, refused with post-copy', () => {
+  const paths = { qemu: 'q', kernel: 'k', initrd: 'i' };
+  const d = { mb: 64, rate: 2000, mode: 'seq' as const, hotmb: 0, hotpct: 0, delta: 1, cpu: 0, entropy: 0 };
+  assert.ok(guestCommandLine(paths, 256, d, true, true).includes('-mem-prealloc'));
+  assert.not.ok(guestCommandLine(paths, 256, d, true).includes('-mem-prealloc'));
+  const s = loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.preallocateMemory=true']).scenario;
+  qemuSupports(s, 'x.json');
+  assert.is(qemuReplaySettings(s).preallocateMemory, true);
+  assert.is(qemuReplaySettings(loadScenario('scenarios/qemu-replay-converging.json').scenario).preallocateMemory, false);
+  const hybrid = loadScenario('scenarios/qemu-replay-postcopy.json', ['real.qemu.preallocateMemory=true']).scenario;
+  assert.throws(() => qemuSupports(hybrid, 'x.json'), /x\.json: real\.qemu\.preallocateMemory: not with post-copy/);
+  assert.throws(() => loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.preallocateMemory="yes"']), /real\.qemu\.preallocateMemory/);
 });
 
 test('hosts files: each mistake names the file and the field', () => {

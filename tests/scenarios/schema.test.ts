@@ -34,7 +34,7 @@ const sections: [string[], Record<string, true>][] = [
   [['migration', 'xbzrle'], { cacheBytes: true, encodeBytesPerSecond: true } satisfies Keys<XbzrleParameters>],
   [['migration', 'multifd'], { channels: true, compression: true, compressedPageBytes: true, footprintCompressedPageBytes: true, compressBytesPerSecond: true, decompressBytesPerSecond: true } satisfies Keys<MultifdParameters>],
   [['failure'], { atSeconds: true, heartbeatIntervalSeconds: true, missedHeartbeats: true, restoreBytesPerSecond: true, resumeSeconds: true, bootSeconds: true, jobLengthSeconds: true } satisfies Keys<FailureParameters>],
-  [['real', 'qemu'], { capabilities: true, postcopyAfterSeconds: true, warmupSeconds: true, bootTimeoutSeconds: true } satisfies Keys<QemuReplaySettings>],
+  [['real', 'qemu'], { capabilities: true, postcopyAfterSeconds: true, warmupSeconds: true, bootTimeoutSeconds: true, preallocateMemory: true } satisfies Keys<QemuReplaySettings>],
 ];
 
 test('the TypeScript types have exactly the schema\'s fields, section by section', () => {
