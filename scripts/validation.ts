@@ -39,7 +39,7 @@ const fidelityFlag = process.argv.indexOf('--fidelity');
 const FIDELITY = fidelityFlag > 0 ? (process.argv[fidelityFlag + 1] as 'page' | 'fluid') : null;
 if (FIDELITY !== null && FIDELITY !== 'page' && FIDELITY !== 'fluid') { console.error(`--fidelity: expected page or fluid, got ${JSON.stringify(FIDELITY)}`); process.exit(2); }
 /** Each set of real runs and the backend that measured it. */
-const SET_BACKENDS: Record<string, 'qemu' | 'xen'> = { 'qemu-validation-set': 'qemu', 'qemu-validation-repeats': 'qemu', 'xen-validation-set': 'xen', 'xen-fig2': 'xen', 'qemu-features': 'qemu', 'qemu-multifd': 'qemu', 'qemu-nonconverging': 'qemu', 'qemu-validation-holdout': 'qemu', 'qemu-validation-holdout-2': 'qemu', 'qemu-validation-holdout-3': 'qemu' };
+const SET_BACKENDS: Record<string, 'qemu' | 'xen'> = { 'qemu-validation-set': 'qemu', 'qemu-validation-repeats': 'qemu', 'xen-validation-set': 'xen', 'xen-fig2': 'xen', 'qemu-features': 'qemu', 'qemu-multifd': 'qemu', 'qemu-nonconverging': 'qemu', 'qemu-validation-holdout': 'qemu', 'qemu-validation-holdout-2': 'qemu', 'qemu-validation-holdout-3': 'qemu', 'qemu-validation-holdout-4': 'qemu' };
 const SETS = Object.keys(SET_BACKENDS);
 /** The sets of QEMU's convergence features (issue 14): tabled per feature, apart from plain pre-copy's. */
 const BACKEND_TITLES = { qemu: 'QEMU 10 (policy qemu)', xen: 'Xen 4.17 (policy xen, `xl migrate`)' } as const;
@@ -53,6 +53,7 @@ const HOLDOUT_SETS = new Map([
   ['qemu-validation-holdout', 'the third machine'],
   ['qemu-validation-holdout-2', 'the fourth machine (a new guest size, 768 MiB)'],
   ['qemu-validation-holdout-3', 'the fifth machine (a new guest size, 384 MiB; every host input measured before the replay)'],
+  ['qemu-validation-holdout-4', 'the fifth machine with guest memory preallocated (the third set\'s points and a new guest size, 640 MiB; every host input measured before the replay)'],
 ]);
 /** The tables: each backend's main sets, then the held-out sets (the feature sets have their own, featureSection). */
 interface Group { backend: 'qemu' | 'xen'; title: string; sets: string[] }

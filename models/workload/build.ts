@@ -107,15 +107,18 @@ const recordBytesOf = (spec: WorkloadSpec): number => ('recordBytesPerPage' in s
  * and outside the workload's nominal rate (background), from the top down:
  *  - the OS's hot pages (above);
  *  - the workload's records (workload.recordBytesPerPage): a program that keeps a record per page of
- *    its memory (a version, a flag) updates it with each write — ⌈pages × bytes / 4 KiB⌉ pages,
- *    written at the workload's rate, spread evenly over them;
+ *    its memory (a version, a flag) in an array updates it with each write — ⌈pages × bytes / 4 KiB⌉
+ *    pages, record page k holding the records of the workload's pages k × 4 KiB / bytes onwards in
+ *    address order, so each is written at the rate of the pages it covers (a hot set's records
+ *    are hot, a cold set's cold; a sweep's buffer is taken as written evenly);
  *  - its page tables (vm.pageWalksDirtyPageTables): QEMU's TCG marks every page-table page its page
  *    walker reads dirty for migration, content unchanged (target/i386/tcg/system/excp_helper.c
  *    ptw_translate() probes each with MMU_DATA_STORE, since it may set accessed/dirty bits;
  *    accel/tcg/cputlb.c probe_access_full_mmu() calls notdirty_write() on a page still clean since
  *    the last bitmap sync), and a walk follows every TLB miss. Modelled: one page-table page per 512
- *    written pages, touched at the workload's write rate — every write a miss, as for writes spread
- *    over more pages than the TLB holds; a small hot set that stays in the TLB is overcounted. KVM
+ *    written pages, each touched at the write rate of the 512 pages it maps — every write a miss, as
+ *    for writes spread over more pages than the TLB holds; a small hot set that stays in the TLB is
+ *    overcounted. KVM
  *    (hardware page walks) has no such dirt: leave it off there.
  */
 function withGuestDirt(d: PhaseDraft, totalPages: number, g: GuestDirt, recordBytesPerPage: number): PhaseDraft {
@@ -128,14 +131,44 @@ function withGuestDirt(d: PhaseDraft, totalPages: number, g: GuestDirt, recordBy
     extra.push({ firstPage: top, pageCount: n, ratePerPage: writesPerSecond / n, background: true });
   };
   below(Math.round(g.osHotPages), OS_HOT_PAGE_WRITES_PER_SECOND * Math.round(g.osHotPages));
-  const own = d.ranges.filter((r) => !r.background);
-  const pages = own.reduce((a, r) => a + r.pageCount, 0) + (d.sweep?.bufferPages ?? 0);
-  const rate = own.reduce((a, r) => a + r.pageCount * r.ratePerPage, 0) + (d.sweep?.pagesPerSecond ?? 0);
-  if (pages > 0 && rate > 0) {
-    if (recordBytesPerPage > 0) below(Math.ceil((pages * recordBytesPerPage) / PAGE_SIZE_BYTES), rate);
-    if (g.pageWalksDirtyPageTables) below(Math.ceil(pages / PAGES_PER_PAGE_TABLE), rate);
-  }
+  const runs = ownRuns(d);
+  if (recordBytesPerPage > 0) for (const r of coveringPages(runs, PAGE_SIZE_BYTES / recordBytesPerPage)) below(r.count, r.writesPerSecond);
+  if (g.pageWalksDirtyPageTables) for (const p of coveringPages(runs, PAGES_PER_PAGE_TABLE)) below(p.count, p.writesPerSecond);
   return extra.length === 0 ? d : { ...d, ranges: [...d.ranges, ...extra] };
+}
+
+/** A phase's own pages in address order as runs of equal write rate: its ranges, then its sweep's buffer (taken as written evenly). */
+function ownRuns(d: PhaseDraft): { pages: number; ratePerPage: number }[] {
+  const runs = d.ranges.filter((r) => !r.background).sort((a, b) => a.firstPage - b.firstPage).map((r) => ({ pages: r.pageCount, ratePerPage: r.ratePerPage }));
+  if (d.sweep && d.sweep.bufferPages > 0) runs.push({ pages: d.sweep.bufferPages, ratePerPage: d.sweep.pagesPerSecond / d.sweep.bufferPages });
+  return runs.filter((r) => r.pages > 0 && r.ratePerPage > 0);
+}
+
+/**
+ * The bookkeeping pages that each cover `perPage` consecutive own pages (a page table: 512; a record
+ * array: 4 KiB / record bytes), ⌈pages / perPage⌉ of them, each written at the summed rate of the
+ * pages it covers; consecutive ones of equal rate grouped ({count, their writes per second}).
+ */
+function coveringPages(runs: { pages: number; ratePerPage: number }[], perPage: number): { count: number; writesPerSecond: number }[] {
+  const total = runs.reduce((a, r) => a + r.pages, 0);
+  const n = Math.ceil(total / perPage - 1e-9);
+  const groups: { count: number; writesPerSecond: number }[] = [];
+  let run = 0;
+  let usedOfRun = 0;
+  for (let k = 0; k < n; k++) {
+    let left = Math.min(perPage, total - k * perPage);
+    let rate = 0;
+    while (left > 1e-9 && run < runs.length) {
+      const take = Math.min(left, runs[run].pages - usedOfRun);
+      rate += take * runs[run].ratePerPage;
+      left -= take;
+      usedOfRun += take;
+      if (runs[run].pages - usedOfRun <= 1e-9) { run++; usedOfRun = 0; }
+    }
+    const last = groups[groups.length - 1];
+    if (last && Math.abs(last.writesPerSecond / last.count - rate) <= 1e-9 * rate) { last.count++; last.writesPerSecond += rate; } else groups.push({ count: 1, writesPerSecond: rate });
+  }
+  return groups;
 }
 
 /** Compiles a workload spec for a guest of `totalPages` pages. `resolvePath` resolves trace file paths. */

@@ -47,6 +47,25 @@ test('guest dirt: a sweep\'s records and page tables take its rate; phases each 
   assert.ok(idle.every((r) => r === 0));
 });
 
+test('guest dirt: a hot set\'s records and page tables are hot, a cold set\'s cold (each covers its pages in address order)', () => {
+  // 32,768 pages written, the first 4,096 (16 MiB) taking 90 % of 6,000 writes/s; 4-byte records: 1,024 pages' records a page.
+  const hotcold = { type: 'hotcold', writesPerSecond: 6000, workingSetMiB: 128, hotSetMiB: 16, hotWriteFraction: 0.9, recordBytesPerPage: 4 } as const;
+  const w = compileWorkload(hotcold, N, undefined, { osHotPages: 0, pageWalksDirtyPageTables: true }) as SegmentedWorkload;
+  assert.equal(ratesOver(w, N - 4, 4), [r6(5400 / 4)]); // the hot set's 4 record pages
+  assert.equal(ratesOver(w, N - 32, 28), [r6(600 / 28)]); // the cold set's 28
+  assert.equal(ratesOver(w, N - 40, 8), [r6(5400 / 8)]); // the hot set's 8 page tables
+  assert.equal(ratesOver(w, N - 96, 56), [r6(600 / 56)]); // the cold set's 56
+  // A page table that maps both: 1 MiB hot (256 pages) shares the first with 256 cold pages.
+  const small = compileWorkload({ ...hotcold, hotSetMiB: 1 }, N, undefined, { osHotPages: 0, pageWalksDirtyPageTables: true }) as SegmentedWorkload;
+  const coldPerPage = 600 / (32768 - 256);
+  assert.equal(ratesOver(small, N - 32 - 1, 1), [r6(5400 + 256 * coldPerPage)]);
+  assert.equal(ratesOver(small, N - 32 - 64, 63), [r6(512 * coldPerPage)]);
+  // The total written to them is the workload's rate, as before: only where it lands moved.
+  let total = 0;
+  for (let s2 = 0; s2 < small.segmentPages.length; s2++) if (small.segmentFirstPage[s2] >= N - 96) total += small.segmentPages[s2] * small.phases[0].ratePerPage[s2];
+  assert.ok(Math.abs(total - 2 * 6000) < 1e-6, `${total}`);
+});
+
 test('guest dirt: every sync finds the page tables — the passes a 30 ms limit takes grow with them', () => {
   const base = { name: 'walks', fidelity: 'page', vm: { memoryMiB: 256, osHotPages: 63 }, workload: uniform, network: { bandwidthBitsPerSecond: 1e10 }, migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: 33554432, downtimeLimitSeconds: 0.03 } };
   const off = runScenario(validateScenario(base, 'walks.json', (p) => p));
