@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QemuBackend, guestCommandLine } from '../../real/qemu/replay.ts';
 import { qemuReplaySettings } from '../../models/scenario/validate.ts';
+import { testbedCommand } from '../../scripts/commands/testbed.ts';
 import { liveProcesses } from '../../real/processes.ts';
 import { loadScenario } from '../../models/scenario/load.ts';
 import { compare } from '../../real/validation.ts';
@@ -331,6 +332,13 @@ test('preallocated guest memory: -mem-prealloc on both QEMUs, refused with post-
   const hybrid = loadScenario('scenarios/qemu-replay-postcopy.json', ['real.qemu.preallocateMemory=true']).scenario;
   assert.throws(() => qemuSupports(hybrid, 'x.json'), /x\.json: real\.qemu\.preallocateMemory: not with post-copy/);
   assert.throws(() => loadScenario('scenarios/qemu-replay-converging.json', ['real.qemu.preallocateMemory="yes"']), /real\.qemu\.preallocateMemory/);
+});
+
+test('miglab testbed qemu --preallocate is refused without --measure-switchover, before anything starts', async () => {
+  for (const argv of [['qemu', '--preallocate'], ['qemu', '--preallocate', '--measure-footprint']]) {
+    const error = await testbedCommand(argv).then(() => null, (e: unknown) => e);
+    assert.ok(error instanceof Error && /testbed qemu: --preallocate: expected it with --measure-switchover/.test(error.message), String(error));
+  }
 });
 
 test('hosts files: each mistake names the file and the field', () => {
