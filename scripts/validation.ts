@@ -311,7 +311,7 @@ scenario as written — nothing measured per run: the dirtier's nominal rate and
 caps and limits, and what a researcher measures once per guest image or host pair (QEMU: the
 image's footprint and memory map, \`miglab testbed qemu --measure-footprint\`; its idle dirt per
 sync, \`scripts/experiments/qemu-calibration.ts\`; a buffer's layout per size,
-\`scripts/experiments/qemu-buffer-layout.ts\`; the switchover and, where measured, the destination's first touch, \`--measure-switchover\`; Xen: the
+\`scripts/experiments/qemu-buffer-layout.ts\`; the switchover and, where measured, the destination's first touch, \`--measure-switchover\` (with \`--preallocate\` for the set whose guests' memory is preallocated); Xen: the
 idle guest's switchover, \`miglab testbed xen --measure-switchover\`) — at ${FIDELITY ?? 'the fidelity each scenario states'}${FIDELITY === 'fluid' ? ' (buffer layouts dropped: page level only)' : ''}.
 
 ${GROUPS.map(section).filter(Boolean).join('\n')}
