@@ -103,6 +103,10 @@ if (remeasure > 0) {
 }
 
 const rows: Row[] = [];
+/** Per set: the host's fresh-page time each replay probed just before migrating (real/hostMemoryProbe.ts; recorded since 2026-12-02), seconds a page. */
+const hostProbes = new Map<string, number[]>();
+/** Sets whose guests' memory was preallocated on both hosts (real.qemu.preallocateMemory): no migrated page is new to its host. */
+const preallocatedSets = new Set<string>();
 const t0 = performance.now();
 const runners = new Map(SETS.map((set) => [set, new SweepRunner(loadSweep(`scenarios/validation/${set}.json`))]));
 let runs = 0;
@@ -111,9 +115,12 @@ for (const set of SETS) {
   if (!existsSync(dir)) { console.error(`${dir}: missing — run with --remeasure on a machine with the QEMU testbed`); continue; }
   for (const name of readdirSync(dir).sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()))) {
     const measured = JSON.parse(readFileSync(join(dir, name, 'summary.json'), 'utf8')) as RunResult;
+    const probe = (measured.measurement as { hostFirstTouchSecondsPerPage?: number | null } | undefined)?.hostFirstTouchSecondsPerPage;
+    if (typeof probe === 'number') hostProbes.set(set, [...(hostProbes.get(set) ?? []), probe]);
     // The inputs as written now in scenarios/validation/<set>.json (run i = its design point), so a
     // change of the model's inputs there is re-checked against every measured run.
     const written = runners.get(set)!.scenarioFor(Number(name.slice(set.length + 1)));
+    if (written.real?.qemu?.preallocateMemory) preallocatedSets.add(set);
     // XBZRLE's cache is page-level only: such runs keep page fidelity under --fidelity fluid.
     // A buffer's physical layout (workload.layoutFile) is page-level only: fluid predicts in address order.
     const s = FIDELITY && !(FIDELITY === 'fluid' && written.migration.xbzrle) ? { ...written, fidelity: FIDELITY, workload: FIDELITY === 'fluid' ? withoutLayout(written.workload) : written.workload } : written;
@@ -233,6 +240,18 @@ function proposedTargets(mine: Row[]): string {
   return `Against the proposed targets: ${part('totalTimeSeconds')}; ${part('bytesTransferred')}; downtime within max(2 ms, 15 %) at ${downOk} of the ${down.length} runs that switched over (${downOk * 3 >= down.length * 2 ? 'meets' : 'short of'} the proposed two thirds).`;
 }
 
+/**
+ * What the replays' hosts took to back a fresh page (the probe each replay records), where they
+ * recorded it: on a VM whose host takes freed memory back it drifts, and with it the cost of zero
+ * pages and of pages new to the destination (README, *Hosts whose memory drifts*).
+ */
+function hostMemoryLine(sets: string[]): string {
+  const probes = sets.flatMap((x) => hostProbes.get(x) ?? []);
+  if (probes.length === 0) return '';
+  const us = (x: number): string => (x * 1e6).toFixed(1);
+  return `\nThe hosts' memory during the replay: ${us(Math.min(...probes))}–${us(Math.max(...probes))} µs to back a fresh page (median ${us(median(probes))}, ${probes.length} runs; \`measurement.hostFirstTouchSecondsPerPage\`)${sets.every((x) => preallocatedSets.has(x)) ? ' — guest memory preallocated, so none of it was paid during the migration' : ''}.\n`;
+}
+
 function section({ backend, title, sets }: Group): string {
   const mine = rows.filter((r) => sets.includes(r.set));
   if (mine.length === 0) return '';
@@ -263,7 +282,7 @@ function section({ backend, title, sets }: Group): string {
 ${lines.join('\n')}
 
 ${proposedTargets(mine)}
-${floors.length ? `\nThe testbed's spread against the target: ${floors.join(' ')}\n` : ''}${conditioned.length ? `\nThe model's conditioning (each run predicted again with its write rate up to ${RATE_BAND_FRACTION * 100} % lower and higher; nothing fitted): ${conditioned.join(' ')}\n` : ''}
+${hostMemoryLine(sets)}${floors.length ? `\nThe testbed's spread against the target: ${floors.join(' ')}\n` : ''}${conditioned.length ? `\nThe model's conditioning (each run predicted again with its write rate up to ${RATE_BAND_FRACTION * 100} % lower and higher; nothing fitted): ${conditioned.join(' ')}\n` : ''}
 Largest errors:
 
 | run | point | metric | measured | predicted | error |
