@@ -116,7 +116,7 @@ for (const set of SETS) {
   for (const name of readdirSync(dir).sort((a, b) => Number(a.split('-').pop()) - Number(b.split('-').pop()))) {
     const measured = JSON.parse(readFileSync(join(dir, name, 'summary.json'), 'utf8')) as RunResult;
     const probe = (measured.measurement as { hostFirstTouchSecondsPerPage?: number | null } | undefined)?.hostFirstTouchSecondsPerPage;
-    if (typeof probe === 'number') hostProbes.set(set, [...(hostProbes.get(set) ?? []), probe]);
+    if (typeof probe === 'number') { if (!hostProbes.has(set)) hostProbes.set(set, []); hostProbes.get(set)!.push(probe); }
     // The inputs as written now in scenarios/validation/<set>.json (run i = its design point), so a
     // change of the model's inputs there is re-checked against every measured run.
     const written = runners.get(set)!.scenarioFor(Number(name.slice(set.length + 1)));

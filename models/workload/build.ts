@@ -118,8 +118,7 @@ const recordBytesOf = (spec: WorkloadSpec): number => ('recordBytesPerPage' in s
  *    the last bitmap sync), and a walk follows every TLB miss. Modelled: one page-table page per 512
  *    written pages, each touched at the write rate of the 512 pages it maps — every write a miss, as
  *    for writes spread over more pages than the TLB holds; a small hot set that stays in the TLB is
- *    overcounted. KVM
- *    (hardware page walks) has no such dirt: leave it off there.
+ *    overcounted. KVM (hardware page walks) has no such dirt: leave it off there.
  */
 function withGuestDirt(d: PhaseDraft, totalPages: number, g: GuestDirt, recordBytesPerPage: number): PhaseDraft {
   const extra: PhaseDraft['ranges'] = [];

@@ -27,10 +27,11 @@ export function qemuSupports(s: Scenario, file: string): void {
   if (plan.cutoff !== null && s.migration.postcopyAfterSeconds === undefined) {
     throw new InputError(`${file}: migration.postcopyAfterSeconds: replaying ${s.migration.algorithm} on QEMU needs the switch time (QEMU switches to post-copy when asked: migrate-start-postcopy), got nothing`);
   }
-  if (qemuReplaySettings(s).capabilities.includes('background-snapshot')) {
+  const settings = qemuReplaySettings(s);
+  if (settings.capabilities.includes('background-snapshot')) {
     throw new InputError(`${file}: real.qemu.capabilities: background-snapshot is not a migration capability here; give the scenario a checkpoint section and the replay takes its checkpoints as background snapshots`);
   }
-  if (qemuReplaySettings(s).preallocateMemory && qemuCapabilities(s).capabilities.includes('postcopy-ram')) {
+  if (settings.preallocateMemory && qemuCapabilities(s).capabilities.includes('postcopy-ram')) {
     throw new InputError(`${file}: real.qemu.preallocateMemory: not with post-copy (the destination's post-copy faults need guest memory it has not backed yet); set it false or migrate by pre-copy alone`);
   }
   if (s.concurrentMigrations !== 1) throw new InputError(`${file}: concurrentMigrations: the QEMU testbed replays one migration at a time, got ${s.concurrentMigrations}`);

@@ -1,4 +1,5 @@
 import { validateScenario } from '../../models/scenario/validate.ts';
+import { MIB_BYTES } from '../../models/units/pageSize.ts';
 import type { ZeroPagePoint } from '../../models/migration/switchover.ts';
 import type { RunResult } from '../../models/run/result.ts';
 import type { QemuBackend } from '../../real/qemu/replay.ts';
@@ -8,7 +9,7 @@ import type { QemuMeasurement } from '../../real/qemu/measurement.ts';
 export interface MigrateOnceOptions { capBytesPerSecond?: number; preallocateMemory?: boolean }
 
 /** One migration on the testbed (at 256 MiB/s unless told); anything but completed is an error. */
-export async function migrateOnce(b: QemuBackend, memoryMiB: number, workload: Record<string, unknown>, tag: string, downtimeLimitSeconds: number, workDir: string, log: (l: string) => void, { capBytesPerSecond = 268435456, preallocateMemory = false }: MigrateOnceOptions = {}): Promise<RunResult> {
+export async function migrateOnce(b: QemuBackend, memoryMiB: number, workload: Record<string, unknown>, tag: string, downtimeLimitSeconds: number, workDir: string, log: (l: string) => void, { capBytesPerSecond = 256 * MIB_BYTES, preallocateMemory = false }: MigrateOnceOptions = {}): Promise<RunResult> {
   const s = validateScenario({
     name: `testbed-${memoryMiB}-${tag}`, vm: { memoryMiB }, workload, network: { bandwidthBitsPerSecond: 1e10 },
     migration: { algorithm: 'precopy', policy: 'qemu', maxBandwidthBytesPerSecond: capBytesPerSecond, downtimeLimitSeconds }, limits: { maxTimeSeconds: 120, onTimeout: 'cancel' },
